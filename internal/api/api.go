@@ -1,0 +1,318 @@
+// Package api serves the JSON API under /api/v1. Handlers call the same domain services as the HTML
+// pages. Errors use the envelope {"error":{"code","message","fields"}}; the OpenAPI document at
+// /api/v1/openapi.json is generated from the same operation list that registers the routes.
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/notify"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// Handlers holds what the API needs.
+type Handlers struct {
+	DB       *bun.DB
+	Accounts *account.Service
+	Version  string
+	DevMail  bool
+}
+
+// ---- request and response bodies ----
+
+// TokenRequest signs in over the API.
+type TokenRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	TOTPCode string `json:"totp_code,omitempty"`
+}
+
+// TokenResponse carries a bearer token.
+type TokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      UserView  `json:"user"`
+}
+
+// UserView is a user as the API shows it.
+type UserView struct {
+	ID            string     `json:"id"`
+	Email         string     `json:"email"`
+	Name          string     `json:"name"`
+	Role          string     `json:"role"`
+	VendorID      *string    `json:"vendor_id,omitempty"`
+	EmailVerified bool       `json:"email_verified"`
+	MFAEnabled    bool       `json:"mfa_enabled"`
+	Disabled      bool       `json:"disabled"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DisabledAt    *time.Time `json:"disabled_at,omitempty"`
+}
+
+func userView(u *account.User) UserView {
+	return UserView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, VendorID: u.VendorID, EmailVerified: u.EmailVerifiedAt != nil,
+		MFAEnabled: u.MFAEnabled(), Disabled: u.DisabledAt != nil, CreatedAt: u.CreatedAt, DisabledAt: u.DisabledAt}
+}
+
+// RegisterRequest creates a candidate account.
+type RegisterRequest struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+// EmailRequest names an address.
+type EmailRequest struct {
+	Email string `json:"email"`
+}
+
+// TokenOnly carries an emailed token.
+type TokenOnly struct {
+	Token string `json:"token"`
+}
+
+// ResetRequest sets a new password.
+type ResetRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// MessageResponse is a plain confirmation.
+type MessageResponse struct {
+	Message string `json:"message"`
+}
+
+// VendorRequest creates a vendor.
+type VendorRequest struct {
+	Name         string `json:"name"`
+	Slug         string `json:"slug"`
+	Timezone     string `json:"timezone,omitempty"`
+	ContactEmail string `json:"contact_email,omitempty"`
+}
+
+// RecognitionRequest sets a vendor's recognition.
+type RecognitionRequest struct {
+	Recognised bool `json:"recognised"`
+}
+
+// InviteRequest invites staff.
+type InviteRequest struct {
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	VendorID string `json:"vendor_id,omitempty"`
+}
+
+// UserList is a page of users.
+type UserList struct {
+	Users  []UserView `json:"users"`
+	Total  int        `json:"total"`
+	Limit  int        `json:"limit"`
+	Offset int        `json:"offset"`
+}
+
+// AuditList is a page of audit events.
+type AuditList struct {
+	Events []audit.Event `json:"events"`
+	Next   string        `json:"next,omitempty"`
+}
+
+// MailList is a page of captured mail.
+type MailList struct {
+	Messages []notify.Message `json:"messages"`
+	Total    int              `json:"total"`
+}
+
+// VendorList lists vendors.
+type VendorList struct {
+	Vendors []account.Vendor `json:"vendors"`
+}
+
+// ---- handlers ----
+
+func (h *Handlers) token(c *fiber.Ctx) error {
+	var in TokenRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	secret, sess, u, err := h.Accounts.IssueAPIToken(c.UserContext(), httpx.Actor(c), in.Email, in.Password, in.TOTPCode, c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(TokenResponse{Token: secret, ExpiresAt: sess.ExpiresAt, User: userView(u)})
+}
+
+func (h *Handlers) revokeToken(c *fiber.Ctx) error {
+	tok, _ := c.Locals(httpx.LocalToken).(string)
+	if err := h.Accounts.EndSession(c.UserContext(), httpx.Actor(c), tok); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handlers) register(c *fiber.Ctx) error {
+	var in RegisterRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Accounts.Register(c.UserContext(), httpx.Actor(c), account.RegisterInput(in)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(MessageResponse{Message: "Check your email for a link to confirm your address."})
+}
+
+func (h *Handlers) verifyEmail(c *fiber.Ctx) error {
+	var in TokenOnly
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if _, err := h.Accounts.VerifyEmail(c.UserContext(), httpx.Actor(c), in.Token); err != nil {
+		return err
+	}
+	return c.JSON(MessageResponse{Message: "Your email address is confirmed."})
+}
+
+func (h *Handlers) forgot(c *fiber.Ctx) error {
+	var in EmailRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Accounts.RequestPasswordReset(c.UserContext(), httpx.Actor(c), in.Email); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(MessageResponse{Message: "If an account uses that address, a reset link is on its way."})
+}
+
+func (h *Handlers) reset(c *fiber.Ctx) error {
+	var in ResetRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Accounts.ResetPassword(c.UserContext(), httpx.Actor(c), in.Token, in.Password); err != nil {
+		return err
+	}
+	return c.JSON(MessageResponse{Message: "Your password is changed; all sessions were signed out."})
+}
+
+func (h *Handlers) me(c *fiber.Ctx) error {
+	return c.JSON(userView(httpx.User(c)))
+}
+
+func (h *Handlers) listVendors(c *fiber.Ctx) error {
+	onlyRecognised := true
+	if u := httpx.User(c); u.Role == account.RolePlatformAdmin {
+		onlyRecognised = false
+	}
+	vs, err := h.Accounts.ListVendors(c.UserContext(), onlyRecognised)
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []account.Vendor{}
+	}
+	return c.JSON(VendorList{Vendors: vs})
+}
+
+func (h *Handlers) createVendor(c *fiber.Ctx) error {
+	var in VendorRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	v, err := h.Accounts.CreateVendor(c.UserContext(), httpx.Actor(c), account.VendorInput(in))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+func (h *Handlers) setRecognition(c *fiber.Ctx) error {
+	var in RecognitionRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	v, err := h.Accounts.SetRecognised(c.UserContext(), httpx.Actor(c), c.Params("id"), in.Recognised)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (h *Handlers) invite(c *fiber.Ctx) error {
+	var in InviteRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Accounts.Invite(c.UserContext(), httpx.Actor(c), httpx.User(c), account.InviteInput(in)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(MessageResponse{Message: "Invitation sent."})
+}
+
+func (h *Handlers) listUsers(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit", "25"))
+	offset, _ := strconv.Atoi(c.Query("offset", "0"))
+	if limit < 1 || limit > 100 || offset < 0 {
+		return apperr.New(apperr.BadRequest, "bad_paging", "limit must be 1 to 100 and offset 0 or more.")
+	}
+	us, total, err := h.Accounts.ListUsers(c.UserContext(), httpx.User(c), account.UserFilter{Query: c.Query("q"), Role: c.Query("role"), VendorID: c.Query("vendor_id"), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	out := UserList{Users: make([]UserView, 0, len(us)), Total: total, Limit: limit, Offset: offset}
+	for i := range us {
+		out.Users = append(out.Users, userView(&us[i]))
+	}
+	return c.JSON(out)
+}
+
+func (h *Handlers) setDisabled(disabled bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := h.Accounts.SetDisabled(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), disabled); err != nil {
+			return err
+		}
+		u, err := h.Accounts.UserByID(c.UserContext(), c.Params("id"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(userView(u))
+	}
+}
+
+func (h *Handlers) auditLog(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	f := audit.Filter{Before: c.Query("before"), Action: c.Query("action"), SubjectType: c.Query("subject_type"), SubjectID: c.Query("subject_id"), Limit: 50}
+	if u.Role == account.RoleVendorAdmin {
+		f.VendorID = u.Vendor()
+	}
+	evs, next, err := audit.List(c.UserContext(), h.DB, f)
+	if err != nil {
+		return err
+	}
+	if evs == nil {
+		evs = []audit.Event{}
+	}
+	return c.JSON(AuditList{Events: evs, Next: next})
+}
+
+func (h *Handlers) mail(c *fiber.Ctx) error {
+	if !h.DevMail {
+		return apperr.New(apperr.NotFound, "not_found", "Mail is sent over SMTP; nothing is captured.")
+	}
+	offset, _ := strconv.Atoi(c.Query("offset", "0"))
+	ms, total, err := notify.List(c.UserContext(), h.DB, c.Query("to"), 50, max(offset, 0))
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []notify.Message{}
+	}
+	return c.JSON(MailList{Messages: ms, Total: total})
+}

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+)
+
+// route pairs an operation's documentation with its handler.
+type route struct {
+	Op
+	h fiber.Handler
+}
+
+var (
+	public     []string // nil: no sign-in
+	signedIn   = []string{}
+	adminsOnly = []string{account.RoleVendorAdmin, account.RolePlatformAdmin}
+	platform   = []string{account.RolePlatformAdmin}
+)
+
+func (h *Handlers) routes() []route {
+	return []route{
+		{Op{Method: "POST", Path: "/auth/token", Summary: "Sign in and get a bearer token", Roles: public, Body: TokenRequest{}, Resp: TokenResponse{}, Status: 201}, h.token},
+		{Op{Method: "DELETE", Path: "/auth/token", Summary: "Revoke the token used for this request", Roles: signedIn, Status: 204}, h.revokeToken},
+		{Op{Method: "POST", Path: "/auth/register", Summary: "Create a candidate account (a confirmation link is emailed)", Roles: public, Body: RegisterRequest{}, Resp: MessageResponse{}, Status: 202}, h.register},
+		{Op{Method: "POST", Path: "/auth/verify-email", Summary: "Confirm an email address with the emailed token", Roles: public, Body: TokenOnly{}, Resp: MessageResponse{}}, h.verifyEmail},
+		{Op{Method: "POST", Path: "/auth/password/forgot", Summary: "Email a password-reset link", Roles: public, Body: EmailRequest{}, Resp: MessageResponse{}, Status: 202}, h.forgot},
+		{Op{Method: "POST", Path: "/auth/password/reset", Summary: "Set a new password with the emailed token", Roles: public, Body: ResetRequest{}, Resp: MessageResponse{}}, h.reset},
+		{Op{Method: "GET", Path: "/me", Summary: "The signed-in user", Roles: signedIn, Resp: UserView{}}, h.me},
+		{Op{Method: "GET", Path: "/vendors", Summary: "Recognised vendors (all vendors for platform admins)", Roles: signedIn, Resp: VendorList{}}, h.listVendors},
+		{Op{Method: "POST", Path: "/vendors", Summary: "Create a vendor", Roles: platform, Body: VendorRequest{}, Resp: account.Vendor{}, Status: 201}, h.createVendor},
+		{Op{Method: "PUT", Path: "/vendors/:id/recognition", Summary: "Recognise a vendor or withdraw recognition", Roles: platform, Body: RecognitionRequest{}, Resp: account.Vendor{}}, h.setRecognition},
+		{Op{Method: "POST", Path: "/invitations", Summary: "Invite a trainer or vendor admin by email", Roles: adminsOnly, Body: InviteRequest{}, Resp: MessageResponse{}, Status: 202}, h.invite},
+		{Op{Method: "GET", Path: "/users", Summary: "Users the caller manages (own vendor's staff for vendor admins)", Roles: adminsOnly, Resp: UserList{}}, h.listUsers},
+		{Op{Method: "POST", Path: "/users/:id/disable", Summary: "Disable an account and end its sessions", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(true)},
+		{Op{Method: "POST", Path: "/users/:id/enable", Summary: "Enable an account again", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(false)},
+		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}}, h.auditLog},
+		{Op{Method: "GET", Path: "/mail", Summary: "Captured mail in development mode", Roles: platform, Resp: MailList{}}, h.mail},
+	}
+}
+
+// Ops lists the documented operations (for tests and the OpenAPI document).
+func (h *Handlers) Ops() []Op {
+	var ops []Op
+	for _, r := range h.routes() {
+		ops = append(ops, r.Op)
+	}
+	ops = append(ops, Op{Method: "GET", Path: "/openapi.json", Summary: "This OpenAPI document", Roles: public, Resp: map[string]any{}})
+	return ops
+}
+
+// Register mounts the API.
+func (h *Handlers) Register(app fiber.Router) {
+	g := app.Group(Prefix)
+	doc := Document(Prefix, h.Version, h.Ops())
+	g.Get("/openapi.json", func(c *fiber.Ctx) error { return c.JSON(doc) })
+	for _, r := range h.routes() {
+		handlers := []fiber.Handler{}
+		if r.Roles != nil {
+			handlers = append(handlers, requireRoles(r.Roles))
+		}
+		handlers = append(handlers, r.h)
+		g.Add(r.Method, r.Path, handlers...)
+	}
+	// Unknown API paths answer in JSON too.
+	g.Use(func(c *fiber.Ctx) error {
+		return apperr.New(apperr.NotFound, "not_found", "There is no API endpoint "+c.Method()+" "+c.Path()+". See "+Prefix+"/openapi.json.")
+	})
+}
+
+func requireRoles(roles []string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := httpx.User(c)
+		if u == nil {
+			return apperr.New(apperr.Unauthenticated, "unauthenticated", "Send a bearer token from POST "+Prefix+"/auth/token in the Authorization header.")
+		}
+		if len(roles) == 0 {
+			return c.Next()
+		}
+		for _, r := range roles {
+			if u.Role == r {
+				return c.Next()
+			}
+		}
+		return apperr.New(apperr.Forbidden, "forbidden", "Your role cannot use this endpoint.")
+	}
+}

@@ -1,0 +1,255 @@
+// Package app is the composition root: it opens the database and media store, runs migrations,
+// builds the services and handlers, assembles the Fiber app and runs the background workers.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/api"
+	"github.com/peeracademy/peeracademy/internal/config"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/web"
+	"github.com/peeracademy/peeracademy/migrations"
+	"github.com/peeracademy/peeracademy/static"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/app.Version=...".
+var Version = "dev"
+
+// App is a running PeerAcademy instance.
+type App struct {
+	Cfg      config.Config
+	Log      *slog.Logger
+	DB       *bun.DB
+	Media    media.Store
+	Accounts *account.Service
+	Fiber    *fiber.App
+	Outbox   notify.Outbox
+	API      *api.Handlers
+	Sender   notify.Sender // nil in log mode
+}
+
+// OpenStore opens the configured media store.
+func OpenStore(ctx context.Context, cfg config.MediaConfig) (media.Store, error) {
+	if cfg.S3Endpoint != "" {
+		return media.NewS3(ctx, media.S3Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Region: cfg.S3Region,
+			AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, UseTLS: cfg.S3UseTLS})
+	}
+	return media.NewFS(cfg.Dir)
+}
+
+// Migrate applies pending migrations.
+func Migrate(ctx context.Context, db *bun.DB) ([]string, error) {
+	m, err := database.NewMigrator(db, migrations.FS)
+	if err != nil {
+		return nil, err
+	}
+	return m.Up(ctx)
+}
+
+// New builds the app: database (migrated), media store, services and routes.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	store, err := OpenStore(ctx, cfg.Media)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("media store: %w", err)
+	}
+	if len(cfg.SecretKey) == 0 {
+		if cfg.SecretKey, err = sharedSecret(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	a := &App{Cfg: cfg, Log: log, DB: db, Media: store, Outbox: notify.Outbox{Mode: cfg.Mail.Mode}}
+	if cfg.Mail.Mode == "smtp" {
+		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
+	}
+	a.Accounts = &account.Service{
+		DB: db, Outbox: a.Outbox, BaseURL: cfg.BaseURL,
+		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, APITokenTTL: 30 * 24 * time.Hour,
+		MaxFailuresPerAccount: cfg.LoginMaxPerAccount, MaxFailuresPerIP: cfg.LoginMaxPerIP,
+		Throttle: account.Throttle{DB: db, Window: cfg.LoginWindow},
+	}
+	if err := a.buildHTTP(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// sharedSecret returns the secret kept in the database, creating it once. Every instance sharing the
+// database shares it, so CSRF tokens and flash cookies verify on any instance.
+func sharedSecret(ctx context.Context, db *bun.DB) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if _, err := db.NewRaw(`INSERT INTO settings (key, value) VALUES ('secret_key', ?) ON CONFLICT (key) DO NOTHING`, hex.EncodeToString(b)).Exec(ctx); err != nil {
+		return nil, err
+	}
+	var v string
+	if err := db.NewRaw(`SELECT value FROM settings WHERE key = 'secret_key'`).Scan(ctx, &v); err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(v)
+}
+
+func (a *App) buildHTTP() error {
+	renderer, err := web.NewRenderer()
+	if err != nil {
+		return err
+	}
+	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
+		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes}
+	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log"}
+
+	fc := fiber.Config{
+		AppName:               "PeerAcademy",
+		Immutable:             true, // handler strings stay valid after the handler returns
+		BodyLimit:             int(a.Cfg.MaxUploadBytes) + 1<<20,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          120 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			e, status := httpx.Safe(a.Log, c, err)
+			if httpx.WantsJSON(c) {
+				return httpx.WriteJSONError(c, status, e)
+			}
+			return wh.ErrorPage(c, status, e)
+		},
+	}
+	if a.Cfg.TrustProxy {
+		fc.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	f := fiber.New(fc)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := httpx.NewMetrics(reg)
+
+	f.Use(httpx.RequestContext(a.Log, metrics))
+	f.Use(recover.New())
+	f.Use(httpx.SecurityHeaders)
+
+	// Operations endpoints, before sessions.
+	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	f.Get("/readyz", a.readyz)
+	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	f.Get("/static/:hash/*", serveStatic)
+
+	f.Use(wh.LoadSession)
+	f.Use(httpx.NoStore)
+	a.API.Register(f)
+	wh.Register(f)
+	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	a.Fiber = f
+	return nil
+}
+
+func serveStatic(c *fiber.Ctx) error {
+	asset, ok := static.Assets()[c.Params("*")]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	if c.Params("hash") == asset.Hash {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	c.Set(fiber.HeaderContentType, asset.ContentType)
+	return c.Send(asset.Data)
+}
+
+// ReadyStatus is the /readyz body.
+type ReadyStatus struct {
+	Database string `json:"database"`
+	Media    string `json:"media"`
+}
+
+func (a *App) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	st := ReadyStatus{Database: "ok", Media: "ok"}
+	code := fiber.StatusOK
+	if err := a.DB.PingContext(ctx); err != nil {
+		st.Database, code = "unreachable", fiber.StatusServiceUnavailable
+		a.Log.Warn("readyz: database", "err", err)
+	}
+	if err := a.Media.Ping(ctx); err != nil {
+		st.Media, code = "unreachable", fiber.StatusServiceUnavailable
+		a.Log.Warn("readyz: media", "err", err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(code).JSON(st)
+}
+
+// RunWorkers runs the background jobs until ctx ends: the outbox sender (SMTP mode) and housekeeping.
+func (a *App) RunWorkers(ctx context.Context) {
+	if a.Sender != nil {
+		w := &notify.Worker{DB: a.DB, Sender: a.Sender, Log: a.Log}
+		go w.Run(ctx)
+	}
+	go func() {
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			if err := a.Accounts.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("prune sessions", "err", err)
+			}
+			if err := a.Accounts.Throttle.Prune(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("prune rate limits", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Serve listens until ctx ends, then shuts down gracefully: in-flight requests finish (up to the grace period).
+func (a *App) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.Fiber.Listen(a.Cfg.ListenAddr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "grace", a.Cfg.ShutdownGrace.String())
+	if err := a.Fiber.ShutdownWithTimeout(a.Cfg.ShutdownGrace); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

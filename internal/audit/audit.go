@@ -1,0 +1,130 @@
+// Package audit writes and reads the append-only audit trail: who saw or changed what, when.
+// Every state change in PeerAcademy goes through Record. The table refuses UPDATE and DELETE at the
+// database level (a trigger on both PostgreSQL and SQLite), so the trail cannot be rewritten by the app.
+// Details must never hold secrets, document contents, answers or health information.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/database"
+)
+
+// Event is one row of the audit trail.
+type Event struct {
+	bun.BaseModel `bun:"table:audit_events"`
+
+	ID          string    `bun:"id,pk" json:"id"`
+	At          time.Time `bun:"at,notnull" json:"at"`
+	ActorID     *string   `bun:"actor_id" json:"actor_id,omitempty"`
+	ActorRole   string    `bun:"actor_role,notnull" json:"actor_role"`
+	VendorID    *string   `bun:"vendor_id" json:"vendor_id,omitempty"`
+	Action      string    `bun:"action,notnull" json:"action"`
+	SubjectType string    `bun:"subject_type,notnull" json:"subject_type"`
+	SubjectID   string    `bun:"subject_id,notnull" json:"subject_id"`
+	IP          string    `bun:"ip,notnull" json:"ip"`
+	RequestID   string    `bun:"request_id,notnull" json:"request_id"`
+	Details     string    `bun:"details,notnull" json:"details"`
+}
+
+// Actor says who did something and from where. A zero Actor is the system itself.
+type Actor struct {
+	UserID    string
+	Role      string
+	VendorID  string
+	IP        string
+	RequestID string
+}
+
+// System is the actor for background jobs and the command line.
+var System = Actor{Role: "system"}
+
+// Entry describes what happened.
+type Entry struct {
+	Action      string // e.g. "user.login", "vendor.recognise", "document.view"
+	SubjectType string
+	SubjectID   string
+	VendorID    string         // the vendor whose data this concerns, for scoping; "" for none
+	Details     map[string]any // small, non-sensitive facts
+}
+
+// Record appends an event. Pass the transaction that makes the change so both commit together.
+func Record(ctx context.Context, db bun.IDB, a Actor, e Entry) error {
+	details := "{}"
+	if len(e.Details) > 0 {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return err
+		}
+		details = string(b)
+	}
+	ev := &Event{
+		ID: uuid.Must(uuid.NewV7()).String(), At: database.Now(), ActorRole: a.Role,
+		Action: e.Action, SubjectType: e.SubjectType, SubjectID: e.SubjectID,
+		IP: a.IP, RequestID: a.RequestID, Details: details,
+	}
+	if a.UserID != "" {
+		ev.ActorID = &a.UserID
+	}
+	vendor := e.VendorID
+	if vendor == "" {
+		vendor = a.VendorID
+	}
+	if vendor != "" {
+		ev.VendorID = &vendor
+	}
+	_, err := db.NewInsert().Model(ev).Exec(ctx)
+	return err
+}
+
+// Filter narrows a listing. VendorID scopes it to one vendor (vendor admins); empty is all (platform admin).
+type Filter struct {
+	VendorID    string
+	ActorID     string
+	SubjectType string
+	SubjectID   string
+	Action      string
+	Before      string // an event id: page backwards from it
+	Limit       int
+}
+
+// List returns events newest first, and the id to pass as Before for the next page ("" at the end).
+func List(ctx context.Context, db bun.IDB, f Filter) ([]Event, string, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var evs []Event
+	q := db.NewSelect().Model(&evs).OrderExpr("id DESC").Limit(int64(f.Limit + 1))
+	if f.VendorID != "" {
+		q = q.Where("vendor_id = ?", f.VendorID)
+	}
+	if f.ActorID != "" {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.SubjectType != "" {
+		q = q.Where("subject_type = ?", f.SubjectType)
+	}
+	if f.SubjectID != "" {
+		q = q.Where("subject_id = ?", f.SubjectID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.Before != "" {
+		q = q.Where("id < ?", f.Before)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(evs) > f.Limit {
+		evs = evs[:f.Limit]
+		next = evs[len(evs)-1].ID
+	}
+	return evs, next, nil
+}

@@ -1,0 +1,242 @@
+// Package config reads PeerAcademy's typed configuration from PEERACADEMY_* environment variables.
+// Secrets may also come from a file named by the variable with a _FILE suffix. A bad value stops
+// start-up with an error that names the variable. The Config is passed explicitly, never global.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the complete runtime configuration.
+type Config struct {
+	DatabaseURL   string // postgres://... or a SQLite file path
+	ListenAddr    string
+	BaseURL       string // public base URL used in emails and QR codes, without trailing slash
+	Env           string // "development" or "production"
+	SecretKey     []byte // 32+ bytes; signs CSRF tokens. Empty: generated once and kept in the database
+	CookieSecure  bool   // Secure flag on cookies (default: true when BaseURL is https)
+	TrustProxy    bool   // honour X-Forwarded-For from a load balancer
+	LogLevel      string
+	ShutdownGrace time.Duration
+
+	Media MediaConfig
+	Mail  MailConfig
+
+	SessionIdle        time.Duration
+	SessionAbsolute    time.Duration
+	LoginMaxPerAccount int // failed sign-ins per account per window
+	LoginMaxPerIP      int // failed sign-ins per IP per window
+	LoginWindow        time.Duration
+	MaxUploadBytes     int64
+}
+
+// MediaConfig chooses the media store.
+type MediaConfig struct {
+	Dir         string // local directory store (default)
+	S3Endpoint  string // host:port; when set the S3 store is used
+	S3Bucket    string
+	S3Region    string
+	S3AccessKey string
+	S3SecretKey string
+	S3UseTLS    bool
+}
+
+// MailConfig configures outgoing mail. With Mode "log" (the default when no SMTP host is set) mail is
+// kept in the outbox and shown to platform admins instead of being sent.
+type MailConfig struct {
+	Mode     string // "smtp" or "log"
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+	TLS      string // "starttls" (default), "tls" or "none"
+}
+
+// Load reads the configuration from the process environment.
+func Load() (Config, error) { return LoadFrom(os.Getenv) }
+
+// LoadFrom reads the configuration through getenv, which makes it testable.
+func LoadFrom(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		DatabaseURL:   r.str("DATABASE_URL", "./data/peeracademy.db"),
+		ListenAddr:    r.str("LISTEN_ADDR", "127.0.0.1:8080"),
+		Env:           r.oneOf("ENV", "development", "development", "production"),
+		LogLevel:      r.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		ShutdownGrace: r.duration("SHUTDOWN_GRACE", 20*time.Second),
+		TrustProxy:    r.boolean("TRUST_PROXY", false),
+
+		SessionIdle:        r.duration("SESSION_IDLE_TIMEOUT", 30*time.Minute),
+		SessionAbsolute:    r.duration("SESSION_ABSOLUTE_TIMEOUT", 12*time.Hour),
+		LoginMaxPerAccount: r.integer("LOGIN_MAX_PER_ACCOUNT", 5, 1, 1000),
+		LoginMaxPerIP:      r.integer("LOGIN_MAX_PER_IP", 30, 1, 100000),
+		LoginWindow:        r.duration("LOGIN_WINDOW", 15*time.Minute),
+		MaxUploadBytes:     int64(r.integer("MAX_UPLOAD_MB", 10, 1, 2048)) << 20,
+	}
+	c.BaseURL = strings.TrimRight(r.str("BASE_URL", "http://"+c.ListenAddr), "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail("BASE_URL", "must be an absolute http(s) URL such as https://academy.example.org")
+	}
+	c.CookieSecure = r.boolean("COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"))
+	if s := r.secret("SECRET_KEY"); s != "" {
+		key, err := decodeKey(s)
+		if err != nil {
+			r.fail("SECRET_KEY", err.Error())
+		}
+		c.SecretKey = key
+	}
+
+	c.Media = MediaConfig{
+		Dir:         r.str("MEDIA_DIR", "./data/media"),
+		S3Endpoint:  r.str("S3_ENDPOINT", ""),
+		S3Bucket:    r.str("S3_BUCKET", "peeracademy"),
+		S3Region:    r.str("S3_REGION", "us-east-1"),
+		S3AccessKey: r.secret("S3_ACCESS_KEY"),
+		S3SecretKey: r.secret("S3_SECRET_KEY"),
+		S3UseTLS:    r.boolean("S3_TLS", true),
+	}
+	if c.Media.S3Endpoint != "" {
+		if strings.Contains(c.Media.S3Endpoint, "://") {
+			r.fail("S3_ENDPOINT", "give host:port without a scheme (use PEERACADEMY_S3_TLS for https)")
+		}
+		if c.Media.S3AccessKey == "" || c.Media.S3SecretKey == "" {
+			r.fail("S3_ACCESS_KEY", "S3 needs PEERACADEMY_S3_ACCESS_KEY and PEERACADEMY_S3_SECRET_KEY")
+		}
+	}
+
+	host := r.str("SMTP_HOST", "")
+	defMode := "log"
+	if host != "" {
+		defMode = "smtp"
+	}
+	c.Mail = MailConfig{
+		Mode:     r.oneOf("MAIL_MODE", defMode, "smtp", "log"),
+		Host:     host,
+		Port:     r.integer("SMTP_PORT", 587, 1, 65535),
+		Username: r.str("SMTP_USERNAME", ""),
+		Password: r.secret("SMTP_PASSWORD"),
+		From:     r.str("MAIL_FROM", "PeerAcademy <no-reply@peeracademy.local>"),
+		TLS:      r.oneOf("SMTP_TLS", "starttls", "starttls", "tls", "none"),
+	}
+	if c.Mail.Mode == "smtp" && c.Mail.Host == "" {
+		r.fail("SMTP_HOST", "required when PEERACADEMY_MAIL_MODE=smtp")
+	}
+	if c.SessionIdle > c.SessionAbsolute {
+		r.fail("SESSION_IDLE_TIMEOUT", "must not exceed PEERACADEMY_SESSION_ABSOLUTE_TIMEOUT")
+	}
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %s", strings.Join(r.errs, "; "))
+	}
+	return c, nil
+}
+
+// UsesPostgres reports whether the database URL names PostgreSQL.
+func (c Config) UsesPostgres() bool { return IsPostgresURL(c.DatabaseURL) }
+
+// IsPostgresURL reports whether a database URL names PostgreSQL.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+const prefix = "PEERACADEMY_"
+
+type reader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+func (r *reader) fail(name, msg string) { r.errs = append(r.errs, prefix+name+": "+msg) }
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(prefix + name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads NAME, or the contents of the file named by NAME_FILE.
+func (r *reader) secret(name string) string {
+	v := r.getenv(prefix + name)
+	f := r.getenv(prefix + name + "_FILE")
+	if v != "" && f != "" {
+		r.fail(name, "set either the variable or its _FILE variant, not both")
+		return ""
+	}
+	if f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			r.fail(name+"_FILE", "cannot read the file: "+err.Error())
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	return strings.TrimSpace(v)
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, fmt.Sprintf("must be one of %s (got %q)", strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("must be true or false (got %q)", v))
+		return def
+	}
+	return b
+}
+
+func (r *reader) integer(name string, def, min, max int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		r.fail(name, fmt.Sprintf("must be a whole number from %d to %d (got %q)", min, max, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, fmt.Sprintf("must be a positive duration such as 30m or 12h (got %q)", v))
+		return def
+	}
+	return d
+}
+
+func decodeKey(s string) ([]byte, error) {
+	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	return nil, fmt.Errorf("must be at least 32 random bytes, hex or base64 encoded (openssl rand -hex 32)")
+}

@@ -1,0 +1,284 @@
+// Package httpx holds the HTTP plumbing shared by the HTML pages (web) and the JSON API (api):
+// the error handler that renders safe errors as HTML or JSON, request ids, structured request logs,
+// metrics, the signed-in principal and role guards.
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+)
+
+// Locals keys.
+const (
+	LocalUser      = "pa.user"
+	LocalSession   = "pa.session"
+	LocalToken     = "pa.token"
+	LocalRequestID = "pa.request_id"
+)
+
+// User returns the fully signed-in user, or nil.
+func User(c *fiber.Ctx) *account.User {
+	u, _ := c.Locals(LocalUser).(*account.User)
+	return u
+}
+
+// Session returns the current session (possibly partly signed in), or nil.
+func Session(c *fiber.Ctx) *account.Session {
+	s, _ := c.Locals(LocalSession).(*account.Session)
+	return s
+}
+
+// RequestID returns the request's id.
+func RequestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(LocalRequestID).(string)
+	return id
+}
+
+// Actor describes who makes this request, for the audit log.
+func Actor(c *fiber.Ctx) audit.Actor {
+	a := audit.Actor{IP: ClientIP(c), RequestID: RequestID(c)}
+	if u := User(c); u != nil {
+		a.UserID, a.Role, a.VendorID = u.ID, u.Role, u.Vendor()
+	} else {
+		a.Role = "anonymous"
+	}
+	return a
+}
+
+// ClientIP is the caller's address (the first X-Forwarded-For hop when behind a trusted proxy).
+func ClientIP(c *fiber.Ctx) string {
+	ip := c.IP()
+	if i := strings.IndexByte(ip, ','); i >= 0 {
+		ip = ip[:i]
+	}
+	return strings.TrimSpace(ip)
+}
+
+// WantsJSON reports whether the error should be JSON: API paths, or clients that ask for JSON.
+func WantsJSON(c *fiber.Ctx) bool {
+	if strings.HasPrefix(c.Path(), "/api/") {
+		return true
+	}
+	acc := c.Get(fiber.HeaderAccept)
+	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
+}
+
+// Status maps a safe error kind to an HTTP status.
+func Status(k apperr.Kind) int {
+	switch k {
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.BadRequest:
+		return http.StatusBadRequest
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	case apperr.Gone:
+		return http.StatusGone
+	}
+	return http.StatusInternalServerError
+}
+
+// Safe turns any error into a safe one; unknown errors become a generic 500 (and are logged).
+func Safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
+	if e, ok := apperr.As(err); ok {
+		return e, Status(e.Kind)
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code := fe.Code
+		msg := http.StatusText(code)
+		switch code {
+		case http.StatusNotFound:
+			msg = "We could not find that page."
+		case http.StatusMethodNotAllowed:
+			msg = "That action is not available here."
+		case http.StatusRequestEntityTooLarge:
+			msg = "The upload is too large."
+		case http.StatusBadRequest:
+			msg = "The request could not be understood: " + fe.Message
+		}
+		if code >= 500 {
+			log.Error("request failed", "request_id", RequestID(c), "path", c.Path(), "err", err)
+			msg = "Something went wrong on our side. Please try again; if it keeps happening, tell us the reference below."
+		}
+		return &apperr.Error{Code: codeFor(code), Message: msg}, code
+	}
+	if errors.Is(err, context.Canceled) {
+		return &apperr.Error{Code: "cancelled", Message: "The request was cancelled."}, 499
+	}
+	log.Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+	return &apperr.Error{Code: "internal", Message: "Something went wrong on our side. Please try again; if it keeps happening, tell us the reference below."}, http.StatusInternalServerError
+}
+
+func codeFor(status int) string {
+	switch status {
+	case 400:
+		return "bad_request"
+	case 401:
+		return "unauthenticated"
+	case 403:
+		return "forbidden"
+	case 404:
+		return "not_found"
+	case 405:
+		return "method_not_allowed"
+	case 413:
+		return "too_large"
+	case 429:
+		return "too_many_requests"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "error"
+}
+
+// ErrorBody is the JSON error envelope: {"error":{"code":...,"message":...,"fields":{...}}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of ErrorBody.
+type ErrorDetail struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// WriteJSONError writes the JSON error envelope.
+func WriteJSONError(c *fiber.Ctx, status int, e *apperr.Error) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).JSON(ErrorBody{Error: ErrorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: RequestID(c)}})
+}
+
+// DecodeJSON parses a JSON body strictly into v, with errors a person understands.
+func DecodeJSON(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return apperr.New(apperr.Unsupported, "unsupported_media_type", "Send the request body as JSON with Content-Type: application/json.")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return apperr.New(apperr.BadRequest, "malformed_json", "The JSON body is malformed at byte "+strconv.FormatInt(se.Offset, 10)+": "+se.Error())
+		case errors.As(err, &te):
+			return apperr.New(apperr.BadRequest, "malformed_json", "The JSON field \""+te.Field+"\" must be of type "+te.Type.String()+".")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return apperr.New(apperr.BadRequest, "malformed_json", "The JSON body has a field this endpoint does not accept: "+strings.TrimPrefix(err.Error(), "json: unknown field ")+".")
+		case err.Error() == "EOF":
+			return apperr.New(apperr.BadRequest, "malformed_json", "The request body is empty; send a JSON object.")
+		default:
+			return apperr.New(apperr.BadRequest, "malformed_json", "The JSON body is malformed: "+err.Error())
+		}
+	}
+	if dec.More() {
+		return apperr.New(apperr.BadRequest, "malformed_json", "The request body must hold a single JSON object.")
+	}
+	return nil
+}
+
+// Metrics holds the Prometheus collectors for HTTP traffic.
+type Metrics struct {
+	Requests *prometheus.CounterVec
+	Duration *prometheus.HistogramVec
+}
+
+// NewMetrics registers the HTTP collectors on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "peeracademy_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "peeracademy_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.Requests, m.Duration)
+	return m
+}
+
+// RequestContext assigns a request id, logs each request as one JSON line and records metrics.
+// It never logs query strings (they carry one-time tokens) or bodies.
+func RequestContext(log *slog.Logger, m *Metrics) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		id := c.Get("X-Request-ID")
+		if id == "" || len(id) > 64 {
+			id = uuid.NewString()
+		}
+		c.Locals(LocalRequestID, id)
+		c.Set("X-Request-ID", id)
+		err := c.Next()
+		if err != nil {
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
+		status := c.Response().StatusCode()
+		route := c.Route().Path
+		if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
+			route = "unmatched"
+		}
+		dur := time.Since(start)
+		m.Requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
+		m.Duration.WithLabelValues(c.Method(), route).Observe(dur.Seconds())
+		attrs := []any{"request_id", id, "method", c.Method(), "path", c.Path(), "route", route, "status", status,
+			"duration_ms", float64(dur.Microseconds()) / 1000, "ip", ClientIP(c)}
+		if u := User(c); u != nil {
+			attrs = append(attrs, "user_id", u.ID)
+		}
+		if status >= 500 {
+			log.Error("request", attrs...)
+		} else {
+			log.Info("request", attrs...)
+		}
+		return nil
+	}
+}
+
+// NoStore marks responses as private and uncacheable (every page for a signed-in user).
+func NoStore(c *fiber.Ctx) error {
+	err := c.Next()
+	if Session(c) != nil || c.Get(fiber.HeaderAuthorization) != "" {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Set(fiber.HeaderPragma, "no-cache")
+	}
+	return err
+}
+
+// SecurityHeaders sets conservative browser security headers.
+func SecurityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+	return c.Next()
+}

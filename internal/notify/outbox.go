@@ -1,0 +1,129 @@
+// Package notify sends email through an outbox table: callers enqueue inside the transaction that
+// makes the change (so a rolled-back change sends nothing), and a worker leases due rows and sends
+// them over SMTP. Several app instances can run workers at once: a lease is taken with one
+// conditional UPDATE, so each email is sent by one worker. In "log" mode (development) nothing is
+// sent: mail is kept as "captured" and shown to platform admins.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/database"
+)
+
+// Attachment is a file sent with an email (for example a calendar invitation).
+type Attachment struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
+}
+
+// Email is a message to enqueue.
+type Email struct {
+	To          string
+	Subject     string
+	Body        string
+	Attachments []Attachment
+	// DedupeKey, when set, makes Enqueue a no-op if an email with the same key exists (send once).
+	DedupeKey string
+}
+
+// Message is a stored outbox row.
+type Message struct {
+	bun.BaseModel `bun:"table:outbox_emails"`
+
+	ID            string     `bun:"id,pk" json:"id"`
+	To            string     `bun:"to_addr,notnull" json:"to"`
+	Subject       string     `bun:"subject,notnull" json:"subject"`
+	Body          string     `bun:"body_text,notnull" json:"body"`
+	Attachments   string     `bun:"attachments,notnull" json:"-"`
+	Status        string     `bun:"status,notnull" json:"status"`
+	Attempts      int        `bun:"attempts,notnull" json:"attempts"`
+	NextAttemptAt time.Time  `bun:"next_attempt_at,notnull" json:"next_attempt_at"`
+	LeaseUntil    *time.Time `bun:"lease_until" json:"-"`
+	LastError     string     `bun:"last_error,notnull" json:"last_error,omitempty"`
+	DedupeKey     *string    `bun:"dedupe_key" json:"-"`
+	CreatedAt     time.Time  `bun:"created_at,notnull" json:"created_at"`
+	SentAt        *time.Time `bun:"sent_at" json:"sent_at,omitempty"`
+}
+
+// Statuses of an outbox row.
+const (
+	StatusPending  = "pending"
+	StatusSent     = "sent"
+	StatusFailed   = "failed"
+	StatusCaptured = "captured"
+)
+
+// Outbox enqueues mail. Mode "log" captures instead of sending.
+type Outbox struct {
+	Mode string
+}
+
+// Enqueue stores e for sending. Call it with the transaction that makes the change it reports.
+func (o Outbox) Enqueue(ctx context.Context, db bun.IDB, e Email) error {
+	if _, err := mail.ParseAddress(e.To); err != nil {
+		return fmt.Errorf("notify: bad recipient address: %w", err)
+	}
+	att := "[]"
+	if len(e.Attachments) > 0 {
+		b, err := json.Marshal(e.Attachments)
+		if err != nil {
+			return err
+		}
+		att = string(b)
+	}
+	now := database.Now()
+	m := &Message{
+		ID: uuid.Must(uuid.NewV7()).String(), To: e.To, Subject: e.Subject, Body: e.Body,
+		Attachments: att, Status: StatusPending, NextAttemptAt: now, CreatedAt: now,
+	}
+	if o.Mode == "log" {
+		m.Status = StatusCaptured
+	}
+	q := db.NewInsert().Model(m)
+	if e.DedupeKey != "" {
+		m.DedupeKey = &e.DedupeKey
+		q = q.On("CONFLICT (dedupe_key) DO NOTHING")
+	}
+	_, err := q.Exec(ctx)
+	return err
+}
+
+// AttachmentsOf decodes a stored message's attachments.
+func (m *Message) AttachmentsOf() ([]Attachment, error) {
+	var a []Attachment
+	if m.Attachments == "" {
+		return nil, nil
+	}
+	err := json.Unmarshal([]byte(m.Attachments), &a)
+	return a, err
+}
+
+// List returns outbox messages newest first; to filters by recipient when set.
+func List(ctx context.Context, db bun.IDB, to string, limit, offset int) ([]Message, int, error) {
+	var ms []Message
+	q := db.NewSelect().Model(&ms).OrderExpr("id DESC").Limit(int64(limit)).Offset(int64(offset))
+	if to != "" {
+		q = q.Where("to_addr = ?", strings.ToLower(to))
+	}
+	n, err := q.ScanAndCount(ctx)
+	return ms, int(n), err
+}
+
+// Get returns one message.
+func Get(ctx context.Context, db bun.IDB, id string) (*Message, error) {
+	m := new(Message)
+	if err := db.NewSelect().Model(m).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, database.Err(err)
+	}
+	return m, nil
+}

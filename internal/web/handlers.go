@@ -1,0 +1,226 @@
+// Package web serves PeerAcademy's server-rendered HTML pages. Handlers are thin: parse the form,
+// check permission, call the domain, render. Every page starts from the Page view model.
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/uptrace/bun"
+)
+
+// Handlers holds what the HTML pages need.
+type Handlers struct {
+	DB           *bun.DB
+	Accounts     *account.Service
+	Media        media.Store
+	Render       *Renderer
+	Log          *slog.Logger
+	Secret       []byte
+	CookieSecure bool
+	DevMail      bool
+	MaxUpload    int64
+}
+
+const sessionCookie = "pa_session"
+const flashCookie = "pa_flash"
+
+// LoadSession resolves the session cookie (web) or bearer token (API) into the request's principal.
+// A partly signed-in session (waiting for the second factor) sets only the session, not the user.
+func (h *Handlers) LoadSession(c *fiber.Ctx) error {
+	var token string
+	if strings.HasPrefix(c.Path(), "/api/") {
+		if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+			token = strings.TrimSpace(strings.TrimPrefix(auth, "Bearer "))
+		}
+	} else {
+		token = c.Cookies(sessionCookie)
+	}
+	if token == "" {
+		return c.Next()
+	}
+	sess, u, err := h.Accounts.LookupSession(c.UserContext(), token)
+	if err != nil {
+		if apperr.Is(err, apperr.Unauthenticated) {
+			if !strings.HasPrefix(c.Path(), "/api/") {
+				h.clearSession(c)
+			}
+			return c.Next()
+		}
+		return err
+	}
+	if (sess.Kind == account.KindAPI) != strings.HasPrefix(c.Path(), "/api/") {
+		return c.Next() // a browser session never authenticates the API, nor an API token a page
+	}
+	c.Locals(httpx.LocalSession, sess)
+	c.Locals(httpx.LocalToken, token)
+	if sess.Stage == account.StageFull {
+		c.Locals(httpx.LocalUser, u)
+	} else {
+		c.Locals("pa.pending_user", u)
+	}
+	return c.Next()
+}
+
+func pendingUser(c *fiber.Ctx) *account.User {
+	u, _ := c.Locals("pa.pending_user").(*account.User)
+	return u
+}
+
+func (h *Handlers) setSession(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Locals(httpx.LocalToken, token)
+}
+
+func (h *Handlers) clearSession(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0), MaxAge: -1})
+	c.Locals(httpx.LocalToken, "")
+}
+
+// RequireRole lets the request through only for a signed-in user with one of the roles. Signed-out
+// visitors are sent to the sign-in page; signed-in users without the role get 403.
+func RequireRole(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := httpx.User(c)
+		if u == nil {
+			if strings.HasPrefix(c.Path(), "/api/") {
+				return account.ErrNoSession
+			}
+			if s := httpx.Session(c); s != nil && s.Stage == account.StageMFASetup {
+				return c.Redirect("/account/mfa", fiber.StatusSeeOther)
+			} else if s != nil && s.Stage == account.StageMFA {
+				return c.Redirect("/login/mfa", fiber.StatusSeeOther)
+			}
+			next := c.OriginalURL()
+			return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+		}
+		if len(roles) == 0 {
+			return c.Next()
+		}
+		for _, r := range roles {
+			if u.Role == r {
+				return c.Next()
+			}
+		}
+		return apperr.New(apperr.Forbidden, "forbidden", "Your account does not have access to this page.")
+	}
+}
+
+// page builds the base view model.
+func (h *Handlers) page(c *fiber.Ctx, title string) *Page {
+	p := &Page{Title: title, User: httpx.User(c), CSRF: h.csrfToken(c), Form: map[string]string{}, Errors: map[string]string{}, DevMail: h.DevMail}
+	p.Flashes = h.takeFlashes(c)
+	return p
+}
+
+// withErr fills the page from a failed form submission: the values typed (never passwords) and the
+// messages beside each field.
+func withErr(p *Page, err error, form map[string]string) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	for k, v := range form {
+		if !strings.Contains(k, "password") {
+			p.Form[k] = v
+		}
+	}
+	for k, v := range e.Fields {
+		p.Errors[k] = v
+	}
+	p.ErrorSummary = e.Message
+	return nil
+}
+
+func (h *Handlers) flash(c *fiber.Ctx, kind, msg string) {
+	fl := append(h.peekFlashes(c), Flash{Kind: kind, Message: msg})
+	b, _ := json.Marshal(fl)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: v + "." + h.sign("flash|"+v), Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (h *Handlers) peekFlashes(c *fiber.Ctx) []Flash {
+	raw := c.Cookies(flashCookie)
+	v, sig, ok := strings.Cut(raw, ".")
+	if !ok || sig != h.sign("flash|"+v) {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return nil
+	}
+	var fl []Flash
+	_ = json.Unmarshal(b, &fl)
+	return fl
+}
+
+func (h *Handlers) takeFlashes(c *fiber.Ctx) []Flash {
+	fl := h.peekFlashes(c)
+	if c.Cookies(flashCookie) != "" {
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0)})
+	}
+	return fl
+}
+
+// ErrorPage renders a safe error as an HTML page.
+func (h *Handlers) ErrorPage(c *fiber.Ctx, status int, e *apperr.Error) error {
+	heading := "Something went wrong"
+	switch status {
+	case 400, 422:
+		heading = "We could not accept that"
+	case 401:
+		heading = "Please sign in"
+	case 403:
+		heading = "You do not have access"
+	case 404:
+		heading = "Page not found"
+	case 410:
+		heading = "This link no longer works"
+	case 413:
+		heading = "The upload is too large"
+	case 429:
+		heading = "Please slow down"
+	}
+	p := &Page{Title: heading, User: httpx.User(c), Form: map[string]string{}, Errors: map[string]string{}, DevMail: h.DevMail}
+	p.CSRF = h.csrfToken(c)
+	rid := ""
+	if status >= 500 {
+		rid = httpx.RequestID(c)
+	}
+	p.Data = map[string]string{"Heading": heading, "Message": e.Message, "RequestID": rid}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.Render.Render(c, status, "error", p)
+}
+
+// message renders a simple confirmation page.
+func (h *Handlers) message(c *fiber.Ctx, title string, paragraphs []string, linkURL, linkText string) error {
+	p := h.page(c, title)
+	p.Data = map[string]any{"Heading": title, "Paragraphs": paragraphs, "LinkURL": linkURL, "LinkText": linkText}
+	return h.Render.Render(c, fiber.StatusOK, "message", p)
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/dashboard"
+	}
+	return next
+}
+
+func formMap(c *fiber.Ctx, keys ...string) map[string]string {
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		m[k] = c.FormValue(k)
+	}
+	return m
+}

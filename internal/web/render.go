@@ -1,0 +1,131 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/static"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Flash is a one-time message shown on the next page.
+type Flash struct {
+	Kind    string // success, error, info
+	Message string
+}
+
+// Page is the base view model every page starts from.
+type Page struct {
+	Title        string
+	User         *account.User
+	CSRF         string
+	Flashes      []Flash
+	Form         map[string]string
+	Errors       map[string]string
+	ErrorSummary string
+	NoIndex      bool
+	DevMail      bool
+	Data         any
+}
+
+// Renderer holds one parsed template set per page (layout + partials + the page).
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+var urlRE = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+func funcs() template.FuncMap {
+	ny, _ := time.LoadLocation("America/New_York")
+	return template.FuncMap{
+		"static":    static.URL,
+		"roleLabel": account.RoleLabel,
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m, nil
+		},
+		"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+		"fmtDate": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.In(ny).Format("January 2, 2006")
+		},
+		"deref": func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return *s
+		},
+		// linkify escapes text and turns URLs into links (for captured mail in development mode).
+		"linkify": func(s string) template.HTML {
+			esc := template.HTMLEscapeString(s)
+			return template.HTML(urlRE.ReplaceAllStringFunc(esc, func(u string) string {
+				return `<a href="` + u + `">` + u + `</a>`
+			}))
+		},
+	}
+}
+
+// NewRenderer parses the embedded templates.
+func NewRenderer() (*Renderer, error) {
+	layout, err := templateFS.ReadFile("templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{pages: map[string]*template.Template{}}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		body, err := templateFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		t, err := template.New(name).Funcs(funcs()).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("template layout: %w", err)
+		}
+		if _, err := t.Parse(string(body)); err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Render writes a page with the layout.
+func (r *Renderer) Render(c *fiber.Ctx, status int, name string, p *Page) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(buf.Bytes())
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+)
+
+// Register mounts every HTML route. The table reads like a sitemap; access is stated on each line.
+func (h *Handlers) Register(app fiber.Router) {
+	signedIn := RequireRole()
+	admin := RequireRole(account.RolePlatformAdmin)
+	vendorAdmin := RequireRole(account.RoleVendorAdmin)
+	anyAdmin := RequireRole(account.RoleVendorAdmin, account.RolePlatformAdmin)
+
+	r := app.Group("", h.checkCSRF)
+
+	// Public pages.
+	r.Get("/", h.home)
+	r.Get("/privacy", h.privacy)
+	r.Get("/register", h.registerForm)
+	r.Post("/register", h.register)
+	r.Get("/verify-email", h.verifyEmail)
+	r.Get("/login", h.loginForm)
+	r.Post("/login", h.login)
+	r.Get("/login/mfa", h.mfaForm) // partly signed-in session only
+	r.Post("/login/mfa", h.mfa)    // partly signed-in session only
+	r.Post("/logout", h.logout)
+	r.Get("/password/forgot", h.forgotForm)
+	r.Post("/password/forgot", h.forgot)
+	r.Get("/password/reset", h.resetForm)
+	r.Post("/password/reset", h.reset)
+	r.Get("/setup", h.setupForm)
+	r.Post("/setup", h.setup)
+	r.Get("/invite", h.inviteForm)
+	r.Post("/invite", h.acceptInvite)
+
+	// Any signed-in user.
+	r.Get("/dashboard", signedIn, h.dashboard)
+	r.Get("/account", signedIn, h.accountPage)
+	r.Get("/account/mfa", h.mfaSetupForm) // signed in, or held at the mfa_setup stage
+	r.Post("/account/mfa", h.mfaSetup)
+	r.Post("/account/sessions/end", signedIn, h.endAllSessions)
+
+	// Vendor administrators: their own organisation.
+	r.Get("/vendor", vendorAdmin, h.ownVendor)
+	r.Post("/vendor/logo", vendorAdmin, h.uploadLogo)
+	r.Post("/vendor/invitations", vendorAdmin, h.invite)
+	r.Get("/vendors/:id/logo", anyAdmin, h.vendorLogo)
+
+	// Vendor administrators (own staff) and platform administrators (everyone).
+	r.Get("/users", anyAdmin, h.users)
+	r.Post("/users/:id/disable", anyAdmin, h.setDisabled(true))
+	r.Post("/users/:id/enable", anyAdmin, h.setDisabled(false))
+	r.Get("/audit", anyAdmin, h.auditLog)
+
+	// Platform administrators.
+	r.Get("/admin/vendors", admin, h.vendors)
+	r.Post("/admin/vendors", admin, h.createVendor)
+	r.Get("/admin/vendors/:id", admin, h.adminVendor)
+	r.Post("/admin/vendors/:id/recognition", admin, h.setRecognition)
+	r.Post("/admin/vendors/:id/invitations", admin, h.invite)
+	r.Get("/admin/mail", admin, h.mail)
+	r.Get("/admin/mail/:id", admin, h.mailMessage)
+}
