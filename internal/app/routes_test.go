@@ -1,0 +1,272 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+// Who may use each route. Every registered route must be listed here, so a new route cannot be added
+// without deciding its access (TestEveryRouteAgainstEveryRole fails until it is).
+const (
+	public   = "public"   // anyone, signed in or not
+	signedIn = "signedin" // any signed-in user
+)
+
+var access = map[string][]string{
+	"GET /":                               {public},
+	"GET /privacy":                        {public},
+	"GET /healthz":                        {public},
+	"GET /readyz":                         {public},
+	"GET /metrics":                        {public},
+	"GET /static/:hash/*":                 {public},
+	"GET /register":                       {public},
+	"POST /register":                      {public},
+	"GET /verify-email":                   {public},
+	"GET /login":                          {public},
+	"POST /login":                         {public},
+	"GET /login/mfa":                      {public},
+	"POST /login/mfa":                     {public},
+	"POST /logout":                        {public},
+	"GET /password/forgot":                {public},
+	"POST /password/forgot":               {public},
+	"GET /password/reset":                 {public},
+	"POST /password/reset":                {public},
+	"GET /setup":                          {public},
+	"POST /setup":                         {public},
+	"GET /invite":                         {public},
+	"POST /invite":                        {public},
+	"GET /account/mfa":                    {signedIn}, // signed in, or held at the two-factor set-up stage
+	"POST /account/mfa":                   {signedIn},
+	"GET /dashboard":                      {signedIn},
+	"GET /account":                        {signedIn},
+	"POST /account/sessions/end":          {signedIn},
+	"GET /vendor":                         {account.RoleVendorAdmin},
+	"POST /vendor/logo":                   {account.RoleVendorAdmin},
+	"POST /vendor/invitations":            {account.RoleVendorAdmin},
+	"GET /vendors/:id/logo":               {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"GET /users":                          {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"POST /users/:id/disable":             {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"POST /users/:id/enable":              {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"GET /audit":                          {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"GET /admin/vendors":                  {account.RolePlatformAdmin},
+	"POST /admin/vendors":                 {account.RolePlatformAdmin},
+	"GET /admin/vendors/:id":              {account.RolePlatformAdmin},
+	"POST /admin/vendors/:id/recognition": {account.RolePlatformAdmin},
+	"POST /admin/vendors/:id/invitations": {account.RolePlatformAdmin},
+	"GET /admin/mail":                     {account.RolePlatformAdmin},
+	"GET /admin/mail/:id":                 {account.RolePlatformAdmin},
+
+	"GET /api/v1/openapi.json":            {public},
+	"POST /api/v1/auth/token":             {public},
+	"DELETE /api/v1/auth/token":           {signedIn},
+	"POST /api/v1/auth/register":          {public},
+	"POST /api/v1/auth/verify-email":      {public},
+	"POST /api/v1/auth/password/forgot":   {public},
+	"POST /api/v1/auth/password/reset":    {public},
+	"GET /api/v1/me":                      {signedIn},
+	"GET /api/v1/vendors":                 {signedIn},
+	"POST /api/v1/vendors":                {account.RolePlatformAdmin},
+	"PUT /api/v1/vendors/:id/recognition": {account.RolePlatformAdmin},
+	"POST /api/v1/invitations":            {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"GET /api/v1/users":                   {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"POST /api/v1/users/:id/disable":      {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"POST /api/v1/users/:id/enable":       {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"GET /api/v1/audit":                   {account.RoleVendorAdmin, account.RolePlatformAdmin},
+	"GET /api/v1/mail":                    {account.RolePlatformAdmin},
+}
+
+// registeredRoutes lists the app's routes as "METHOD /path" (HEAD twins of GET left out).
+func registeredRoutes(env *apptest.Env) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range env.App.Fiber.GetRoutes(true) {
+		if r.Method == "HEAD" || r.Method == "USE" || r.Path == "/" && r.Method != "GET" {
+			continue
+		}
+		if r.Path == "/api/v1" || strings.HasSuffix(r.Path, "/api/v1/") {
+			continue
+		}
+		k := r.Method + " " + r.Path
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestEveryRouteIsClassified(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	routes := registeredRoutes(env)
+	got := map[string]bool{}
+	for _, r := range routes {
+		got[r] = true
+		if _, ok := access[r]; !ok {
+			t.Errorf("route %s has no access rule in the test table", r)
+		}
+	}
+	for r := range access {
+		if !got[r] {
+			t.Errorf("access table names %s, which is not registered", r)
+		}
+	}
+}
+
+func allowed(rule []string, role string) bool {
+	for _, r := range rule {
+		if r == public || (r == signedIn && role != "anonymous") || r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryRouteAgainstEveryRole sends every route as every role and checks that access matches the
+// table: denied means 401 (API) or a redirect to sign-in (pages) for visitors, and 403 for signed-in
+// users without the role; allowed means neither.
+func TestEveryRouteAgainstEveryRole(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env := apptest.New(t, d)
+		vendor := env.Vendor("alpha")
+		victim := env.User(account.RoleTrainer, vendor.ID)
+		users := map[string]*account.User{
+			"anonymous":               nil,
+			account.RoleCandidate:     env.User(account.RoleCandidate, ""),
+			account.RoleTrainer:       env.User(account.RoleTrainer, vendor.ID),
+			account.RoleVendorAdmin:   env.User(account.RoleVendorAdmin, vendor.ID),
+			account.RolePlatformAdmin: env.User(account.RolePlatformAdmin, ""),
+		}
+		params := strings.NewReplacer(":id/logo", vendor.ID+"/logo", "vendors/:id", "vendors/"+vendor.ID, "users/:id", "users/"+victim.ID,
+			"mail/:id", "mail/none", ":hash/*", "x/css/app.css")
+		for _, route := range registeredRoutes(env) {
+			method, path, _ := strings.Cut(route, " ")
+			path = params.Replace(path)
+			for role, u := range users {
+				t.Run(fmt.Sprintf("%s as %s", route, role), func(t *testing.T) {
+					req := apptest.Request(method, path, nil)
+					api := strings.HasPrefix(path, "/api/")
+					if u != nil && api {
+						req.Header.Set("Authorization", "Bearer "+env.Session(u, account.KindAPI))
+					}
+					if !api {
+						var cookies []*http.Cookie
+						page := "/login"
+						if u != nil {
+							cookies = append(cookies, &http.Cookie{Name: "pa_session", Value: env.Session(u, account.KindWeb)})
+							page = "/dashboard"
+						}
+						token, set := env.CSRF(page, cookies...)
+						cookies = append(cookies, set...)
+						for _, c := range cookies {
+							req.AddCookie(c)
+						}
+						if method == "POST" {
+							req = apptest.Request(method, path, "_csrf="+url.QueryEscape(token))
+							for _, c := range cookies {
+								req.AddCookie(c)
+							}
+						}
+					} else if method != "GET" && method != "DELETE" {
+						req = apptest.Request(method, path, map[string]any{})
+						req.Header.Set("Authorization", "Bearer "+env.Session(orNil(u, env), account.KindAPI))
+						if u == nil {
+							req.Header.Del("Authorization")
+						}
+					}
+					resp := env.Do(req)
+					body := apptest.Body(resp)
+					loc := resp.Header.Get("Location")
+					// Denial by the access guard, as opposed to the endpoint's own answer (a wrong password is 401 too).
+					var denied bool
+					if api {
+						denied = strings.Contains(body, `"code":"unauthenticated"`) || strings.Contains(body, `"code":"forbidden"`)
+					} else {
+						denied = (resp.StatusCode == 403 && strings.Contains(body, "You do not have access")) || (resp.StatusCode == 303 && strings.HasPrefix(loc, "/login?next="))
+					}
+					if resp.StatusCode >= 500 {
+						t.Fatalf("status %d: %s", resp.StatusCode, body)
+					}
+					want := allowed(access[route], role)
+					if want && denied {
+						t.Fatalf("%s should be allowed for %s, got %d %s %s", route, role, resp.StatusCode, loc, body)
+					}
+					if !want {
+						switch {
+						case role == "anonymous" && api && resp.StatusCode != 401:
+							t.Fatalf("anonymous API call: got %d, want 401", resp.StatusCode)
+						case role == "anonymous" && !api && !(resp.StatusCode == 303 && strings.HasPrefix(loc, "/login")):
+							t.Fatalf("anonymous page: got %d %q, want a redirect to sign-in", resp.StatusCode, loc)
+						case role != "anonymous" && (resp.StatusCode != 403 || !denied):
+							t.Fatalf("%s: got %d, want 403: %s", role, resp.StatusCode, body)
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+func orNil(u *account.User, env *apptest.Env) *account.User {
+	if u == nil {
+		return env.User(account.RoleCandidate, "")
+	}
+	return u
+}
+
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	resp := env.Do(apptest.Request("GET", "/api/v1/openapi.json", nil))
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	decode(t, resp, &doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi version %q", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range registeredRoutes(env) {
+		if !strings.HasPrefix(r, "GET /api/") && !strings.Contains(r, " /api/") {
+			continue
+		}
+		method, path, _ := strings.Cut(r, " ")
+		k := method + " " + openapiPath(path)
+		served[k] = true
+		if !documented[k] {
+			t.Errorf("route %s is not in the OpenAPI document", k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			t.Errorf("OpenAPI documents %s, which is not served", k)
+		}
+	}
+}
+
+func openapiPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
