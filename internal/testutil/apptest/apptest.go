@@ -65,7 +65,10 @@ func New(t testing.TB, d dbtest.Dialect, opts ...func(*config.Config)) *Env {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // Vendor creates a recognised vendor.
 func (e *Env) Vendor(slug string) *account.Vendor {
