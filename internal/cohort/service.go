@@ -447,9 +447,9 @@ func (s *Service) RecordCheck(ctx context.Context, a audit.Actor, candidateID, s
 			p.CompletedAt = &now
 		}
 		q := tx.NewInsert().Model(p).On("CONFLICT (candidate_id, module_slug) DO UPDATE").
-			Set("check_attempts = module_progress.check_attempts + 1").Set("last_viewed_at = EXCLUDED.last_viewed_at")
+			Set("check_attempts = progress.check_attempts + 1").Set("last_viewed_at = EXCLUDED.last_viewed_at")
 		if passed {
-			q = q.Set("completed_at = COALESCE(module_progress.completed_at, EXCLUDED.completed_at)").Set("curriculum_version = EXCLUDED.curriculum_version")
+			q = q.Set("completed_at = COALESCE(progress.completed_at, EXCLUDED.completed_at)").Set("curriculum_version = EXCLUDED.curriculum_version")
 		}
 		if _, err := q.Exec(ctx); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/uptrace/bun"
@@ -30,6 +31,15 @@ type Handlers struct {
 	CookieSecure bool
 	DevMail      bool
 	MaxUpload    int64
+	Cohorts      *cohort.Service
+	Now          func() time.Time
+}
+
+func (h *Handlers) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 const sessionCookie = "pa_session"

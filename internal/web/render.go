@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/static"
 )
 
@@ -51,6 +52,7 @@ func funcs() template.FuncMap {
 	return template.FuncMap{
 		"static":    static.URL,
 		"roleLabel": account.RoleLabel,
+		"hours":     cohort.Hours,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")

@@ -48,6 +48,17 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/vendor/invitations", vendorAdmin, h.invite)
 	r.Get("/vendors/:id/logo", anyAdmin, h.vendorLogo)
 
+	// Cohorts: trainers see the cohorts they teach, vendor admins all of their vendor's.
+	teach := RequireRole(account.RoleTrainer, account.RoleVendorAdmin)
+	r.Get("/teach", teach, h.cohorts)
+	r.Post("/teach/cohorts", vendorAdmin, h.createCohort)
+	r.Get("/teach/cohorts/:id", teach, h.cohortDetail)
+	r.Post("/teach/cohorts/:id/enrollments", vendorAdmin, h.enroll)
+	r.Post("/teach/cohorts/:id/enrollments/:candidate/withdraw", vendorAdmin, h.withdraw)
+	r.Post("/teach/cohorts/:id/makeup", teach, h.addMakeup)
+	r.Get("/teach/cohorts/:id/days/:day", teach, h.attendance)
+	r.Post("/teach/cohorts/:id/days/:day", teach, h.saveAttendance)
+
 	// Vendor administrators (own staff) and platform administrators (everyone).
 	r.Get("/users", anyAdmin, h.users)
 	r.Post("/users/:id/disable", anyAdmin, h.setDisabled(true))
