@@ -13,6 +13,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/notify"
 )
@@ -22,10 +24,20 @@ const Prefix = "/api/v1"
 
 // Handlers holds what the API needs.
 type Handlers struct {
-	DB       *bun.DB
-	Accounts *account.Service
-	Version  string
-	DevMail  bool
+	DB         *bun.DB
+	Accounts   *account.Service
+	Version    string
+	DevMail    bool
+	Cohorts    *cohort.Service
+	Curriculum *curriculum.Curriculum
+	Now        func() time.Time
+}
+
+func (h *Handlers) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 // ---- request and response bodies ----

@@ -5,6 +5,8 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 )
 
@@ -15,10 +17,12 @@ type route struct {
 }
 
 var (
-	public     []string // nil: no sign-in
-	signedIn   = []string{}
-	adminsOnly = []string{account.RoleVendorAdmin, account.RolePlatformAdmin}
-	platform   = []string{account.RolePlatformAdmin}
+	public       []string // nil: no sign-in
+	signedIn     = []string{}
+	adminsOnly   = []string{account.RoleVendorAdmin, account.RolePlatformAdmin}
+	platform     = []string{account.RolePlatformAdmin}
+	vendorAdmins = []string{account.RoleVendorAdmin}
+	teachers     = []string{account.RoleTrainer, account.RoleVendorAdmin}
 )
 
 func (h *Handlers) routes() []route {
@@ -38,6 +42,17 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/users/:id/disable", Summary: "Disable an account and end its sessions", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(true)},
 		{Op{Method: "POST", Path: "/users/:id/enable", Summary: "Enable an account again", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(false)},
 		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}}, h.auditLog},
+		{Op{Method: "GET", Path: "/curriculum", Summary: "The course outline, with open days and progress for candidates", Roles: signedIn, Resp: CourseOutline{}}, h.outline},
+		{Op{Method: "GET", Path: "/modules/:slug", Summary: "A module's content (open days only for candidates)", Roles: signedIn, Resp: ModuleView{}}, h.module},
+		{Op{Method: "POST", Path: "/modules/:slug/check", Summary: "Answer a module's knowledge check", Roles: []string{account.RoleCandidate}, Body: CheckRequest{}, Resp: curriculum.CheckResult{}}, h.check},
+		{Op{Method: "GET", Path: "/cohorts", Summary: "Cohorts the caller teaches or manages", Roles: teachers, Resp: CohortList{}}, h.listCohorts},
+		{Op{Method: "POST", Path: "/cohorts", Summary: "Create a cohort with its ten session dates", Roles: vendorAdmins, Body: cohort.CreateInput{}, Resp: cohort.Cohort{}, Status: 201}, h.createCohort},
+		{Op{Method: "GET", Path: "/cohorts/:id", Summary: "A cohort with its sessions and trainers", Roles: teachers, Resp: cohort.Cohort{}}, h.getCohort},
+		{Op{Method: "POST", Path: "/cohorts/:id/enrollments", Summary: "Enrol a candidate by email", Roles: vendorAdmins, Body: EnrollRequest{}, Resp: cohort.Enrollment{}, Status: 201}, h.enroll},
+		{Op{Method: "DELETE", Path: "/cohorts/:id/enrollments/:candidate", Summary: "Withdraw a candidate from the cohort", Roles: vendorAdmins, Status: 204}, h.withdraw},
+		{Op{Method: "PUT", Path: "/cohorts/:id/attendance/:day", Summary: "Record (or correct) a day's attendance register", Roles: teachers, Body: AttendanceRequest{}, Resp: []cohort.Attendance{}}, h.recordAttendance},
+		{Op{Method: "POST", Path: "/cohorts/:id/makeup", Summary: "Record make-up work", Roles: teachers, Body: cohort.MakeupInput{}, Resp: cohort.Makeup{}, Status: 201}, h.addMakeup},
+		{Op{Method: "GET", Path: "/cohorts/:id/progress", Summary: "Coursework standing of every enrolled candidate", Roles: teachers, Resp: CohortProgress{}}, h.cohortProgress},
 		{Op{Method: "GET", Path: "/mail", Summary: "Captured mail in development mode", Roles: platform, Resp: MailList{}}, h.mail},
 	}
 }

@@ -21,7 +21,9 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/api"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/config"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
@@ -36,15 +38,17 @@ var Version = "dev"
 
 // App is a running PeerAcademy instance.
 type App struct {
-	Cfg      config.Config
-	Log      *slog.Logger
-	DB       *bun.DB
-	Media    media.Store
-	Accounts *account.Service
-	Fiber    *fiber.App
-	Outbox   notify.Outbox
-	API      *api.Handlers
-	Sender   notify.Sender // nil in log mode
+	Cfg        config.Config
+	Log        *slog.Logger
+	DB         *bun.DB
+	Media      media.Store
+	Accounts   *account.Service
+	Fiber      *fiber.App
+	Outbox     notify.Outbox
+	API        *api.Handlers
+	Sender     notify.Sender // nil in log mode
+	Curriculum *curriculum.Curriculum
+	Cohorts    *cohort.Service
 }
 
 // OpenStore opens the configured media store.
@@ -86,7 +90,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			return nil, err
 		}
 	}
-	a := &App{Cfg: cfg, Log: log, DB: db, Media: store, Outbox: notify.Outbox{Mode: cfg.Mail.Mode}}
+	cur, err := loadCurriculum()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Cfg: cfg, Log: log, DB: db, Media: store, Outbox: notify.Outbox{Mode: cfg.Mail.Mode}, Curriculum: cur}
+	if err := a.syncMedia(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: cohort.VerifiedCandidates{}}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
 	}
@@ -126,8 +140,9 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
-		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes}
-	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log"}
+		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
+		Cohorts: a.Cohorts, Curriculum: a.Curriculum}
+	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -63,6 +66,34 @@ var access = map[string][]string{
 	"POST /admin/vendors/:id/invitations": {account.RolePlatformAdmin},
 	"GET /admin/mail":                     {account.RolePlatformAdmin},
 	"GET /admin/mail/:id":                 {account.RolePlatformAdmin},
+
+	"GET /learn":                          {account.RoleCandidate},
+	"GET /learn/:slug":                    {signedIn},
+	"POST /learn/:slug/check":             {account.RoleCandidate},
+	"GET /media/content/*":                {signedIn},
+	"GET /media/vendor/:vendor/:id":       {signedIn},
+	"GET /vendor/media":                   {account.RoleVendorAdmin},
+	"POST /vendor/media":                  {account.RoleVendorAdmin},
+	"GET /teach":                          {account.RoleTrainer, account.RoleVendorAdmin},
+	"POST /teach/cohorts":                 {account.RoleVendorAdmin},
+	"GET /teach/cohorts/:id":              {account.RoleTrainer, account.RoleVendorAdmin},
+	"POST /teach/cohorts/:id/enrollments": {account.RoleVendorAdmin},
+	"POST /teach/cohorts/:id/enrollments/:candidate/withdraw": {account.RoleVendorAdmin},
+	"POST /teach/cohorts/:id/makeup":                          {account.RoleTrainer, account.RoleVendorAdmin},
+	"GET /teach/cohorts/:id/days/:day":                        {account.RoleTrainer, account.RoleVendorAdmin},
+	"POST /teach/cohorts/:id/days/:day":                       {account.RoleTrainer, account.RoleVendorAdmin},
+
+	"GET /api/v1/curriculum":                            {signedIn},
+	"GET /api/v1/modules/:slug":                         {signedIn},
+	"POST /api/v1/modules/:slug/check":                  {account.RoleCandidate},
+	"GET /api/v1/cohorts":                               {account.RoleTrainer, account.RoleVendorAdmin},
+	"POST /api/v1/cohorts":                              {account.RoleVendorAdmin},
+	"GET /api/v1/cohorts/:id":                           {account.RoleTrainer, account.RoleVendorAdmin},
+	"POST /api/v1/cohorts/:id/enrollments":              {account.RoleVendorAdmin},
+	"DELETE /api/v1/cohorts/:id/enrollments/:candidate": {account.RoleVendorAdmin},
+	"PUT /api/v1/cohorts/:id/attendance/:day":           {account.RoleTrainer, account.RoleVendorAdmin},
+	"POST /api/v1/cohorts/:id/makeup":                   {account.RoleTrainer, account.RoleVendorAdmin},
+	"GET /api/v1/cohorts/:id/progress":                  {account.RoleTrainer, account.RoleVendorAdmin},
 
 	"GET /api/v1/openapi.json":            {public},
 	"POST /api/v1/auth/token":             {public},
@@ -145,8 +176,15 @@ func TestEveryRouteAgainstEveryRole(t *testing.T) {
 			account.RoleVendorAdmin:   env.User(account.RoleVendorAdmin, vendor.ID),
 			account.RolePlatformAdmin: env.User(account.RolePlatformAdmin, ""),
 		}
+		co, err := env.App.Cohorts.Create(context.Background(), audit.System, users[account.RoleVendorAdmin], cohort.CreateInput{Name: "Route test", Delivery: "virtual", Capacity: 5,
+			Dates: []string{"2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-12", "2026-01-13", "2026-01-14", "2026-01-15", "2026-01-16"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slug := env.App.Curriculum.Modules()[0].Slug
 		params := strings.NewReplacer(":id/logo", vendor.ID+"/logo", "vendors/:id", "vendors/"+vendor.ID, "users/:id", "users/"+victim.ID,
-			"mail/:id", "mail/none", ":hash/*", "x/css/app.css")
+			"mail/:id", "mail/none", ":hash/*", "x/css/app.css", "cohorts/:id", "cohorts/"+co.ID, ":day", "1", ":candidate", victim.ID,
+			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none")
 		for _, route := range registeredRoutes(env) {
 			method, path, _ := strings.Cut(route, " ")
 			path = params.Replace(path)
@@ -190,7 +228,7 @@ func TestEveryRouteAgainstEveryRole(t *testing.T) {
 					if api {
 						denied = strings.Contains(body, `"code":"unauthenticated"`) || strings.Contains(body, `"code":"forbidden"`)
 					} else {
-						denied = (resp.StatusCode == 403 && strings.Contains(body, "You do not have access")) || (resp.StatusCode == 303 && strings.HasPrefix(loc, "/login?next="))
+						denied = (resp.StatusCode == 403 && strings.Contains(body, "Your account does not have access to this page.")) || (resp.StatusCode == 303 && strings.HasPrefix(loc, "/login?next="))
 					}
 					if resp.StatusCode >= 500 {
 						t.Fatalf("status %d: %s", resp.StatusCode, body)

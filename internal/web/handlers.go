@@ -15,6 +15,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/uptrace/bun"
@@ -32,6 +33,7 @@ type Handlers struct {
 	DevMail      bool
 	MaxUpload    int64
 	Cohorts      *cohort.Service
+	Curriculum   *curriculum.Curriculum
 	Now          func() time.Time
 }
 

@@ -53,6 +53,7 @@ func funcs() template.FuncMap {
 		"static":    static.URL,
 		"roleLabel": account.RoleLabel,
 		"hours":     cohort.Hours,
+		"add":       func(a, b int) int { return a + b },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")

@@ -48,6 +48,15 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/vendor/invitations", vendorAdmin, h.invite)
 	r.Get("/vendors/:id/logo", anyAdmin, h.vendorLogo)
 
+	// The course: enrolled candidates read open days; staff and admins preview.
+	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)
+	r.Get("/learn/:slug", signedIn, h.module)
+	r.Post("/learn/:slug/check", RequireRole(account.RoleCandidate), h.moduleCheck)
+	r.Get("/media/content/*", signedIn, h.contentMedia)
+	r.Get("/media/vendor/:vendor/:id", signedIn, h.vendorMedia)
+	r.Get("/vendor/media", vendorAdmin, h.mediaLibrary)
+	r.Post("/vendor/media", vendorAdmin, h.uploadMedia)
+
 	// Cohorts: trainers see the cohorts they teach, vendor admins all of their vendor's.
 	teach := RequireRole(account.RoleTrainer, account.RoleVendorAdmin)
 	r.Get("/teach", teach, h.cohorts)

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+)
+
+// CohortList lists cohorts.
+type CohortList struct {
+	Cohorts []cohort.Cohort `json:"cohorts"`
+}
+
+// EnrollRequest enrols a candidate by email.
+type EnrollRequest struct {
+	Email string `json:"email"`
+}
+
+// AttendanceRequest records a day's register.
+type AttendanceRequest struct {
+	Marks []cohort.Mark `json:"marks"`
+}
+
+// CohortProgress is the coursework standing of a cohort's candidates.
+type CohortProgress struct {
+	CohortID string          `json:"cohort_id"`
+	Statuses []cohort.Status `json:"statuses"`
+}
+
+func (h *Handlers) listCohorts(c *fiber.Ctx) error {
+	cs, err := h.Cohorts.List(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []cohort.Cohort{}
+	}
+	return c.JSON(CohortList{Cohorts: cs})
+}
+
+func (h *Handlers) createCohort(c *fiber.Ctx) error {
+	var in cohort.CreateInput
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	co, err := h.Cohorts.Create(c.UserContext(), httpx.Actor(c), httpx.User(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(co)
+}
+
+func (h *Handlers) getCohort(c *fiber.Ctx) error {
+	co, err := h.Cohorts.GetFor(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(co)
+}
+
+func (h *Handlers) enroll(c *fiber.Ctx) error {
+	var in EnrollRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	e, err := h.Cohorts.Enroll(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in.Email)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (h *Handlers) withdraw(c *fiber.Ctx) error {
+	if err := h.Cohorts.Withdraw(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.Params("candidate")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handlers) recordAttendance(c *fiber.Ctx) error {
+	var in AttendanceRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	day, _ := strconv.Atoi(c.Params("day"))
+	if err := h.Cohorts.RecordAttendance(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), day, in.Marks); err != nil {
+		return err
+	}
+	reg, err := h.Cohorts.Register(c.UserContext(), c.Params("id"), day)
+	if err != nil {
+		return err
+	}
+	out := make([]cohort.Attendance, 0, len(reg))
+	for _, a := range reg {
+		out = append(out, a)
+	}
+	return c.JSON(out)
+}
+
+func (h *Handlers) addMakeup(c *fiber.Ctx) error {
+	var in cohort.MakeupInput
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	m, err := h.Cohorts.AddMakeup(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+func (h *Handlers) cohortProgress(c *fiber.Ctx) error {
+	co, err := h.Cohorts.GetFor(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	sts, err := h.Cohorts.Statuses(c.UserContext(), co)
+	if err != nil {
+		return err
+	}
+	if sts == nil {
+		sts = []cohort.Status{}
+	}
+	return c.JSON(CohortProgress{CohortID: co.ID, Statuses: sts})
+}

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
+	"github.com/peeracademy/peeracademy/internal/library"
+)
+
+// course adapts the rendered curriculum to what the cohort rules need.
+type course struct{ c *curriculum.Curriculum }
+
+func (x course) Version() string { return x.c.Version }
+
+func (x course) ModuleSlugs() []string {
+	ms := x.c.Modules()
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Slug
+	}
+	return out
+}
+
+func (x course) DayOf(slug string) (int, bool) {
+	m, ok := x.c.Module(slug)
+	if !ok {
+		return 0, false
+	}
+	return m.Day, true
+}
+
+// ContentFS is the curriculum the app serves (the embedded content, unless a test swaps it).
+var ContentFS fs.FS = content.FS
+
+// loadCurriculum renders the curriculum once; the server refuses to start on invalid content.
+func loadCurriculum() (*curriculum.Curriculum, error) {
+	c, problems := curriculum.Load(ContentFS)
+	if len(problems) > 0 {
+		var b strings.Builder
+		for i, p := range problems {
+			if i == 20 {
+				fmt.Fprintf(&b, "\n  ... and %d more", len(problems)-20)
+				break
+			}
+			b.WriteString("\n  " + p.String())
+		}
+		return nil, fmt.Errorf("the curriculum content is invalid (run `peeracademy content check`):%s", b.String())
+	}
+	return c, nil
+}
+
+func (a *App) syncMedia(ctx context.Context) error {
+	n, err := library.SyncContent(ctx, a.DB, a.Media, ContentFS)
+	if err != nil {
+		return fmt.Errorf("synchronise curriculum media: %w", err)
+	}
+	if n > 0 {
+		a.Log.Info("curriculum media synchronised", "uploaded", n)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/library"
+)
+
+type moduleLink struct {
+	Slug, Title, State string
+	Minutes            int
+}
+
+type dayView struct {
+	Number  int
+	Date    string
+	Open    bool
+	Modules []moduleLink
+}
+
+// learn is the candidate's course overview: days, what is open, progress, where to resume.
+func (h *Handlers) learn(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	p := h.page(c, "Your course")
+	co, err := h.Cohorts.ActiveCohort(c.UserContext(), u.ID)
+	if errors.Is(err, cohort.ErrNotEnrolled) {
+		p.Data = map[string]any{}
+		return h.Render.Render(c, 200, "learn", p)
+	}
+	if err != nil {
+		return err
+	}
+	prog, err := h.Cohorts.ProgressOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	status, err := h.Cohorts.StatusOf(c.UserContext(), co, u.ID)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	var days []dayView
+	for _, d := range h.Curriculum.Days {
+		dv := dayView{Number: d.Number, Open: co.DayOpen(d.Number, now)}
+		if s, ok := co.Session(d.Number); ok {
+			dv.Date = s.Date
+		}
+		for _, m := range d.Modules {
+			state := ""
+			if pr, ok := prog[m.Slug]; ok {
+				state = "started"
+				if pr.CompletedAt != nil {
+					state = "completed"
+				}
+			}
+			dv.Modules = append(dv.Modules, moduleLink{Slug: m.Slug, Title: m.Title, Minutes: m.Minutes, State: state})
+		}
+		days = append(days, dv)
+	}
+	var resume *curriculum.Module
+	if slug, err := h.Cohorts.LastViewed(c.UserContext(), u.ID); err != nil {
+		return err
+	} else if m, ok := h.Curriculum.Module(slug); ok {
+		resume = m
+	}
+	handouts, err := library.List(c.UserContext(), h.DB, co.VendorID)
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Cohort": co, "Status": status, "Days": days, "Resume": resume, "Handouts": handouts}
+	return h.Render.Render(c, 200, "learn", p)
+}
+
+// moduleAccess finds a module and decides whether the user may read it: an enrolled candidate once
+// its day has opened; staff and admins as a preview.
+func (h *Handlers) moduleAccess(c *fiber.Ctx) (*curriculum.Module, bool, error) {
+	u := httpx.User(c)
+	m, ok := h.Curriculum.Module(c.Params("slug"))
+	if !ok {
+		return nil, false, apperr.New(apperr.NotFound, "not_found", "There is no such module.")
+	}
+	if u.Role != account.RoleCandidate {
+		return m, true, nil
+	}
+	if _, err := h.Cohorts.CanOpenModule(c.UserContext(), u.ID, m.Slug); err != nil {
+		return nil, false, err
+	}
+	return m, false, nil
+}
+
+func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, res *curriculum.CheckResult, status int) error {
+	p := h.page(c, m.Title)
+	prev, next := h.Curriculum.Neighbours(m.Slug)
+	fb := make([]*curriculum.ItemResult, len(m.Check))
+	if res != nil {
+		for i := range res.Items {
+			fb[i] = &res.Items[i]
+		}
+	}
+	p.Data = map[string]any{"Module": m, "Preview": preview, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}
+	return h.Render.Render(c, status, "module", p)
+}
+
+func (h *Handlers) module(c *fiber.Ctx) error {
+	m, preview, err := h.moduleAccess(c)
+	if err != nil {
+		return err
+	}
+	if !preview {
+		if err := h.Cohorts.Viewed(c.UserContext(), httpx.User(c).ID, m.Slug); err != nil {
+			return err
+		}
+	}
+	return h.modulePage(c, m, preview, nil, 200)
+}
+
+func (h *Handlers) moduleCheck(c *fiber.Ctx) error {
+	m, preview, err := h.moduleAccess(c)
+	if err != nil {
+		return err
+	}
+	if preview {
+		return apperr.New(apperr.Forbidden, "forbidden", "Knowledge checks are for enrolled candidates.")
+	}
+	answers := make([]int, len(m.Check))
+	for i := range m.Check {
+		v, err := strconv.Atoi(c.FormValue("q" + strconv.Itoa(i)))
+		if err != nil || v < 0 || v >= len(m.Check[i].Options) {
+			v = -1
+		}
+		answers[i] = v
+	}
+	res := m.Grade(answers)
+	if err := h.Cohorts.RecordCheck(c.UserContext(), httpx.Actor(c), httpx.User(c).ID, m.Slug, res.Passed); err != nil {
+		return err
+	}
+	return h.modulePage(c, m, false, &res, 200)
+}
+
+// ---- media ----
+
+// contentMedia serves curriculum media to enrolled candidates and to staff.
+func (h *Handlers) contentMedia(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	if u.Role == account.RoleCandidate {
+		if _, err := h.Cohorts.ActiveCohort(c.UserContext(), u.ID); err != nil {
+			return apperr.New(apperr.NotFound, "not_found", "We could not find that file.")
+		}
+	}
+	p := c.Params("*")
+	if !h.Curriculum.HasMedia(p) {
+		return apperr.New(apperr.NotFound, "not_found", "We could not find that file.")
+	}
+	return ServeMedia(c, h.Media, library.ContentKey(p))
+}
+
+// vendorMedia serves a vendor's handout to its staff, platform admins and candidates enrolled with it.
+func (h *Handlers) vendorMedia(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	vendor := c.Params("vendor")
+	allowed := u.Role == account.RolePlatformAdmin || (u.IsStaff() && u.Vendor() == vendor)
+	if u.Role == account.RoleCandidate {
+		if co, err := h.Cohorts.ActiveCohort(c.UserContext(), u.ID); err == nil && co.VendorID == vendor {
+			allowed = true
+		}
+	}
+	if !allowed {
+		return apperr.New(apperr.NotFound, "not_found", "We could not find that file.")
+	}
+	f, err := library.Get(c.UserContext(), h.DB, vendor, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+sanitizeFilename(f.Name)+`"`)
+	return ServeMedia(c, h.Media, f.Key)
+}
+
+func sanitizeFilename(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			r = '_'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+func (h *Handlers) mediaPage(c *fiber.Ctx, p *Page, status int) error {
+	fs, err := library.List(c.UserContext(), h.DB, httpx.User(c).Vendor())
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Files": fs, "MaxMB": h.MaxUpload >> 20}
+	return h.Render.Render(c, status, "media", p)
+}
+
+func (h *Handlers) mediaLibrary(c *fiber.Ctx) error {
+	return h.mediaPage(c, h.page(c, "Handouts and media"), 200)
+}
+
+func (h *Handlers) uploadMedia(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		p := h.page(c, "Handouts and media")
+		p.Errors["file"] = "Choose a file to upload."
+		p.ErrorSummary = p.Errors["file"]
+		return h.mediaPage(c, p, fiber.StatusUnprocessableEntity)
+	}
+	if fh.Size > h.MaxUpload {
+		return apperr.New(apperr.TooLarge, "too_large", "The file is larger than the upload limit.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	file, err := library.Upload(c.UserContext(), h.DB, h.Media, httpx.Actor(c), httpx.User(c), fh.Filename, f, h.MaxUpload)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Unsupported) {
+			p := h.page(c, "Handouts and media")
+			_ = withErr(p, err, nil)
+			return h.mediaPage(c, p, httpx.Status(e.Kind))
+		}
+		return err
+	}
+	h.flash(c, "success", file.Name+" was uploaded.")
+	return c.Redirect("/vendor/media", fiber.StatusSeeOther)
+}
