@@ -31,6 +31,7 @@ Usage:
   peeracademy migrate up|down|status        manage the database schema
   peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]
   peeracademy user create -email E -name N -role R [-vendor SLUG]   (password read from stdin)
+  peeracademy content check [-dir DIR]      validate the curriculum, exam item bank and oral rubric
   peeracademy version
 
 Configuration comes from PEERACADEMY_* environment variables; see README.md.
@@ -66,6 +67,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "version":
 		fmt.Fprintln(stdout, "peeracademy", app.Version)
 		return nil
+	case "content":
+		return contentCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -100,6 +100,8 @@ type Session struct {
 	ExpiresAt  time.Time `bun:"expires_at,notnull"`
 	IP         string    `bun:"ip,notnull"`
 	UserAgent  string    `bun:"user_agent,notnull"`
+
+	User *User `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 // Session kinds and stages.

@@ -280,8 +280,9 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 	if secret == "" {
 		return nil, nil, ErrNoSession
 	}
+	// One query for the session and its user: this runs on every signed-in request.
 	sess := new(Session)
-	if err := s.DB.NewSelect().Model(sess).Where("id = ?", HashSecret(secret)).Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(sess).Relation("User").Where("session.id = ?", HashSecret(secret)).Scan(ctx); err != nil {
 		if database.ErrIsNotFound(err) {
 			return nil, nil, ErrNoSession
 		}
@@ -296,8 +297,8 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 		_, _ = s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", sess.ID).Exec(ctx)
 		return nil, nil, ErrNoSession
 	}
-	u, err := s.UserByID(ctx, sess.UserID)
-	if err != nil || u.DisabledAt != nil {
+	u := sess.User
+	if u == nil || u.DisabledAt != nil {
 		return nil, nil, ErrNoSession
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
@@ -393,7 +394,7 @@ func (s *Service) ResetPassword(ctx context.Context, a audit.Actor, secret, pass
 	if err != nil {
 		return err
 	}
-	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		t, err := consumeToken(ctx, tx, PurposeResetPassword, secret)
 		if err != nil {
 			return err
@@ -407,10 +408,16 @@ func (s *Service) ResetPassword(ctx context.Context, a audit.Actor, secret, pass
 		if err := s.EndAllSessions(ctx, tx, *t.UserID); err != nil {
 			return err
 		}
-		_ = s.Throttle.Reset(ctx, "login:acct:"+t.Email)
 		a.UserID = *t.UserID
 		return audit.Record(ctx, tx, a, audit.Entry{Action: "user.password_reset", SubjectType: "user", SubjectID: *t.UserID})
 	})
+	if err != nil {
+		return err
+	}
+	// After the commit: Throttle uses s.DB, and inside the transaction it would wait forever for a
+	// second connection on SQLite (one connection only), holding the only one.
+	_ = s.Throttle.Reset(ctx, "login:acct:"+t.Email)
+	return nil
 }
 
 // ---- administration ----

@@ -92,7 +92,7 @@ func (h *Handlers) moduleFor(c *fiber.Ctx) (*curriculum.Module, error) {
 		return nil, apperr.New(apperr.NotFound, "not_found", "There is no such module.")
 	}
 	if u.Role == account.RoleCandidate {
-		if _, err := h.Cohorts.CanOpenModule(c.UserContext(), u.ID, m.Slug); err != nil {
+		if err := h.Cohorts.CanOpenModule(c.UserContext(), u.ID, m.Slug); err != nil {
 			return nil, err
 		}
 	}

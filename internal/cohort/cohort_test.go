@@ -206,10 +206,10 @@ func TestCohortRules(t *testing.T) {
 		}
 
 		// Module gating by day.
-		if _, err := f.svc.CanOpenModule(ctx, c1.ID, "d5-b"); err != nil {
+		if err := f.svc.CanOpenModule(ctx, c1.ID, "d5-b"); err != nil {
 			t.Fatalf("day 5 module: %v", err)
 		}
-		if _, err := f.svc.CanOpenModule(ctx, c1.ID, "d6-a"); err != cohort.ErrDayLocked {
+		if err := f.svc.CanOpenModule(ctx, c1.ID, "d6-a"); err != cohort.ErrDayLocked {
 			t.Fatalf("day 6 module: %v", err)
 		}
 

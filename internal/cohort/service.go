@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,6 +46,8 @@ type Service struct {
 	Course      Course
 	Eligibility Eligibility
 	Now         func() time.Time
+
+	viewed sync.Map // candidate|module -> time of the last "viewed" write (a per-instance write throttle)
 }
 
 func (s *Service) now() time.Time {
@@ -414,27 +417,45 @@ func (c *Cohort) Session(day int) (Session, bool) {
 // ErrDayLocked is returned for a module whose day has not opened.
 var ErrDayLocked = apperr.New(apperr.Forbidden, "day_locked", "This day of the course has not opened yet.")
 
-// CanOpenModule reports whether a candidate may read a module now.
-func (s *Service) CanOpenModule(ctx context.Context, candidateID, slug string) (*Cohort, error) {
-	c, err := s.ActiveCohort(ctx, candidateID)
-	if err != nil {
-		return nil, err
-	}
+// CanOpenModule reports whether a candidate may read a module now: enrolled, and the module's day has
+// opened. It is one query, because every module page asks it.
+func (s *Service) CanOpenModule(ctx context.Context, candidateID, slug string) error {
 	day, ok := s.Course.DayOf(slug)
 	if !ok {
-		return nil, apperr.New(apperr.NotFound, "not_found", "There is no such module.")
+		return apperr.New(apperr.NotFound, "not_found", "There is no such module.")
 	}
-	if !c.DayOpen(day, s.now()) {
-		return nil, ErrDayLocked
+	var opens []time.Time
+	err := s.DB.NewRaw(`SELECT s.opens_at FROM enrollments AS e
+JOIN cohort_sessions AS s ON s.cohort_id = e.cohort_id AND s.day = ?
+WHERE e.candidate_id = ? AND e.status = ?`, day, candidateID, EnrollActive).Scan(ctx, &opens)
+	if err != nil && !database.ErrIsNotFound(err) {
+		return err
 	}
-	return c, nil
+	if len(opens) == 0 {
+		return ErrNotEnrolled
+	}
+	if s.now().Before(opens[0]) {
+		return ErrDayLocked
+	}
+	return nil
 }
+
+// viewedEvery is how often a repeated view of the same module is written: "last viewed" only drives
+// the resume link, so a write per page view would be wasted work on the hottest page.
+const viewedEvery = time.Minute
 
 // Viewed records that a candidate opened a module (for "resume where you left off").
 func (s *Service) Viewed(ctx context.Context, candidateID, slug string) error {
 	now := s.now()
+	key := candidateID + "|" + slug
+	if last, ok := s.viewed.Load(key); ok && now.Sub(last.(time.Time)) < viewedEvery {
+		return nil
+	}
 	p := &Progress{CandidateID: candidateID, ModuleSlug: slug, StartedAt: now, LastViewedAt: now, CurriculumVersion: s.Course.Version()}
 	_, err := s.DB.NewInsert().Model(p).On("CONFLICT (candidate_id, module_slug) DO UPDATE").Set("last_viewed_at = EXCLUDED.last_viewed_at").Exec(ctx)
+	if err == nil {
+		s.viewed.Store(key, now)
+	}
 	return err
 }
 

@@ -264,14 +264,16 @@ func Load(fsys fs.FS) (*Curriculum, []Problem) {
 			day.Modules = append(day.Modules, s.m)
 			c.modules = append(c.modules, s.m)
 		}
+		parsed := !slices.ContainsFunc(srcs, func(s *source) bool { return s.body == nil })
 		if len(srcs) < MinModulesPerDay {
 			ps = append(ps, Problem{File: dir, Msg: fmt.Sprintf("day %d has %d modules; at least %d are required", d, len(srcs), MinModulesPerDay)})
-		} else if w := day.Words(); w < MinDayWords {
+		} else if w := day.Words(); parsed && w < MinDayWords {
 			ps = append(ps, Problem{File: dir, Msg: fmt.Sprintf("day %d has %d words of body text; about 2,000 are expected (at least %d)", d, w, MinDayWords)})
 		}
 		c.Words += day.Words()
 		c.Days = append(c.Days, day)
 	}
+	checkMedia(fsys, &ps)
 	SortProblems(ps)
 	return c, ps
 }
@@ -311,6 +313,9 @@ func parseFrontMatter(fsys fs.FS, s *source, day int) {
 	fm, body, bodyLine, err := SplitFrontMatter(src)
 	if err != nil {
 		s.prob.add(1, "%v", err)
+		if !bytes.HasPrefix(bytes.TrimSpace(src), []byte("---")) {
+			s.body, s.bodyLine = src, 1 // no front matter at all: still check the body
+		}
 		return
 	}
 	s.body, s.bodyLine = body, bodyLine

@@ -42,6 +42,21 @@ func isFence(line []byte) bool {
 	return string(bytes.TrimRight(line, " \t\r")) == "---"
 }
 
+// parserErrors are the yaml.v3 syntax errors raised by its parser rather than its scanner.
+var parserErrors = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
 var (
 	yamlLineRE   = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownKeyRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
@@ -71,8 +86,15 @@ func DecodeYAML(file string, data []byte, firstLine int, v any) []Problem {
 	var out []Problem
 	for _, m := range msgs {
 		p := Problem{File: file, Line: fallback, Msg: strings.TrimPrefix(m, "yaml: ")}
+		if te == nil {
+			// yaml.v3 leaves out the line of a syntax error on the first line.
+			p.Line = firstLine
+		}
 		if sm := yamlLineRE.FindStringSubmatch(m); sm != nil {
 			n, _ := strconv.Atoi(sm[1])
+			if te == nil && parserErrors[sm[2]] {
+				n++ // yaml.v3 reports parser (not scanner) errors with a zero-based line
+			}
 			p.Line, p.Msg = firstLine+n-1, sm[2]
 		}
 		if sm := unknownKeyRE.FindStringSubmatch(p.Msg); sm != nil {

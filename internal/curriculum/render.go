@@ -73,8 +73,8 @@ var (
 
 // newPolicy is bluemonday's UGC policy, which already allows id on every element (heading anchors,
 // footnotes), align on table cells and relative URLs, plus the class and role attributes of
-// goldmark's footnote markup and rel="noopener" on links. Content is written by
-// the project, so internal links are not marked nofollow.
+// goldmark's footnote markup and rel="noopener" on links. Content is written by the project, so
+// links are not marked nofollow.
 func newPolicy() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(false)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +35,9 @@ type Handlers struct {
 	MaxUpload    int64
 	Cohorts      *cohort.Service
 	Curriculum   *curriculum.Curriculum
-	Now          func() time.Time
+
+	fragments sync.Map // module slug -> pre-rendered static part
+	Now       func() time.Time
 }
 
 func (h *Handlers) now() time.Time {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -90,7 +91,7 @@ func (h *Handlers) moduleAccess(c *fiber.Ctx) (*curriculum.Module, bool, error) 
 	if u.Role != account.RoleCandidate {
 		return m, true, nil
 	}
-	if _, err := h.Cohorts.CanOpenModule(c.UserContext(), u.ID, m.Slug); err != nil {
+	if err := h.Cohorts.CanOpenModule(c.UserContext(), u.ID, m.Slug); err != nil {
 		return nil, false, err
 	}
 	return m, false, nil
@@ -105,8 +106,34 @@ func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, 
 			fb[i] = &res.Items[i]
 		}
 	}
-	p.Data = map[string]any{"Module": m, "Preview": preview, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}
+	frag, err := h.moduleStatic(m)
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Module": m, "Static": frag.Static, "Questions": frag.Questions, "Preview": preview, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}
 	return h.Render.Render(c, status, "module", p)
+}
+
+// moduleFragments are a module's unchanging parts, rendered once: objectives, contents and body, and
+// the knowledge-check questions as they stand before an answer.
+type moduleFragments struct {
+	Static, Questions template.HTML
+}
+
+func (h *Handlers) moduleStatic(m *curriculum.Module) (moduleFragments, error) {
+	if v, ok := h.fragments.Load(m.Slug); ok {
+		return v.(moduleFragments), nil
+	}
+	var f moduleFragments
+	var err error
+	if f.Static, err = h.Render.Fragment("module", "module_static", m); err != nil {
+		return f, err
+	}
+	if f.Questions, err = h.Render.Fragment("module", "module_questions", m); err != nil {
+		return f, err
+	}
+	h.fragments.Store(m.Slug, f)
+	return f, nil
 }
 
 func (h *Handlers) module(c *fiber.Ctx) error {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,6 +44,7 @@ type Page struct {
 // Renderer holds one parsed template set per page (layout + partials + the page).
 type Renderer struct {
 	pages map[string]*template.Template
+	bufs  sync.Pool
 }
 
 var urlRE = regexp.MustCompile(`https?://[^\s<>"]+`)
@@ -119,16 +121,36 @@ func NewRenderer() (*Renderer, error) {
 	return r, nil
 }
 
+// Fragment executes one named template of a page set into HTML (for parts rendered once and reused).
+func (r *Renderer) Fragment(page, name string, data any) (template.HTML, error) {
+	t, ok := r.pages[page]
+	if !ok {
+		return "", fmt.Errorf("no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil
+}
+
 // Render writes a page with the layout.
 func (r *Renderer) Render(c *fiber.Ctx, status int, name string, p *Page) error {
 	t, ok := r.pages[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf, _ := r.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).Send(buf.Bytes())
+	c.Status(status)
+	_, err := c.Write(buf.Bytes()) // Write copies into the response (Send would keep a reference to the pooled buffer)
+	return err
 }

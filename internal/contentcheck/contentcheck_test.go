@@ -1,0 +1,59 @@
+package contentcheck
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
+)
+
+func TestRunRealContent(t *testing.T) {
+	s, ps := Run(content.FS)
+	for _, p := range ps {
+		t.Error(p)
+	}
+	if s.Days != 10 || s.Modules < 40 || s.Words < 18000 || s.Items < 200 || s.Competencies != 8 {
+		t.Errorf("summary %+v", s)
+	}
+	want := fmt.Sprintf("content ok: 10 days, %d modules, %d words, %d exam items, 8 rubric competencies", s.Modules, s.Words, s.Items)
+	if s.String() != want {
+		t.Errorf("String() = %q", s.String())
+	}
+	t.Log(s)
+}
+
+func TestRunSortsProblems(t *testing.T) {
+	fsys := fstest.MapFS{
+		"exams/written/blueprint.yaml": {Data: []byte("form_length: 1\ndomains:\n  - {id: a, day: 1, count: 1, title: A}\n")},
+		"exams/written/a.yaml":         {Data: []byte("domain: a\nitems: []\n")},
+		"exams/oral-rubric.md":         {Data: []byte("no front matter\n")},
+		"curriculum/day-01/01-x.md":    {Data: []byte("---\ntitle: x\n")},
+	}
+	_, ps := Run(fsys)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	sorted := slices.IsSortedFunc(ps, func(a, b curriculum.Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	if !sorted {
+		t.Errorf("problems not sorted by file and line:\n%s", strings.Join(got, "\n"))
+	}
+	for _, want := range []string{
+		"curriculum/day-01/01-x.md:1: front matter is not closed: no line \"---\" after the opening one",
+		"curriculum/day-02: day 2 is missing",
+		"exams/oral-rubric.md:1: missing front matter: the file must start with a line \"---\"",
+		"exams/written/a.yaml:2: items: the file holds no items",
+		"exams/written/a.yaml: domain \"a\" has 0 items; the blueprint draws 1 for every form",
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("missing problem %q in:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+}
