@@ -35,6 +35,14 @@ type Config struct {
 	LoginMaxPerIP      int // failed sign-ins per IP per window
 	LoginWindow        time.Duration
 	MaxUploadBytes     int64
+
+	// EncryptionKeys seal sensitive application fields (date of birth, self-identification) with
+	// AES-256-GCM. Each sealed value names its key id, so keys can be rotated: add a new key, make it
+	// current, and old values still open.
+	EncryptionKeys  map[string][]byte
+	EncryptionKeyID string
+	// DocumentRetention is how long documents of withdrawn or rejected applications are kept.
+	DocumentRetention time.Duration
 }
 
 // MediaConfig chooses the media store.
@@ -128,6 +136,20 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	}
 	if c.Mail.Mode == "smtp" && c.Mail.Host == "" {
 		r.fail("SMTP_HOST", "required when PEERACADEMY_MAIL_MODE=smtp")
+	}
+	c.DocumentRetention = time.Duration(r.integer("DOCUMENT_RETENTION_DAYS", 90, 1, 3650)) * 24 * time.Hour
+	if spec := r.secret("ENCRYPTION_KEYS"); spec != "" {
+		keys, err := parseKeys(spec)
+		if err != nil {
+			r.fail("ENCRYPTION_KEYS", err.Error())
+		}
+		c.EncryptionKeys = keys
+		c.EncryptionKeyID = r.str("ENCRYPTION_KEY_ID", "")
+		if _, ok := keys[c.EncryptionKeyID]; !ok && err == nil {
+			r.fail("ENCRYPTION_KEY_ID", "must name one of the keys in PEERACADEMY_ENCRYPTION_KEYS")
+		}
+	} else if c.Env == "production" {
+		r.fail("ENCRYPTION_KEYS", "required in production: give id:base64key pairs, e.g. k1:$(openssl rand -base64 32)")
 	}
 	if c.SessionIdle > c.SessionAbsolute {
 		r.fail("SESSION_IDLE_TIMEOUT", "must not exceed PEERACADEMY_SESSION_ABSOLUTE_TIMEOUT")
@@ -229,6 +251,26 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// parseKeys reads "id:base64,id2:base64" into 32-byte keys.
+func parseKeys(spec string) (map[string][]byte, error) {
+	keys := map[string][]byte{}
+	for _, part := range strings.Split(spec, ",") {
+		id, b64, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || id == "" {
+			return nil, fmt.Errorf("give comma-separated id:base64key pairs")
+		}
+		k, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("key %q must be 32 random bytes in base64 (openssl rand -base64 32)", id)
+		}
+		if _, dup := keys[id]; dup {
+			return nil, fmt.Errorf("key id %q appears twice", id)
+		}
+		keys[id] = k
+	}
+	return keys, nil
 }
 
 func decodeKey(s string) ([]byte, error) {

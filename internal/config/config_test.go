@@ -83,6 +83,9 @@ func TestValidValues(t *testing.T) {
 		"PEERACADEMY_S3_ACCESS_KEY":            "AK",
 		"PEERACADEMY_S3_SECRET_KEY":            "SK",
 		"PEERACADEMY_S3_TLS":                   "false",
+		"PEERACADEMY_ENCRYPTION_KEYS":          "k1:" + strings.Repeat("A", 43) + "=,k2:" + strings.Repeat("B", 43) + "=",
+		"PEERACADEMY_ENCRYPTION_KEY_ID":        "k2",
+		"PEERACADEMY_DOCUMENT_RETENTION_DAYS":  "30",
 	}
 	c, err := LoadFrom(envOf(env))
 	if err != nil {
@@ -93,6 +96,9 @@ func TestValidValues(t *testing.T) {
 		got, want any
 	}{
 		{"UsesPostgres", c.UsesPostgres(), true},
+		{"EncryptionKeyID", c.EncryptionKeyID, "k2"},
+		{"EncryptionKeys", len(c.EncryptionKeys), 2},
+		{"DocumentRetention", c.DocumentRetention, 30 * 24 * time.Hour},
 		{"ListenAddr", c.ListenAddr, "0.0.0.0:9000"},
 		{"BaseURL (trailing slash trimmed)", c.BaseURL, "https://academy.example.org"},
 		{"CookieSecure (https default)", c.CookieSecure, true},
@@ -158,6 +164,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	}{
 		{"upload size not a number", map[string]string{"PEERACADEMY_MAX_UPLOAD_MB": "abc"}, "PEERACADEMY_MAX_UPLOAD_MB", `"abc"`},
 		{"upload size zero", map[string]string{"PEERACADEMY_MAX_UPLOAD_MB": "0"}, "PEERACADEMY_MAX_UPLOAD_MB", "from 1 to 2048"},
+		{"encryption key too short", map[string]string{"PEERACADEMY_ENCRYPTION_KEYS": "k1:c2hvcnQ=", "PEERACADEMY_ENCRYPTION_KEY_ID": "k1"}, "PEERACADEMY_ENCRYPTION_KEYS", "32 random bytes"},
+		{"encryption key id unknown", map[string]string{"PEERACADEMY_ENCRYPTION_KEYS": "k1:" + strings.Repeat("A", 43) + "=", "PEERACADEMY_ENCRYPTION_KEY_ID": "k9"}, "PEERACADEMY_ENCRYPTION_KEY_ID", "must name one of the keys"},
+		{"no encryption keys in production", map[string]string{"PEERACADEMY_ENV": "production"}, "PEERACADEMY_ENCRYPTION_KEYS", "required in production"},
+		{"retention not a number", map[string]string{"PEERACADEMY_DOCUMENT_RETENTION_DAYS": "forever"}, "PEERACADEMY_DOCUMENT_RETENTION_DAYS", "whole number"},
 		{"upload size too large", map[string]string{"PEERACADEMY_MAX_UPLOAD_MB": "4096"}, "PEERACADEMY_MAX_UPLOAD_MB", "from 1 to 2048"},
 		{"negative idle timeout", map[string]string{"PEERACADEMY_SESSION_IDLE_TIMEOUT": "-5m"}, "PEERACADEMY_SESSION_IDLE_TIMEOUT", "positive duration"},
 		{"zero absolute timeout", map[string]string{"PEERACADEMY_SESSION_ABSOLUTE_TIMEOUT": "0s"}, "PEERACADEMY_SESSION_ABSOLUTE_TIMEOUT", "positive duration"},
