@@ -15,7 +15,9 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 )
 
@@ -24,13 +26,15 @@ const Prefix = "/api/v1"
 
 // Handlers holds what the API needs.
 type Handlers struct {
-	DB         *bun.DB
-	Accounts   *account.Service
-	Version    string
-	DevMail    bool
-	Cohorts    *cohort.Service
-	Curriculum *curriculum.Curriculum
-	Now        func() time.Time
+	DB          *bun.DB
+	Accounts    *account.Service
+	Version     string
+	DevMail     bool
+	Cohorts     *cohort.Service
+	Curriculum  *curriculum.Curriculum
+	Eligibility *eligibility.Service
+	Media       media.Store
+	Now         func() time.Time
 }
 
 func (h *Handlers) now() time.Time {

@@ -7,6 +7,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 )
 
@@ -22,7 +23,10 @@ var (
 	adminsOnly   = []string{account.RoleVendorAdmin, account.RolePlatformAdmin}
 	platform     = []string{account.RolePlatformAdmin}
 	vendorAdmins = []string{account.RoleVendorAdmin}
-	teachers     = []string{account.RoleTrainer, account.RoleVendorAdmin}
+	candidates   = []string{account.RoleCandidate}
+
+	candidatesAndVendorAdmins = []string{account.RoleCandidate, account.RoleVendorAdmin}
+	teachers                  = []string{account.RoleTrainer, account.RoleVendorAdmin}
 )
 
 func (h *Handlers) routes() []route {
@@ -42,6 +46,18 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/users/:id/disable", Summary: "Disable an account and end its sessions", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(true)},
 		{Op{Method: "POST", Path: "/users/:id/enable", Summary: "Enable an account again", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(false)},
 		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}}, h.auditLog},
+		{Op{Method: "GET", Path: "/applications", Summary: "The caller's eligibility applications", Roles: candidates, Resp: ApplicationList{}}, h.myApplications},
+		{Op{Method: "POST", Path: "/applications", Summary: "Start an application to a recognised vendor", Roles: candidates, Body: StartApplication{}, Resp: ApplicationView{}, Status: 201}, h.startApplication},
+		{Op{Method: "GET", Path: "/applications/:id", Summary: "An application (its candidate, or its vendor's admins once submitted; admin views are audited)", Roles: candidatesAndVendorAdmins, Resp: ApplicationView{}}, h.getApplication},
+		{Op{Method: "PUT", Path: "/applications/:id", Summary: "Save the application draft (nothing is stored if any field is invalid)", Roles: candidates, Body: eligibility.Draft{}, Resp: ApplicationView{}}, h.saveApplication},
+		{Op{Method: "POST", Path: "/applications/:id/submit", Summary: "Submit for review (refused while a requirement is unmet)", Roles: candidates, Resp: ApplicationView{}}, h.applicationAction("submit")},
+		{Op{Method: "POST", Path: "/applications/:id/withdraw", Summary: "Withdraw the application", Roles: candidates, Resp: ApplicationView{}}, h.applicationAction("withdraw")},
+		{Op{Method: "POST", Path: "/applications/:id/deletion", Summary: "Withdraw and delete personal details and documents", Roles: candidates, Resp: ApplicationView{}}, h.applicationAction("delete")},
+		{Op{Method: "POST", Path: "/applications/:id/documents", Summary: "Upload a proof (multipart: kind, file; PDF, JPEG or PNG up to 10 MB)", Roles: candidates, Resp: eligibility.Document{}, Status: 201}, h.uploadDocument},
+		{Op{Method: "GET", Path: "/applications/:id/documents/:doc", Summary: "Download a document (audited for staff)", Roles: candidatesAndVendorAdmins}, h.document},
+		{Op{Method: "DELETE", Path: "/applications/:id/documents/:doc", Summary: "Remove a document while the application is editable", Roles: candidates, Status: 204}, h.deleteDocument},
+		{Op{Method: "GET", Path: "/review", Summary: "The vendor's review queue with counts by status", Roles: vendorAdmins, Resp: eligibility.Queue{}}, h.reviewQueue},
+		{Op{Method: "POST", Path: "/applications/:id/decision", Summary: "Approve, reject or ask for more information (reason required for the last two)", Roles: vendorAdmins, Body: DecisionRequest{}, Resp: ApplicationView{}}, h.decide},
 		{Op{Method: "GET", Path: "/curriculum", Summary: "The course outline, with open days and progress for candidates", Roles: signedIn, Resp: CourseOutline{}}, h.outline},
 		{Op{Method: "GET", Path: "/modules/:slug", Summary: "A module's content (open days only for candidates)", Roles: signedIn, Resp: ModuleView{}}, h.module},
 		{Op{Method: "POST", Path: "/modules/:slug/check", Summary: "Answer a module's knowledge check", Roles: []string{account.RoleCandidate}, Body: CheckRequest{}, Resp: curriculum.CheckResult{}}, h.check},

@@ -25,6 +25,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/config"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
@@ -38,17 +39,18 @@ var Version = "dev"
 
 // App is a running PeerAcademy instance.
 type App struct {
-	Cfg        config.Config
-	Log        *slog.Logger
-	DB         *bun.DB
-	Media      media.Store
-	Accounts   *account.Service
-	Fiber      *fiber.App
-	Outbox     notify.Outbox
-	API        *api.Handlers
-	Sender     notify.Sender // nil in log mode
-	Curriculum *curriculum.Curriculum
-	Cohorts    *cohort.Service
+	Cfg         config.Config
+	Log         *slog.Logger
+	DB          *bun.DB
+	Media       media.Store
+	Accounts    *account.Service
+	Fiber       *fiber.App
+	Outbox      notify.Outbox
+	API         *api.Handlers
+	Sender      notify.Sender // nil in log mode
+	Curriculum  *curriculum.Curriculum
+	Cohorts     *cohort.Service
+	Eligibility *eligibility.Service
 }
 
 // OpenStore opens the configured media store.
@@ -100,7 +102,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
-	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: cohort.VerifiedCandidates{}}
+	keys, err := keyring(ctx, db, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Eligibility = &eligibility.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL, Retention: cfg.DocumentRetention}
+	// Only candidates with an approved application can be enrolled with a vendor.
+	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
 	}
@@ -141,8 +150,8 @@ func (a *App) buildHTTP() error {
 	}
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
-		Cohorts: a.Cohorts, Curriculum: a.Curriculum}
-	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum}
+		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility}
+	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",
@@ -240,6 +249,11 @@ func (a *App) RunWorkers(ctx context.Context) {
 			}
 			if err := a.Accounts.Throttle.Prune(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("prune rate limits", "err", err)
+			}
+			if n, err := a.Eligibility.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("purge application documents", "err", err)
+			} else if n > 0 {
+				a.Log.Info("purged application documents past retention", "documents", n)
 			}
 			select {
 			case <-ctx.Done():

@@ -123,9 +123,7 @@ func moduleTarget(tb testing.TB) benchTarget {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := env.App.Cohorts.Enroll(ctx, audit.System, admin, co.ID, cand.Email); err != nil {
-		tb.Fatal(err)
-	}
+	env.Enroll(admin, co.ID, cand)
 	base := benchServe(tb, env.App.Fiber)
 	t := benchTarget{url: base + env.App.Curriculum.Modules()[0].URL(), cookie: "pa_session=" + env.Session(cand, account.KindWeb)}
 

@@ -65,9 +65,7 @@ func TestCourseMediaAndHandouts(t *testing.T) {
 				t.Fatal(err)
 			}
 			enrolled, outsider := env.User(account.RoleCandidate, ""), env.User(account.RoleCandidate, "")
-			if _, err := env.App.Cohorts.Enroll(ctx, audit.System, admin, co.ID, enrolled.Email); err != nil {
-				t.Fatal(err)
-			}
+			env.Enroll(admin, co.ID, enrolled)
 			in, out := cookie(env, enrolled), cookie(env, outsider)
 
 			// Curriculum media, synchronised at start-up, served with ranges to the enrolled only.
@@ -139,9 +137,7 @@ func TestKnowledgeCheckCompletesModule(t *testing.T) {
 			t.Fatal(err)
 		}
 		cand := env.User(account.RoleCandidate, "")
-		if _, err := env.App.Cohorts.Enroll(ctx, audit.System, admin, co.ID, cand.Email); err != nil {
-			t.Fatal(err)
-		}
+		env.Enroll(admin, co.ID, cand)
 		day1 := env.App.Curriculum.Days[0].Modules[0]
 		day2 := env.App.Curriculum.Days[1].Modules[0]
 		bearer := "Bearer " + env.Session(cand, account.KindAPI)

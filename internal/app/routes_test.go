@@ -95,6 +95,34 @@ var access = map[string][]string{
 	"POST /api/v1/cohorts/:id/makeup":                   {account.RoleTrainer, account.RoleVendorAdmin},
 	"GET /api/v1/cohorts/:id/progress":                  {account.RoleTrainer, account.RoleVendorAdmin},
 
+	"GET /applications":                              {account.RoleCandidate},
+	"POST /applications":                             {account.RoleCandidate},
+	"GET /applications/:id":                          {account.RoleCandidate},
+	"GET /applications/:id/edit":                     {account.RoleCandidate},
+	"POST /applications/:id/edit":                    {account.RoleCandidate},
+	"POST /applications/:id/submit":                  {account.RoleCandidate},
+	"POST /applications/:id/withdraw":                {account.RoleCandidate},
+	"POST /applications/:id/delete":                  {account.RoleCandidate},
+	"POST /applications/:id/documents":               {account.RoleCandidate},
+	"POST /applications/:id/documents/:doc/delete":   {account.RoleCandidate},
+	"GET /applications/:id/documents/:doc":           {account.RoleCandidate},
+	"GET /review":                                    {account.RoleVendorAdmin},
+	"GET /review/:id":                                {account.RoleVendorAdmin},
+	"POST /review/:id/decision":                      {account.RoleVendorAdmin},
+	"GET /review/:id/documents/:doc":                 {account.RoleVendorAdmin},
+	"GET /api/v1/applications":                       {account.RoleCandidate},
+	"POST /api/v1/applications":                      {account.RoleCandidate},
+	"GET /api/v1/applications/:id":                   {account.RoleCandidate, account.RoleVendorAdmin},
+	"PUT /api/v1/applications/:id":                   {account.RoleCandidate},
+	"POST /api/v1/applications/:id/submit":           {account.RoleCandidate},
+	"POST /api/v1/applications/:id/withdraw":         {account.RoleCandidate},
+	"POST /api/v1/applications/:id/deletion":         {account.RoleCandidate},
+	"POST /api/v1/applications/:id/documents":        {account.RoleCandidate},
+	"GET /api/v1/applications/:id/documents/:doc":    {account.RoleCandidate, account.RoleVendorAdmin},
+	"DELETE /api/v1/applications/:id/documents/:doc": {account.RoleCandidate},
+	"GET /api/v1/review":                             {account.RoleVendorAdmin},
+	"POST /api/v1/applications/:id/decision":         {account.RoleVendorAdmin},
+
 	"GET /api/v1/openapi.json":            {public},
 	"POST /api/v1/auth/token":             {public},
 	"DELETE /api/v1/auth/token":           {signedIn},
@@ -184,7 +212,7 @@ func TestEveryRouteAgainstEveryRole(t *testing.T) {
 		slug := env.App.Curriculum.Modules()[0].Slug
 		params := strings.NewReplacer(":id/logo", vendor.ID+"/logo", "vendors/:id", "vendors/"+vendor.ID, "users/:id", "users/"+victim.ID,
 			"mail/:id", "mail/none", ":hash/*", "x/css/app.css", "cohorts/:id", "cohorts/"+co.ID, ":day", "1", ":candidate", victim.ID,
-			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none")
+			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none", "applications/:id", "applications/none", "review/:id", "review/none", ":doc", "none")
 		for _, route := range registeredRoutes(env) {
 			method, path, _ := strings.Cut(route, " ")
 			path = params.Replace(path)

@@ -108,11 +108,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	var batch []Message
 	// The lease conditions stand in the outer WHERE too, so a worker that raced another re-checks the
 	// row it waited for and skips it (PostgreSQL re-evaluates the outer quals on the new row version).
-	err := w.DB.NewRaw(`UPDATE outbox_emails SET lease_until = ?, attempts = attempts + 1
-WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'pending' AND next_attempt_at <= ?
-               AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 20`+skip+`)
+	// The batch is chosen once, in a MATERIALIZED CTE: as a plain IN (subquery) PostgreSQL may plan a
+	// semi join that re-runs the LIMIT ... FOR UPDATE SKIP LOCKED subquery for every outer row, skipping
+	// the rows this statement already updated, so one worker leased every due row, not 20.
+	err := w.DB.NewRaw(`WITH due AS MATERIALIZED (
+  SELECT id FROM outbox_emails WHERE status = 'pending' AND next_attempt_at <= ?
+    AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT 20`+skip+`)
+UPDATE outbox_emails SET lease_until = ?, attempts = attempts + 1
+WHERE id IN (SELECT id FROM due)
   AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)
-RETURNING *`, now.Add(w.Lease), now, now, now).Scan(ctx, &batch)
+RETURNING *`, now, now, now.Add(w.Lease), now).Scan(ctx, &batch)
 	if err != nil {
 		return 0, err
 	}

@@ -217,6 +217,10 @@ func (h *Handlers) vendorLogo(c *fiber.Ctx) error {
 
 // ServeMedia streams an object with HTTP range support. Call it only after checking permission.
 func ServeMedia(c *fiber.Ctx, store media.Store, key string) error {
+	return serveMedia(c, store, key, "private, max-age=300")
+}
+
+func serveMedia(c *fiber.Ctx, store media.Store, key, cacheControl string) error {
 	obj, err := store.Stat(c.UserContext(), key)
 	if err != nil {
 		if errors.Is(err, media.ErrNotFound) {
@@ -225,7 +229,7 @@ func ServeMedia(c *fiber.Ctx, store media.Store, key string) error {
 		return err
 	}
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
-	c.Set(fiber.HeaderCacheControl, "private, max-age=300")
+	c.Set(fiber.HeaderCacheControl, cacheControl)
 	c.Set(fiber.HeaderETag, `"`+obj.ETag+`"`)
 	c.Set(fiber.HeaderContentType, obj.ContentType)
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && inm == `"`+obj.ETag+`"` {

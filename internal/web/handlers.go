@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/uptrace/bun"
@@ -35,6 +36,7 @@ type Handlers struct {
 	MaxUpload    int64
 	Cohorts      *cohort.Service
 	Curriculum   *curriculum.Curriculum
+	Eligibility  *eligibility.Service
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

@@ -15,6 +15,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/static"
 )
 
@@ -52,10 +53,12 @@ var urlRE = regexp.MustCompile(`https?://[^\s<>"]+`)
 func funcs() template.FuncMap {
 	ny, _ := time.LoadLocation("America/New_York")
 	return template.FuncMap{
-		"static":    static.URL,
-		"roleLabel": account.RoleLabel,
-		"hours":     cohort.Hours,
-		"add":       func(a, b int) int { return a + b },
+		"static":      static.URL,
+		"roleLabel":   account.RoleLabel,
+		"hours":       cohort.Hours,
+		"add":         func(a, b int) int { return a + b },
+		"statusLabel": eligibility.StatusLabel,
+		"kindLabel":   eligibility.KindLabel,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")

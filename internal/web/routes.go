@@ -48,6 +48,24 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/vendor/invitations", vendorAdmin, h.invite)
 	r.Get("/vendors/:id/logo", anyAdmin, h.vendorLogo)
 
+	// Eligibility: candidates apply; their vendor's admins review. Both see only what is theirs.
+	candidate := RequireRole(account.RoleCandidate)
+	r.Get("/applications", candidate, h.applications)
+	r.Post("/applications", candidate, h.startApplication)
+	r.Get("/applications/:id", candidate, h.application)
+	r.Get("/applications/:id/edit", candidate, h.editApplication)
+	r.Post("/applications/:id/edit", candidate, h.saveApplication)
+	r.Post("/applications/:id/submit", candidate, h.applicationAction("submit"))
+	r.Post("/applications/:id/withdraw", candidate, h.applicationAction("withdraw"))
+	r.Post("/applications/:id/delete", candidate, h.applicationAction("delete"))
+	r.Post("/applications/:id/documents", candidate, h.uploadDocument)
+	r.Post("/applications/:id/documents/:doc/delete", candidate, h.deleteDocument)
+	r.Get("/applications/:id/documents/:doc", candidate, h.document)
+	r.Get("/review", vendorAdmin, h.reviewQueue)
+	r.Get("/review/:id", vendorAdmin, h.reviewApplication)
+	r.Post("/review/:id/decision", vendorAdmin, h.decide)
+	r.Get("/review/:id/documents/:doc", vendorAdmin, h.document)
+
 	// The course: enrolled candidates read open days; staff and admins preview.
 	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)
 	r.Get("/learn/:slug", signedIn, h.module)

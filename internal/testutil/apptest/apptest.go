@@ -22,6 +22,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/config"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -187,4 +188,38 @@ var linkRE = regexp.MustCompile(`https?://\S+`)
 // LinkIn returns the first URL in an email body.
 func LinkIn(m *notify.Message) string {
 	return linkRE.FindString(m.Body)
+}
+
+// Approve gives a candidate an approved eligibility application with the vendor of admin, through
+// the real eligibility service (start, fill in, submit, approve), so the candidate can be enrolled.
+func (e *Env) Approve(admin, cand *account.User) {
+	e.T.Helper()
+	ctx := context.Background()
+	svc := e.App.Eligibility
+	v, err := svc.Start(ctx, audit.System, cand, admin.Vendor())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	today := time.Now().In(eligibility.Pennsylvania)
+	d := eligibility.Draft{LegalName: cand.Name, Email: cand.Email, DateOfBirth: "1985-04-12", Education: eligibility.EducationGED, EducationYear: "2003",
+		SelfIdentifies: true, Attestation: "I have lived with depression and have been in recovery for several years.", Consent: true,
+		Positions: []eligibility.PositionInput{{Title: "Volunteer", Organisation: "Community drop-in center", Start: today.AddDate(-2, 0, 0).Format("2006-01-02"), Hours: "10"}}}
+	if err := svc.SaveDraft(ctx, audit.System, cand, v.ID, d); err != nil {
+		e.T.Fatal(err)
+	}
+	if err := svc.Submit(ctx, audit.System, cand, v.ID); err != nil {
+		e.T.Fatal(err)
+	}
+	if err := svc.Decide(ctx, audit.System, admin, v.ID, eligibility.DecisionApprove, ""); err != nil {
+		e.T.Fatal(err)
+	}
+}
+
+// Enroll approves the candidate with admin's vendor and enrols them in the cohort.
+func (e *Env) Enroll(admin *account.User, cohortID string, cand *account.User) {
+	e.T.Helper()
+	e.Approve(admin, cand)
+	if _, err := e.App.Cohorts.Enroll(context.Background(), audit.System, admin, cohortID, cand.Email); err != nil {
+		e.T.Fatal(err)
+	}
 }
