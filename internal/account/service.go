@@ -88,6 +88,18 @@ func (s *Service) userByEmail(ctx context.Context, db bun.IDB, email string) (*U
 	return u, nil
 }
 
+// UserByEmail loads a user by email address (staff tools; never shown to the public).
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	u, err := s.userByEmail(ctx, s.DB, NormalizeEmail(email))
+	if err != nil {
+		if errors.Is(err, database.ErrNotFound) {
+			return nil, apperr.New(apperr.NotFound, "not_found", "No such user.")
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
 // RegisterInput is the candidate self-registration form.
 type RegisterInput struct {
 	Email    string `json:"email" form:"email"`

@@ -16,6 +16,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
+	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
@@ -34,6 +35,7 @@ type Handlers struct {
 	Curriculum  *curriculum.Curriculum
 	Eligibility *eligibility.Service
 	Media       media.Store
+	Exams       *exam.Service
 	Now         func() time.Time
 }
 

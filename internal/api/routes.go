@@ -8,6 +8,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
+	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 )
 
@@ -58,6 +59,18 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "DELETE", Path: "/applications/:id/documents/:doc", Summary: "Remove a document while the application is editable", Roles: candidates, Status: 204}, h.deleteDocument},
 		{Op{Method: "GET", Path: "/review", Summary: "The vendor's review queue with counts by status", Roles: vendorAdmins, Resp: eligibility.Queue{}}, h.reviewQueue},
 		{Op{Method: "POST", Path: "/applications/:id/decision", Summary: "Approve, reject or ask for more information (reason required for the last two)", Roles: vendorAdmins, Body: DecisionRequest{}, Resp: ApplicationView{}}, h.decide},
+		{Op{Method: "GET", Path: "/exam", Summary: "Whether the caller may start the written exam, and their results", Roles: candidates, Resp: ExamResults{}}, h.examResults},
+		{Op{Method: "POST", Path: "/exam/attempts", Summary: "Start (or resume) the written exam; the deadline is fixed now", Roles: candidates, Resp: exam.Summary{}, Status: 201}, h.examStart},
+		{Op{Method: "GET", Path: "/exam/attempts/:id", Summary: "The attempt: questions, saved answers and the server's clock (never the keys)", Roles: candidates, Resp: exam.AttemptView{}}, h.examView},
+		{Op{Method: "PUT", Path: "/exam/attempts/:id/answers/:item", Summary: "Save one answer (upsert; a lower seq never overwrites a newer answer)", Roles: candidates, Body: AnswerRequest{}, Resp: exam.Saved{}}, h.examAnswer},
+		{Op{Method: "POST", Path: "/exam/attempts/:id/submit", Summary: "Submit and grade (submitting twice grades once)", Roles: candidates, Resp: exam.AttemptResult{}}, h.examSubmit},
+		{Op{Method: "GET", Path: "/exam/settings", Summary: "The vendor's exam settings", Roles: vendorAdmins, Resp: exam.Settings{}}, h.examSettings},
+		{Op{Method: "PUT", Path: "/exam/settings", Summary: "Change the vendor's exam settings (new attempts only)", Roles: vendorAdmins, Body: exam.Settings{}, Resp: exam.Settings{}}, h.examUpdateSettings},
+		{Op{Method: "POST", Path: "/exam/accommodations", Summary: "Grant a candidate extended time", Roles: vendorAdmins, Body: AccommodationRequest{}, Status: 204}, h.examAccommodation},
+		{Op{Method: "POST", Path: "/exam/overrides", Summary: "Let a candidate sit the exam before coursework is complete (reason required)", Roles: vendorAdmins, Body: OverrideRequest{}, Status: 204}, h.examOverride},
+		{Op{Method: "GET", Path: "/exam/item-analysis", Summary: "Difficulty, discrimination and option counts per item", Roles: vendorAdmins, Resp: ItemAnalysis{}}, h.itemAnalysis},
+		{Op{Method: "POST", Path: "/exam/items/:item/retire", Summary: "Retire an item from future forms", Roles: vendorAdmins, Body: RetireRequest{}, Status: 204}, h.retireItem},
+		{Op{Method: "GET", Path: "/cohorts/:id/exam-results", Summary: "A cohort's written-exam results (?format=csv for CSV)", Roles: vendorAdmins, Resp: CohortExamResults{}}, h.cohortExamResults},
 		{Op{Method: "GET", Path: "/curriculum", Summary: "The course outline, with open days and progress for candidates", Roles: signedIn, Resp: CourseOutline{}}, h.outline},
 		{Op{Method: "GET", Path: "/modules/:slug", Summary: "A module's content (open days only for candidates)", Roles: signedIn, Resp: ModuleView{}}, h.module},
 		{Op{Method: "POST", Path: "/modules/:slug/check", Summary: "Answer a module's knowledge check", Roles: []string{account.RoleCandidate}, Body: CheckRequest{}, Resp: curriculum.CheckResult{}}, h.check},

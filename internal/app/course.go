@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
 
 	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
+	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/library"
 )
 
@@ -62,4 +65,30 @@ func (a *App) syncMedia(ctx context.Context) error {
 		a.Log.Info("curriculum media synchronised", "uploaded", n)
 	}
 	return nil
+}
+
+// coursework adapts the cohort rules to the written exam's gate.
+type coursework struct{ c *cohort.Service }
+
+func (x coursework) Complete(ctx context.Context, candidateID string) (bool, string, string, error) {
+	co, err := x.c.ActiveCohort(ctx, candidateID)
+	if errors.Is(err, cohort.ErrNotEnrolled) {
+		return false, "", "", nil
+	}
+	if err != nil {
+		return false, "", "", err
+	}
+	st, err := x.c.StatusOf(ctx, co, candidateID)
+	if err != nil {
+		return false, "", "", err
+	}
+	return st.Complete, co.VendorID, co.ID, nil
+}
+
+func loadBank() (*exam.Bank, error) {
+	b, problems := exam.LoadBank(ContentFS)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("the written-exam item bank is invalid (run `peeracademy content check`): %s", problems[0].String())
+	}
+	return b, nil
 }

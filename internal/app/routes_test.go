@@ -123,6 +123,35 @@ var access = map[string][]string{
 	"GET /api/v1/review":                             {account.RoleVendorAdmin},
 	"POST /api/v1/applications/:id/decision":         {account.RoleVendorAdmin},
 
+	"GET /exam":                                    {account.RoleCandidate},
+	"POST /exam/start":                             {account.RoleCandidate},
+	"GET /exam/attempts/:id/q/:n":                  {account.RoleCandidate},
+	"POST /exam/attempts/:id/q/:n":                 {account.RoleCandidate},
+	"POST /exam/attempts/:id/answers":              {account.RoleCandidate},
+	"GET /exam/attempts/:id/review":                {account.RoleCandidate},
+	"POST /exam/attempts/:id/submit":               {account.RoleCandidate},
+	"GET /exam/attempts/:id/result":                {account.RoleCandidate},
+	"GET /vendor/exam":                             {account.RoleVendorAdmin},
+	"GET /vendor/exam/cohorts/:cohort":             {account.RoleVendorAdmin},
+	"GET /vendor/exam/cohorts/:cohort/results.csv": {account.RoleVendorAdmin},
+	"POST /vendor/exam/settings":                   {account.RoleVendorAdmin},
+	"POST /vendor/exam/accommodations":             {account.RoleVendorAdmin},
+	"POST /vendor/exam/overrides":                  {account.RoleVendorAdmin},
+	"POST /vendor/exam/items/:item/retire":         {account.RoleVendorAdmin},
+	"POST /vendor/exam/items/:item/restore":        {account.RoleVendorAdmin},
+	"GET /api/v1/exam":                             {account.RoleCandidate},
+	"POST /api/v1/exam/attempts":                   {account.RoleCandidate},
+	"GET /api/v1/exam/attempts/:id":                {account.RoleCandidate},
+	"PUT /api/v1/exam/attempts/:id/answers/:item":  {account.RoleCandidate},
+	"POST /api/v1/exam/attempts/:id/submit":        {account.RoleCandidate},
+	"GET /api/v1/exam/settings":                    {account.RoleVendorAdmin},
+	"PUT /api/v1/exam/settings":                    {account.RoleVendorAdmin},
+	"POST /api/v1/exam/accommodations":             {account.RoleVendorAdmin},
+	"POST /api/v1/exam/overrides":                  {account.RoleVendorAdmin},
+	"GET /api/v1/exam/item-analysis":               {account.RoleVendorAdmin},
+	"POST /api/v1/exam/items/:item/retire":         {account.RoleVendorAdmin},
+	"GET /api/v1/cohorts/:id/exam-results":         {account.RoleVendorAdmin},
+
 	"GET /api/v1/openapi.json":            {public},
 	"POST /api/v1/auth/token":             {public},
 	"DELETE /api/v1/auth/token":           {signedIn},
@@ -212,7 +241,7 @@ func TestEveryRouteAgainstEveryRole(t *testing.T) {
 		slug := env.App.Curriculum.Modules()[0].Slug
 		params := strings.NewReplacer(":id/logo", vendor.ID+"/logo", "vendors/:id", "vendors/"+vendor.ID, "users/:id", "users/"+victim.ID,
 			"mail/:id", "mail/none", ":hash/*", "x/css/app.css", "cohorts/:id", "cohorts/"+co.ID, ":day", "1", ":candidate", victim.ID,
-			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none", "applications/:id", "applications/none", "review/:id", "review/none", ":doc", "none")
+			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none", "applications/:id", "applications/none", "review/:id", "review/none", ":doc", "none", "attempts/:id", "attempts/none", ":n", "1", ":cohort", co.ID, ":item", "FND-001")
 		for _, route := range registeredRoutes(env) {
 			method, path, _ := strings.Cut(route, " ")
 			path = params.Replace(path)

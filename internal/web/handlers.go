@@ -18,6 +18,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
+	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/uptrace/bun"
@@ -37,6 +38,7 @@ type Handlers struct {
 	Cohorts      *cohort.Service
 	Curriculum   *curriculum.Curriculum
 	Eligibility  *eligibility.Service
+	Exams        *exam.Service
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

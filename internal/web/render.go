@@ -58,7 +58,19 @@ func funcs() template.FuncMap {
 		"hours":       cohort.Hours,
 		"add":         func(a, b int) int { return a + b },
 		"statusLabel": eligibility.StatusLabel,
-		"kindLabel":   eligibility.KindLabel,
+		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"clock": func(secs int) string {
+			return fmt.Sprintf("%d:%02d", secs/60, secs%60)
+		},
+		"has": func(xs []int, x int) bool {
+			for _, v := range xs {
+				if v == x {
+					return true
+				}
+			}
+			return false
+		},
+		"kindLabel": eligibility.KindLabel,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")

@@ -66,6 +66,24 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/review/:id/decision", vendorAdmin, h.decide)
 	r.Get("/review/:id/documents/:doc", vendorAdmin, h.document)
 
+	// The written examination.
+	r.Get("/exam", candidate, h.examHome)
+	r.Post("/exam/start", candidate, h.examStart)
+	r.Get("/exam/attempts/:id/q/:n", candidate, h.examQuestion)
+	r.Post("/exam/attempts/:id/q/:n", candidate, h.examAnswer)
+	r.Post("/exam/attempts/:id/answers", candidate, h.examAutosave)
+	r.Get("/exam/attempts/:id/review", candidate, h.examReview)
+	r.Post("/exam/attempts/:id/submit", candidate, h.examSubmit)
+	r.Get("/exam/attempts/:id/result", candidate, h.examResult)
+	r.Get("/vendor/exam", vendorAdmin, h.examAdmin)
+	r.Get("/vendor/exam/cohorts/:cohort", vendorAdmin, h.examAdmin)
+	r.Get("/vendor/exam/cohorts/:cohort/results.csv", vendorAdmin, h.examCSV)
+	r.Post("/vendor/exam/settings", vendorAdmin, h.examSettings)
+	r.Post("/vendor/exam/accommodations", vendorAdmin, h.examAccommodation)
+	r.Post("/vendor/exam/overrides", vendorAdmin, h.examOverride)
+	r.Post("/vendor/exam/items/:item/retire", vendorAdmin, h.examRetire(true))
+	r.Post("/vendor/exam/items/:item/restore", vendorAdmin, h.examRetire(false))
+
 	// The course: enrolled candidates read open days; staff and admins preview.
 	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)
 	r.Get("/learn/:slug", signedIn, h.module)

@@ -1,0 +1,261 @@
+package exam
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/database"
+)
+
+// ---- delivery ----
+
+// Question is one question as the candidate sees it: options in displayed order and the saved choice
+// as DISPLAYED indexes. It has no key and no rationale.
+type Question struct {
+	Number   int      `json:"number"` // 1-based position on the form
+	ItemID   string   `json:"item_id"`
+	Domain   string   `json:"domain"`
+	Type     string   `json:"type"` // single, multiple or truefalse
+	Stem     string   `json:"stem"`
+	Options  []string `json:"options"`
+	Selected []int    `json:"selected"` // displayed indexes, ascending
+	Flagged  bool     `json:"flagged"`
+	Seq      int64    `json:"seq"` // of the saved choice (0: nothing saved); send a larger one next
+}
+
+// AttemptView is an attempt as its candidate sees it. Questions are listed only while the attempt is
+// open; a finished attempt carries its Result instead (items are not shown again, to protect the
+// bank).
+type AttemptView struct {
+	ID           string         `json:"id"`
+	Status       string         `json:"status"`
+	StartedAt    time.Time      `json:"started_at"`
+	DeadlineAt   time.Time      `json:"deadline_at"`
+	Now          time.Time      `json:"now"`          // the server's clock, to correct the client's countdown
+	SecondsLeft  int            `json:"seconds_left"` // until the deadline, 0 once passed
+	FinishedAt   *time.Time     `json:"finished_at,omitempty"`
+	Questions    []Question     `json:"questions"`
+	Completed    int            `json:"completed"`     // questions with a saved choice
+	FlaggedCount int            `json:"flagged_count"` // questions flagged for review
+	Result       *AttemptResult `json:"result,omitempty"`
+}
+
+func (s *Service) load(ctx context.Context, db bun.IDB, attemptID, candidateID string, share bool) (*attempt, error) {
+	at := new(attempt)
+	q := db.NewSelect().Model(at).Where("id = ?", attemptID).Where("candidate_id = ?", candidateID)
+	if share && database.IsPostgres(db) {
+		q = q.For("SHARE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		if database.ErrIsNotFound(err) {
+			return nil, errAttemptNotFound
+		}
+		return nil, err
+	}
+	return at, nil
+}
+
+func overdue(at *attempt, now time.Time) bool {
+	return at.Status == StatusOpen && now.After(at.DeadlineAt.Add(AnswerGrace))
+}
+
+// View shows the candidate their attempt. An attempt whose time ran out is graded first.
+func (s *Service) View(ctx context.Context, candidate *account.User, attemptID string) (*AttemptView, error) {
+	if candidate == nil || candidate.Role != account.RoleCandidate {
+		return nil, errCandidateOnly
+	}
+	now := s.now()
+	at, err := s.load(ctx, s.DB, attemptID, candidate.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	if overdue(at, now) {
+		if _, err := s.finish(ctx, audit.System, at.ID, StatusExpired, now); err != nil {
+			return nil, err
+		}
+		if at, err = s.load(ctx, s.DB, attemptID, candidate.ID, false); err != nil {
+			return nil, err
+		}
+	}
+	v := &AttemptView{ID: at.ID, Status: at.Status, StartedAt: at.StartedAt.UTC(), DeadlineAt: at.DeadlineAt.UTC(), Now: now, Questions: []Question{}}
+	if left := at.DeadlineAt.Sub(now); left > 0 {
+		v.SecondsLeft = int(left / time.Second)
+	}
+	if at.FinishedAt != nil {
+		t := at.FinishedAt.UTC()
+		v.FinishedAt = &t
+	}
+	if at.Status != StatusOpen {
+		r, err := s.resultOf(ctx, s.DB, at)
+		if err != nil {
+			return nil, err
+		}
+		v.Result = r
+		return v, nil
+	}
+	form, err := parseForm(at)
+	if err != nil {
+		return nil, err
+	}
+	saved, err := answersOf(ctx, s.DB, at.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i, fi := range form {
+		it, ok := s.Bank.Item(fi.ItemID)
+		if !ok || len(fi.Perm) != len(it.Options) {
+			return nil, fmt.Errorf("exam: item %s of attempt %s no longer matches the bank", fi.ItemID, at.ID)
+		}
+		q := Question{Number: i + 1, ItemID: it.ID, Domain: it.Domain, Type: it.Type, Stem: it.Stem, Options: make([]string, len(fi.Perm)), Selected: []int{}}
+		for d, o := range fi.Perm {
+			q.Options[d] = it.Options[o]
+		}
+		if ans, ok := saved[fi.ItemID]; ok {
+			q.Flagged, q.Seq = ans.Flagged, ans.Seq
+			for _, o := range ans.choice {
+				if d := slices.Index(fi.Perm, o); d >= 0 {
+					q.Selected = append(q.Selected, d)
+				}
+			}
+			slices.Sort(q.Selected)
+		}
+		if len(q.Selected) > 0 {
+			v.Completed++
+		}
+		if q.Flagged {
+			v.FlaggedCount++
+		}
+		v.Questions = append(v.Questions, q)
+	}
+	return v, nil
+}
+
+type savedAnswer struct {
+	answer
+	choice []int
+}
+
+func answersOf(ctx context.Context, db bun.IDB, attemptID string) (map[string]savedAnswer, error) {
+	var rows []answer
+	if err := db.NewSelect().Model(&rows).Where("attempt_id = ?", attemptID).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+		return nil, err
+	}
+	m := make(map[string]savedAnswer, len(rows))
+	for _, r := range rows {
+		sa := savedAnswer{answer: r}
+		if err := json.Unmarshal([]byte(r.Choice), &sa.choice); err != nil {
+			return nil, fmt.Errorf("exam: answer %s/%s: bad choice: %w", r.AttemptID, r.ItemID, err)
+		}
+		m[r.ItemID] = sa
+	}
+	return m, nil
+}
+
+func choices(m map[string]savedAnswer) map[string][]int {
+	out := make(map[string][]int, len(m))
+	for id, a := range m {
+		out[id] = a.choice
+	}
+	return out
+}
+
+// Saved reports what became of a SaveAnswer.
+type Saved struct {
+	ItemID     string    `json:"item_id"`
+	Applied    bool      `json:"applied"` // false: a save with this seq or a newer one was already stored
+	Seq        int64     `json:"seq"`     // the seq now stored for the question
+	Now        time.Time `json:"now"`
+	DeadlineAt time.Time `json:"deadline_at"`
+}
+
+// SaveAnswer stores the candidate's choice on one question (displayed indexes, as shown by View; an
+// empty list clears it) and its review flag. seq orders saves of the same question: a save whose seq
+// is not greater than the stored one changes nothing (a late retry never overwrites a newer answer).
+// Single and true/false questions take at most one choice. Saves are accepted until AnswerGrace after
+// the deadline (then ErrDeadlinePassed, and the attempt is expired and graded on what was saved), and
+// not once the attempt is submitted (ErrAttemptFinished).
+func (s *Service) SaveAnswer(ctx context.Context, candidate *account.User, attemptID, itemID string, displayed []int, flagged bool, seq int64) (Saved, error) {
+	if candidate == nil || candidate.Role != account.RoleCandidate {
+		return Saved{}, errCandidateOnly
+	}
+	if seq < 1 {
+		return Saved{}, apperr.Field("seq", "seq must be a positive number that grows with every save.")
+	}
+	now := s.now()
+	out := Saved{ItemID: itemID, Now: now}
+	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		// FOR SHARE (PostgreSQL): a concurrent Submit waits for this save, or this save sees it.
+		at, err := s.load(ctx, tx, attemptID, candidate.ID, true)
+		if err != nil {
+			return err
+		}
+		out.DeadlineAt = at.DeadlineAt.UTC()
+		switch {
+		case at.Status == StatusSubmitted:
+			return ErrAttemptFinished
+		case at.Status == StatusExpired, now.After(at.DeadlineAt.Add(AnswerGrace)):
+			return ErrDeadlinePassed
+		}
+		form, err := parseForm(at)
+		if err != nil {
+			return err
+		}
+		pos := form.Position(itemID)
+		if pos < 0 {
+			return apperr.Field("item_id", "That question is not part of this exam.")
+		}
+		perm := form[pos].Perm
+		it, ok := s.Bank.Item(itemID)
+		if !ok {
+			return fmt.Errorf("exam: item %s is no longer in the bank", itemID)
+		}
+		original := make([]int, 0, len(displayed))
+		for _, d := range displayed {
+			if d < 0 || d >= len(perm) {
+				return apperr.Field("choice", fmt.Sprintf("Choose among options 0 to %d.", len(perm)-1))
+			}
+			original = append(original, perm[d])
+		}
+		slices.Sort(original)
+		if len(slices.Compact(slices.Clone(original))) != len(original) {
+			return apperr.Field("choice", "Choose each option at most once.")
+		}
+		if it.Type != TypeMultiple && len(original) > 1 {
+			return apperr.Field("choice", "Choose one answer only.")
+		}
+		cj, err := json.Marshal(original)
+		if err != nil {
+			return err
+		}
+		res, err := tx.NewRaw(`INSERT INTO exam_answers (attempt_id, item_id, choice, seq, flagged, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (attempt_id, item_id) DO UPDATE SET choice = EXCLUDED.choice, seq = EXCLUDED.seq, flagged = EXCLUDED.flagged, updated_at = EXCLUDED.updated_at
+WHERE exam_answers.seq < EXCLUDED.seq`, at.ID, itemID, string(cj), seq, flagged, now).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			out.Applied, out.Seq = true, seq
+			return nil
+		}
+		return tx.NewSelect().Model((*answer)(nil)).Column("seq").Where("attempt_id = ?", at.ID).Where("item_id = ?", itemID).Scan(ctx, &out.Seq)
+	})
+	if errors.Is(err, ErrDeadlinePassed) {
+		// Time is up: grade now what was saved (the message says so), unless already graded.
+		if _, ferr := s.finish(ctx, audit.System, attemptID, StatusExpired, now); ferr != nil {
+			return Saved{}, ferr
+		}
+	}
+	if err != nil {
+		return Saved{}, err
+	}
+	return out, nil
+}

@@ -1,0 +1,278 @@
+package exam_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/exam"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+// courseState is what the fake coursework reports for one candidate.
+type courseState struct {
+	complete         bool
+	vendor, cohortID string
+}
+
+// fakeCourse stands in for the cohort service's completion rule.
+type fakeCourse struct {
+	mu sync.Mutex
+	m  map[string]courseState
+}
+
+func (c *fakeCourse) Complete(ctx context.Context, candidateID string) (bool, string, string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.m[candidateID]
+	return s.complete, s.vendor, s.cohortID, nil
+}
+
+func (c *fakeCourse) set(candidateID string, s courseState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[candidateID] = s
+}
+
+type fixture struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *bun.DB
+	bank   *exam.Bank
+	svc    *exam.Service
+	course *fakeCourse
+
+	mu  sync.Mutex
+	now time.Time
+
+	vendor, other *account.Vendor
+	admin         *account.User // vendor admin of vendor
+	admin2        *account.User // vendor admin of other
+	trainer       *account.User
+	cohortID      string // a cohort of vendor
+	cohort2ID     string // a cohort of other
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) setNow(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = t
+}
+
+func realBank(t testing.TB) *exam.Bank {
+	t.Helper()
+	b, ps := exam.LoadBank(content.FS)
+	if len(ps) > 0 {
+		t.Fatalf("bank: %v", ps)
+	}
+	return b
+}
+
+// smallBank has four items, all on every form: ALP-1 single (key 1 of 3), ALP-2 multiple (keys 0
+// and 3 of 4), ALP-3 true/false (key 1) and BET-1 single (key 1 of 3).
+func smallBank(t testing.TB) *exam.Bank {
+	t.Helper()
+	fsys := fstest.MapFS{
+		"exams/written/blueprint.yaml": {Data: []byte("form_length: 4\ndomains:\n  - {id: alpha, day: 1, count: 3, title: \"Alpha things\"}\n  - {id: beta, day: 2, count: 1, title: \"Beta things\"}\n")},
+		"exams/written/alpha.yaml": {Data: []byte(`domain: alpha
+items:
+  - {id: ALP-1, type: single, difficulty: easy, stem: "Which one?", options: ["a", "b", "c"], answer: [1], rationale: "RATIONALE-ALP-1"}
+  - {id: ALP-2, type: multiple, difficulty: medium, stem: "Which ones?", options: ["a", "b", "c", "d"], answer: [0, 3], rationale: "RATIONALE-ALP-2"}
+  - {id: ALP-3, type: truefalse, difficulty: hard, stem: "True?", options: ["True", "False"], answer: [1], rationale: "RATIONALE-ALP-3"}
+`)},
+		"exams/written/beta.yaml": {Data: []byte(`domain: beta
+items:
+  - {id: BET-1, type: single, difficulty: easy, stem: "Which beta?", options: ["x", "y", "z"], answer: [1], rationale: "RATIONALE-BET-1"}
+`)},
+	}
+	b, ps := exam.LoadBank(fsys)
+	if len(ps) > 0 {
+		t.Fatalf("small bank: %v", ps)
+	}
+	return b
+}
+
+func newFixture(t *testing.T, d dbtest.Dialect, bank *exam.Bank) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), bank: bank,
+		now: time.Date(2027, 4, 5, 14, 0, 0, 0, time.UTC), course: &fakeCourse{m: map[string]courseState{}}}
+	f.svc = &exam.Service{DB: f.db, Bank: bank, Coursework: f.course, Now: f.clock}
+	f.vendor = f.newVendor("recovery-works")
+	f.other = f.newVendor("other-org")
+	f.admin = f.user(account.RoleVendorAdmin, f.vendor.ID)
+	f.admin2 = f.user(account.RoleVendorAdmin, f.other.ID)
+	f.trainer = f.user(account.RoleTrainer, f.vendor.ID)
+	f.cohortID = f.newCohort(f.vendor.ID)
+	f.cohort2ID = f.newCohort(f.other.ID)
+	return f
+}
+
+func (f *fixture) newVendor(slug string) *account.Vendor {
+	f.t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	v := &account.Vendor{ID: uuid.NewString(), Name: strings.ToUpper(slug[:1]) + slug[1:] + " Training", Slug: slug, Timezone: "America/New_York", CreatedAt: now, RecognisedAt: &now}
+	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return v
+}
+
+func (f *fixture) user(role, vendorID string) *account.User {
+	f.t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: account.RoleLabel(role) + " " + uuid.NewString()[:4],
+		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+	if vendorID != "" {
+		u.VendorID = &vendorID
+	}
+	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+func (f *fixture) newCohort(vendorID string) string {
+	f.t.Helper()
+	c := &cohort.Cohort{ID: uuid.NewString(), VendorID: vendorID, Name: "Spring", Timezone: "America/New_York", Delivery: "virtual",
+		Capacity: 20, RequiredMinutes: cohort.DefaultRequiredMinutes, CurriculumVersion: "v-test", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if _, err := f.db.NewInsert().Model(c).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return c.ID
+}
+
+// candidate creates a candidate enrolled in the vendor's cohort, coursework complete unless told.
+func (f *fixture) candidate(complete bool) *account.User {
+	f.t.Helper()
+	u := f.user(account.RoleCandidate, "")
+	e := &cohort.Enrollment{ID: uuid.NewString(), CohortID: f.cohortID, CandidateID: u.ID, Status: cohort.EnrollActive, EnrolledAt: f.clock()}
+	if _, err := f.db.NewInsert().Model(e).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	f.course.set(u.ID, courseState{complete: complete, vendor: f.vendor.ID, cohortID: f.cohortID})
+	return u
+}
+
+func actor(u *account.User) audit.Actor {
+	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.9", RequestID: "req-test"}
+}
+
+func (f *fixture) settings(length int) {
+	f.t.Helper()
+	st := exam.DefaultSettings(f.vendor.ID)
+	st.FormLength = length
+	if _, err := f.svc.UpdateSettings(f.ctx, actor(f.admin), f.admin, st); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) start(c *account.User) *exam.Summary {
+	f.t.Helper()
+	s, err := f.svc.Start(f.ctx, actor(c), c)
+	if err != nil {
+		f.t.Fatalf("start: %v", err)
+	}
+	return s
+}
+
+func (f *fixture) view(c *account.User, id string) *exam.AttemptView {
+	f.t.Helper()
+	v, err := f.svc.View(f.ctx, c, id)
+	if err != nil {
+		f.t.Fatalf("view: %v", err)
+	}
+	return v
+}
+
+// displayed maps ORIGINAL option indexes of a question's item to the positions View shows them at.
+func (f *fixture) displayed(q exam.Question, originals []int) []int {
+	f.t.Helper()
+	it, ok := f.bank.Item(q.ItemID)
+	if !ok {
+		f.t.Fatalf("unknown item %s", q.ItemID)
+	}
+	out := []int{}
+	for _, o := range originals {
+		found := false
+		for d, text := range q.Options {
+			if text == it.Options[o] {
+				out = append(out, d)
+				found = true
+			}
+		}
+		if !found {
+			f.t.Fatalf("%s: option %d not shown", q.ItemID, o)
+		}
+	}
+	return out
+}
+
+// answerAll saves, for every question, the choice pick returns (ORIGINAL indexes; nil skips it).
+func (f *fixture) answerAll(c *account.User, id string, pick func(it *exam.Item) []int) {
+	f.t.Helper()
+	v := f.view(c, id)
+	for _, q := range v.Questions {
+		it, _ := f.bank.Item(q.ItemID)
+		orig := pick(it)
+		if orig == nil {
+			continue
+		}
+		if _, err := f.svc.SaveAnswer(f.ctx, c, id, q.ItemID, f.displayed(q, orig), false, 1); err != nil {
+			f.t.Fatalf("save %s: %v", q.ItemID, err)
+		}
+	}
+}
+
+func keyed(it *exam.Item) []int { return it.Answer }
+
+// wrong picks an option that is not keyed.
+func wrong(it *exam.Item) []int {
+	for i := range it.Options {
+		if i != it.Answer[0] {
+			return []int{i}
+		}
+	}
+	return nil
+}
+
+func (f *fixture) auditCount(action, subjectID string) int {
+	f.t.Helper()
+	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subjectID).Count(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return int(n)
+}
+
+func wantCode(t *testing.T, err error, kind apperr.Kind, code string) *apperr.Error {
+	t.Helper()
+	e, ok := apperr.As(err)
+	if !ok || e.Kind != kind || e.Code != code {
+		t.Fatalf("got %v, want %s (kind %d)", err, code, kind)
+	}
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
