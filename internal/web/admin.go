@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
@@ -44,6 +47,13 @@ func (h *Handlers) dashboard(c *fiber.Ctx) error {
 			return err
 		}
 		data["Vendor"] = vendor
+	}
+	if u.Role == account.RoleCandidate {
+		steps, err := h.candidateSteps(c, u)
+		if err != nil {
+			return err
+		}
+		data["Steps"] = steps
 	}
 	if u.Role == account.RolePlatformAdmin {
 		vs, err := h.Accounts.ListVendors(c.UserContext(), false)
@@ -349,4 +359,52 @@ func (h *Handlers) mailMessage(c *fiber.Ctx) error {
 	p := h.page(c, m.Subject)
 	p.Data = m
 	return h.Render.Render(c, 200, "mail_message", p)
+}
+
+// step is one stage on a candidate's path to certification, with where it stands.
+type step struct {
+	Title, Status, Link, LinkText string
+	Done                          bool
+}
+
+func (h *Handlers) candidateSteps(c *fiber.Ctx, u *account.User) ([]step, error) {
+	ctx := c.UserContext()
+	apps, err := h.Eligibility.Mine(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	app := step{Title: "Apply to a training organisation", Status: "Not started", Link: "/applications", LinkText: "Start an application"}
+	for _, a := range apps {
+		app.Status = eligibility.StatusLabel(a.Status) + " (" + a.VendorName + ")"
+		app.LinkText = "See your application"
+		if a.Status == eligibility.StatusApproved {
+			app.Done = true
+			break
+		}
+	}
+	course := step{Title: "Complete the ten-day course", Status: "Opens once you are enrolled in a cohort", Link: "/learn", LinkText: "Go to the course"}
+	if co, err := h.Cohorts.ActiveCohort(ctx, u.ID); err == nil {
+		st, err := h.Cohorts.StatusOf(ctx, co, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		course.Status = fmt.Sprintf("%d of %d modules, %s of %s hours", st.ModulesCompleted, st.ModulesTotal, cohort.Hours(st.AttendedMinutes+st.MakeupMinutes), cohort.Hours(st.RequiredMinutes))
+		course.Done = st.Complete
+	} else if !errors.Is(err, cohort.ErrNotEnrolled) {
+		return nil, err
+	}
+	written := step{Title: "Pass the written examination", Status: "Opens when your coursework is complete", Link: "/exam", LinkText: "Written examination"}
+	if rs, err := h.Exams.Results(ctx, u); err != nil {
+		return nil, err
+	} else {
+		for _, r := range rs {
+			if r.Graded {
+				written.Status = fmt.Sprintf("Attempt %d: %.1f%%", r.Number, r.Percent)
+				if r.Passed {
+					written.Done, written.Status = true, written.Status+", passed"
+				}
+			}
+		}
+	}
+	return []step{app, course, written}, nil
 }
