@@ -20,6 +20,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
 // Prefix is where the API is mounted.
@@ -36,6 +37,7 @@ type Handlers struct {
 	Eligibility *eligibility.Service
 	Media       media.Store
 	Exams       *exam.Service
+	Oral        *oral.Service
 	Now         func() time.Time
 }
 

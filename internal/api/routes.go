@@ -10,6 +10,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
 // route pairs an operation's documentation with its handler.
@@ -27,6 +28,7 @@ var (
 	candidates   = []string{account.RoleCandidate}
 
 	candidatesAndVendorAdmins = []string{account.RoleCandidate, account.RoleVendorAdmin}
+	oralUsers                 = []string{account.RoleCandidate, account.RoleTrainer, account.RoleVendorAdmin}
 	teachers                  = []string{account.RoleTrainer, account.RoleVendorAdmin}
 )
 
@@ -71,6 +73,15 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "GET", Path: "/exam/item-analysis", Summary: "Difficulty, discrimination and option counts per item", Roles: vendorAdmins, Resp: ItemAnalysis{}}, h.itemAnalysis},
 		{Op{Method: "POST", Path: "/exam/items/:item/retire", Summary: "Retire an item from future forms", Roles: vendorAdmins, Body: RetireRequest{}, Status: 204}, h.retireItem},
 		{Op{Method: "GET", Path: "/cohorts/:id/exam-results", Summary: "A cohort's written-exam results (?format=csv for CSV)", Roles: vendorAdmins, Resp: CohortExamResults{}}, h.cohortExamResults},
+		{Op{Method: "GET", Path: "/oral/slots", Summary: "Oral-exam slots: open ones a candidate may book, a trainer's own, or the vendor's", Roles: oralUsers, Resp: SlotList{}}, h.oralSlots},
+		{Op{Method: "POST", Path: "/oral/slots", Summary: "Publish a slot or a recurring block split into slots (vendor time zone)", Roles: teachers, Body: oral.SlotInput{}, Resp: []oral.Slot{}, Status: 201}, h.createSlots},
+		{Op{Method: "GET", Path: "/oral", Summary: "A candidate's oral-exam bookings and result", Roles: candidates, Resp: OralStatus{}}, h.oralStatus},
+		{Op{Method: "POST", Path: "/oral/bookings", Summary: "Book a slot (the database decides races)", Roles: candidates, Body: BookRequest{}, Resp: oral.BookingView{}, Status: 201}, h.bookSlot},
+		{Op{Method: "POST", Path: "/oral/bookings/:id/cancel", Summary: "Cancel a booking (candidates until the cutoff; staff with a reason)", Roles: oralUsers, Body: ReasonRequest{}, Status: 204}, h.cancelBooking},
+		{Op{Method: "POST", Path: "/oral/bookings/:id/reschedule", Summary: "Move a booking to another slot", Roles: candidates, Body: BookRequest{}, Resp: oral.BookingView{}}, h.reschedule},
+		{Op{Method: "POST", Path: "/oral/bookings/:id/no-show", Summary: "Record a no-show", Roles: teachers, Status: 204}, h.noShow},
+		{Op{Method: "POST", Path: "/oral/bookings/:id/grade", Summary: "Grade with the rubric (once; corrections are amendments)", Roles: teachers, Body: oral.GradeInput{}, Resp: oral.Grade{}, Status: 201}, h.grade},
+		{Op{Method: "POST", Path: "/oral/grades/:id/amend", Summary: "Amend a submitted grade with a reason (audited)", Roles: teachers, Body: AmendRequest{}, Resp: oral.Grade{}, Status: 201}, h.amend},
 		{Op{Method: "GET", Path: "/curriculum", Summary: "The course outline, with open days and progress for candidates", Roles: signedIn, Resp: CourseOutline{}}, h.outline},
 		{Op{Method: "GET", Path: "/modules/:slug", Summary: "A module's content (open days only for candidates)", Roles: signedIn, Resp: ModuleView{}}, h.module},
 		{Op{Method: "POST", Path: "/modules/:slug/check", Summary: "Answer a module's knowledge check", Roles: []string{account.RoleCandidate}, Body: CheckRequest{}, Resp: curriculum.CheckResult{}}, h.check},

@@ -30,6 +30,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/web"
 	"github.com/peeracademy/peeracademy/migrations"
 	"github.com/peeracademy/peeracademy/static"
@@ -53,6 +54,7 @@ type App struct {
 	Cohorts     *cohort.Service
 	Eligibility *eligibility.Service
 	Exams       *exam.Service
+	Oral        *oral.Service
 }
 
 // OpenStore opens the configured media store.
@@ -104,6 +106,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
+	a.Accounts = &account.Service{
+		DB: db, Outbox: a.Outbox, BaseURL: cfg.BaseURL,
+		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, APITokenTTL: 30 * 24 * time.Hour,
+		MaxFailuresPerAccount: cfg.LoginMaxPerAccount, MaxFailuresPerIP: cfg.LoginMaxPerIP,
+		Throttle: account.Throttle{DB: db, Window: cfg.LoginWindow},
+	}
 	keys, err := keyring(ctx, db, cfg, log)
 	if err != nil {
 		db.Close()
@@ -118,14 +126,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: coursework{a.Cohorts}}
+	rubric, err := loadRubric()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: writtenExam{a.Exams, a.Accounts}, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
-	}
-	a.Accounts = &account.Service{
-		DB: db, Outbox: a.Outbox, BaseURL: cfg.BaseURL,
-		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, APITokenTTL: 30 * 24 * time.Hour,
-		MaxFailuresPerAccount: cfg.LoginMaxPerAccount, MaxFailuresPerIP: cfg.LoginMaxPerIP,
-		Throttle: account.Throttle{DB: db, Window: cfg.LoginWindow},
 	}
 	if err := a.buildHTTP(); err != nil {
 		db.Close()
@@ -158,8 +166,9 @@ func (a *App) buildHTTP() error {
 	}
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
-		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams}
-	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams}
+		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL}
+	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",
@@ -255,6 +264,10 @@ func (a *App) RunWorkers(ctx context.Context) {
 		for {
 			if _, err := a.Exams.FinalizeExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("finalise expired exam attempts", "err", err)
+			}
+			// Oral-exam reminders go out 24 hours ahead, once each, whatever the number of instances.
+			if _, err := a.Oral.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.Log.Warn("send oral-exam reminders", "err", err)
 			}
 			select {
 			case <-ctx.Done():

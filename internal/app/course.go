@@ -8,10 +8,12 @@ import (
 	"strings"
 
 	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/library"
+	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
 // course adapts the rendered curriculum to what the cohort rules need.
@@ -91,4 +93,36 @@ func loadBank() (*exam.Bank, error) {
 		return nil, fmt.Errorf("the written-exam item bank is invalid (run `peeracademy content check`): %s", problems[0].String())
 	}
 	return b, nil
+}
+
+// writtenExam tells the oral-exam rules whether (and with which vendor) a candidate passed the
+// written examination.
+type writtenExam struct {
+	exams    *exam.Service
+	accounts *account.Service
+}
+
+func (w writtenExam) Passed(ctx context.Context, candidateID string) (string, bool, error) {
+	u, err := w.accounts.UserByID(ctx, candidateID)
+	if err != nil {
+		return "", false, err
+	}
+	rs, err := w.exams.Results(ctx, u)
+	if err != nil {
+		return "", false, err
+	}
+	for _, r := range rs {
+		if r.Graded && r.Passed {
+			return r.VendorID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+func loadRubric() (*oral.Rubric, error) {
+	r, problems := oral.LoadRubric(ContentFS)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("the oral-exam rubric is invalid (run `peeracademy content check`): %s", problems[0].String())
+	}
+	return r, nil
 }

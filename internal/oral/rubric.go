@@ -1,5 +1,7 @@
 // Package oral holds the oral examination: its scoring rubric (content/exams/oral-rubric.md, see
-// content/FORMAT.md) and the pass rule.
+// content/FORMAT.md) and the pass rule, and the Service that runs the exam: trainers' slots,
+// candidates' bookings with calendar invitations, cancellations, reminders, trainers' calendar
+// feeds, grading and amendments (see service.go).
 package oral
 
 import (

@@ -21,6 +21,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/uptrace/bun"
 )
 
@@ -39,6 +40,8 @@ type Handlers struct {
 	Curriculum   *curriculum.Curriculum
 	Eligibility  *eligibility.Service
 	Exams        *exam.Service
+	Oral         *oral.Service
+	BaseURL      string
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

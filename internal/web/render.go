@@ -58,7 +58,22 @@ func funcs() template.FuncMap {
 		"hours":       cohort.Hours,
 		"add":         func(a, b int) int { return a + b },
 		"statusLabel": eligibility.StatusLabel,
-		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"when": func(t any, tz string) string {
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				loc = ny
+			}
+			switch v := t.(type) {
+			case time.Time:
+				return v.In(loc).Format("Mon, Jan 2, 2006, 3:04 PM MST")
+			case *time.Time:
+				if v != nil {
+					return v.In(loc).Format("Mon, Jan 2, 2006, 3:04 PM MST")
+				}
+			}
+			return ""
+		},
+		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"clock": func(secs int) string {
 			return fmt.Sprintf("%d:%02d", secs/60, secs%60)
 		},

@@ -84,6 +84,23 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/vendor/exam/items/:item/retire", vendorAdmin, h.examRetire(true))
 	r.Post("/vendor/exam/items/:item/restore", vendorAdmin, h.examRetire(false))
 
+	// Oral examinations: trainers publish slots and grade; candidates book; vendor admins set rules.
+	oralUsers := RequireRole(account.RoleCandidate, account.RoleTrainer, account.RoleVendorAdmin)
+	staff := RequireRole(account.RoleTrainer, account.RoleVendorAdmin)
+	r.Get("/oral", oralUsers, h.oralHome)
+	r.Post("/oral/slots", staff, h.createSlots)
+	r.Post("/oral/slots/:id/cancel", staff, h.cancelSlot)
+	r.Post("/oral/book", candidate, h.book)
+	r.Post("/oral/bookings/:id/cancel", oralUsers, h.cancelBooking)
+	r.Post("/oral/bookings/:id/no-show", staff, h.noShow)
+	r.Get("/oral/bookings/:id/grade", staff, h.gradeForm)
+	r.Post("/oral/bookings/:id/grade", staff, h.submitGrade(false))
+	r.Post("/oral/grades/:id/amend", staff, h.submitGrade(true))
+	r.Post("/oral/feed", staff, h.feedCreate)
+	r.Post("/oral/feed/revoke", staff, h.feedRevoke)
+	r.Get("/oral/feed/:token", h.feed) // public: the unguessable token is the credential
+	r.Post("/vendor/oral/settings", vendorAdmin, h.oralSettings)
+
 	// The course: enrolled candidates read open days; staff and admins preview.
 	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)
 	r.Get("/learn/:slug", signedIn, h.module)

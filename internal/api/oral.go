@@ -1,0 +1,174 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/oral"
+)
+
+// SlotList lists oral-exam slots.
+type SlotList struct {
+	Slots []oral.TrainerSlot `json:"slots,omitempty"`
+	Open  []oral.OpenSlot    `json:"open,omitempty"`
+	Gate  *oral.Gate         `json:"gate,omitempty"`
+}
+
+// BookRequest books a slot.
+type BookRequest struct {
+	SlotID string `json:"slot_id"`
+}
+
+// ReasonRequest carries a reason (required when staff cancel).
+type ReasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+// AmendRequest amends a submitted grade.
+type AmendRequest struct {
+	Reason string          `json:"reason"`
+	Grade  oral.GradeInput `json:"grade"`
+}
+
+// OralStatus is a candidate's bookings and result.
+type OralStatus struct {
+	Gate     *oral.Gate         `json:"gate"`
+	Bookings []oral.BookingView `json:"bookings"`
+	Result   *oral.Result       `json:"result,omitempty"`
+}
+
+func (h *Handlers) oralSlots(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	from, to := time.Now(), time.Now().Add(12*7*24*time.Hour)
+	switch u.Role {
+	case account.RoleCandidate:
+		g, err := h.Oral.Gate(c.UserContext(), u)
+		if err != nil {
+			return err
+		}
+		out := SlotList{Gate: g, Open: []oral.OpenSlot{}}
+		if g.CanBook {
+			if out.Open, err = h.Oral.OpenSlots(c.UserContext(), u, g.VendorID, from, to); err != nil {
+				return err
+			}
+		}
+		return c.JSON(out)
+	case account.RoleVendorAdmin:
+		s, err := h.Oral.VendorSlots(c.UserContext(), u, from, to)
+		if err != nil {
+			return err
+		}
+		return c.JSON(SlotList{Slots: s})
+	}
+	s, err := h.Oral.TrainerSlots(c.UserContext(), u, from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(SlotList{Slots: s})
+}
+
+func (h *Handlers) createSlots(c *fiber.Ctx) error {
+	var in oral.SlotInput
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	s, err := h.Oral.CreateSlots(c.UserContext(), httpx.Actor(c), httpx.User(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(s)
+}
+
+func (h *Handlers) bookSlot(c *fiber.Ctx) error {
+	var in BookRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := h.Oral.Book(c.UserContext(), httpx.Actor(c), httpx.User(c), in.SlotID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}
+
+func (h *Handlers) cancelBooking(c *fiber.Ctx) error {
+	var in ReasonRequest
+	if len(c.Body()) > 0 {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	if err := h.Oral.Cancel(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in.Reason); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handlers) reschedule(c *fiber.Ctx) error {
+	var in BookRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := h.Oral.Reschedule(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in.SlotID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(b)
+}
+
+func (h *Handlers) noShow(c *fiber.Ctx) error {
+	if err := h.Oral.MarkNoShow(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handlers) grade(c *fiber.Ctx) error {
+	var in oral.GradeInput
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	g, err := h.Oral.Grade(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(g)
+}
+
+func (h *Handlers) amend(c *fiber.Ctx) error {
+	var in AmendRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	g, err := h.Oral.Amend(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in.Reason, in.Grade)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(g)
+}
+
+func (h *Handlers) oralStatus(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	g, err := h.Oral.Gate(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	bs, err := h.Oral.Bookings(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	if bs == nil {
+		bs = []oral.BookingView{}
+	}
+	out := OralStatus{Gate: g, Bookings: bs}
+	if r, err := h.Oral.Result(c.UserContext(), u); err == nil {
+		out.Result = r
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
+	return c.JSON(out)
+}

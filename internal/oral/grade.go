@@ -1,0 +1,457 @@
+package oral
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/notify"
+)
+
+// Limits on what a grade holds.
+const (
+	MaxNoteLength     = 2000 // characters per competency note
+	MaxFeedbackLength = 5000
+	MaxReasonLength   = 1000
+)
+
+// Grade is one submitted grading of a booking. Rows are never changed: a correction is a new row
+// whose AmendsID names the grade it corrects, with a reason. A booking's effective grade is the last
+// row of its chain (the one no other row amends).
+type Grade struct {
+	bun.BaseModel `bun:"table:oral_grades"`
+
+	ID              string    `bun:"id,pk" json:"id"`
+	BookingID       string    `bun:"booking_id,notnull" json:"booking_id"`
+	CandidateID     string    `bun:"candidate_id,notnull" json:"candidate_id"`
+	VendorID        string    `bun:"vendor_id,notnull" json:"vendor_id"`
+	TrainerID       string    `bun:"trainer_id,notnull" json:"trainer_id"` // the examiner (the slot's trainer)
+	GradedBy        string    `bun:"graded_by,notnull" json:"graded_by"`   // who submitted this row
+	ScoresJSON      string    `bun:"scores,notnull" json:"-"`
+	NotesJSON       string    `bun:"notes,notnull" json:"-"`
+	Feedback        string    `bun:"feedback,notnull" json:"feedback"`
+	Total           int       `bun:"total,notnull" json:"total"`
+	Passed          bool      `bun:"passed,notnull" json:"passed"`
+	RubricVersion   string    `bun:"rubric_version,notnull" json:"rubric_version"`
+	SubmittedAt     time.Time `bun:"submitted_at,notnull" json:"submitted_at"`
+	AmendsID        *string   `bun:"amends_id" json:"amends_id,omitempty"`
+	AmendmentReason string    `bun:"amendment_reason,notnull" json:"amendment_reason,omitempty"`
+
+	Scores map[string]int    `bun:"-" json:"scores"` // by competency id
+	Notes  map[string]string `bun:"-" json:"notes"`  // by competency id; competencies without a note are absent
+}
+
+func (g *Grade) decode() error {
+	g.Scores, g.Notes = map[string]int{}, map[string]string{}
+	if err := json.Unmarshal([]byte(g.ScoresJSON), &g.Scores); err != nil {
+		return fmt.Errorf("oral: scores of grade %s: %w", g.ID, err)
+	}
+	if g.NotesJSON != "" {
+		if err := json.Unmarshal([]byte(g.NotesJSON), &g.Notes); err != nil {
+			return fmt.Errorf("oral: notes of grade %s: %w", g.ID, err)
+		}
+	}
+	return nil
+}
+
+// GradeInput is what the examiner submits: a score for every competency of the rubric, optional
+// notes per competency and overall feedback. The candidate sees all of it.
+type GradeInput struct {
+	Scores   map[string]int    `json:"scores"`
+	Notes    map[string]string `json:"notes"`
+	Feedback string            `json:"feedback"`
+}
+
+// Version identifies the rubric's scoring content (scale, pass rule, competencies): the first 16
+// hex digits of a SHA-256. It is stored with each grade.
+func (r *Rubric) Version() string {
+	type comp struct {
+		ID, Title   string
+		Descriptors map[int]string
+	}
+	v := struct {
+		Scale             []Level
+		MinEach, MinTotal int
+		Competencies      []comp
+	}{Scale: r.Scale, MinEach: r.MinEach, MinTotal: r.MinTotal}
+	for _, c := range r.Competencies {
+		v.Competencies = append(v.Competencies, comp{c.ID, c.Title, c.Descriptors})
+	}
+	b, _ := json.Marshal(v) // maps marshal with sorted keys
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+// scored is a validated GradeInput.
+type scored struct {
+	scores, notes string
+	feedback      string
+	total         int
+	passed        bool
+	scoreMap      map[string]int
+	noteMap       map[string]string
+	rubricVersion string
+}
+
+func (s *Service) validateGrade(in GradeInput) (*scored, error) {
+	r := s.Rubric
+	if r == nil || len(r.Competencies) == 0 {
+		return nil, errors.New("oral: no rubric loaded")
+	}
+	f := apperr.Fields{}
+	sc := &scored{scoreMap: map[string]int{}, noteMap: map[string]string{}, rubricVersion: r.Version()}
+	for _, c := range r.Competencies {
+		v, ok := in.Scores[c.ID]
+		switch _, onScale := r.Level(v); {
+		case !ok:
+			f.Add("scores."+c.ID, fmt.Sprintf("Give a score for “%s”.", c.Title))
+		case !onScale:
+			f.Add("scores."+c.ID, fmt.Sprintf("Choose a score on the scale (%s) for “%s”.", r.scaleList(), c.Title))
+		default:
+			sc.scoreMap[c.ID] = v
+			sc.total += v
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(in.Scores)) {
+		if _, ok := r.Competency(id); !ok {
+			f.Add("scores", fmt.Sprintf("%q is not a competency of the rubric.", id))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(in.Notes)) {
+		note := strings.TrimSpace(in.Notes[id])
+		if _, ok := r.Competency(id); !ok {
+			f.Add("notes", fmt.Sprintf("%q is not a competency of the rubric.", id))
+			continue
+		}
+		if utf8.RuneCountInString(note) > MaxNoteLength {
+			f.Add("notes."+id, fmt.Sprintf("Keep each note under %d characters.", MaxNoteLength))
+		}
+		if note != "" {
+			sc.noteMap[id] = note
+		}
+	}
+	sc.feedback = strings.TrimSpace(in.Feedback)
+	if utf8.RuneCountInString(sc.feedback) > MaxFeedbackLength {
+		f.Add("feedback", fmt.Sprintf("Keep the feedback under %d characters.", MaxFeedbackLength))
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	sc.passed, _ = r.Passes(sc.scoreMap)
+	b, _ := json.Marshal(sc.scoreMap)
+	sc.scores = string(b)
+	b, _ = json.Marshal(sc.noteMap)
+	sc.notes = string(b)
+	return sc, nil
+}
+
+func (sc *scored) grade(id string, b *Booking, sl *Slot, by *account.User, now time.Time) *Grade {
+	return &Grade{ID: id, BookingID: b.ID, CandidateID: b.CandidateID, VendorID: sl.VendorID, TrainerID: sl.TrainerID, GradedBy: by.ID,
+		ScoresJSON: sc.scores, NotesJSON: sc.notes, Feedback: sc.feedback, Total: sc.total, Passed: sc.passed, RubricVersion: sc.rubricVersion,
+		SubmittedAt: now, Scores: sc.scoreMap, Notes: sc.noteMap}
+}
+
+// Grade records the result of a booking's exam: by the slot's trainer or an administrator of its
+// vendor, once the exam has started. Every competency of the rubric must be scored on the scale; the
+// result is Rubric.Passes. The booking becomes completed. A booking is graded once (ErrAlreadyGraded
+// after that, also when two submissions race): corrections are amendments (Amend).
+func (s *Service) Grade(ctx context.Context, a audit.Actor, trainer *account.User, bookingID string, in GradeInput) (*Grade, error) {
+	now := s.now()
+	var g *Grade
+	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		b, err := getBooking(ctx, tx, bookingID, true)
+		if err != nil {
+			return err
+		}
+		sl, err := getSlot(ctx, tx, b.SlotID, "")
+		if err != nil {
+			return err
+		}
+		if !canExamine(trainer, sl) {
+			return errBookingNotFound
+		}
+		switch b.Status {
+		case BookingCancelled:
+			return apperr.New(apperr.Conflict, "booking_cancelled", "This booking was cancelled; there is no exam to grade.")
+		case BookingNoShow:
+			return apperr.New(apperr.Conflict, "no_show", "This candidate was recorded as not attending; there is no exam to grade.")
+		case BookingCompleted:
+			return ErrAlreadyGraded
+		}
+		if now.Before(sl.StartsAt) {
+			v, err := loadVendor(ctx, tx, sl.VendorID)
+			if err != nil {
+				return err
+			}
+			return apperr.New(apperr.Conflict, "not_started", fmt.Sprintf("You can grade the exam once it has started (%s).", When(sl.StartsAt, v.loc)))
+		}
+		sc, err := s.validateGrade(in)
+		if err != nil {
+			return err
+		}
+		g = sc.grade(newID(), b, sl, trainer, now)
+		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
+			if errors.Is(database.Err(err), database.ErrConflict) {
+				return ErrAlreadyGraded
+			}
+			return err
+		}
+		res, err := tx.NewUpdate().Model((*Booking)(nil)).Set("status = ?", BookingCompleted).Where("id = ?", b.ID).Where("status = ?", BookingActive).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errInactive
+		}
+		if err := s.mailResult(ctx, tx, b, sl, false); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.grade", SubjectType: "oral_grade", SubjectID: g.ID, VendorID: sl.VendorID,
+			Details: map[string]any{"booking": b.ID, "candidate": b.CandidateID, "passed": g.Passed, "total": g.Total, "rubric_version": g.RubricVersion}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Amend corrects a grade with a new row that references it, with a reason (required; kept with the
+// grade, not in the audit trail). Only the booking's current (effective) grade can be amended; the
+// new row becomes the effective grade. By the examiner or an administrator of the vendor.
+func (s *Service) Amend(ctx context.Context, a audit.Actor, actor *account.User, gradeID, reason string, in GradeInput) (*Grade, error) {
+	reason = strings.TrimSpace(reason)
+	now := s.now()
+	errAmended := apperr.New(apperr.Conflict, "grade_amended", "This grade has already been amended; review the latest version and amend that.")
+	var g *Grade
+	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		orig := new(Grade)
+		if err := tx.NewSelect().Model(orig).Where("id = ?", gradeID).Scan(ctx); err != nil {
+			if database.ErrIsNotFound(err) {
+				return errGradeNotFound
+			}
+			return err
+		}
+		b, err := getBooking(ctx, tx, orig.BookingID, true)
+		if err != nil {
+			return err
+		}
+		sl, err := getSlot(ctx, tx, b.SlotID, "")
+		if err != nil {
+			return err
+		}
+		if !canExamine(actor, sl) {
+			return errGradeNotFound
+		}
+		if reason == "" || utf8.RuneCountInString(reason) > MaxReasonLength {
+			return apperr.Field("reason", fmt.Sprintf("Give the reason for the amendment (at most %d characters).", MaxReasonLength))
+		}
+		sc, err := s.validateGrade(in)
+		if err != nil {
+			return err
+		}
+		n, err := tx.NewSelect().Model((*Grade)(nil)).Where("amends_id = ?", orig.ID).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return errAmended
+		}
+		g = sc.grade(newID(), b, sl, actor, now)
+		g.TrainerID, g.AmendsID, g.AmendmentReason = orig.TrainerID, &orig.ID, reason
+		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
+			if errors.Is(database.Err(err), database.ErrConflict) {
+				return errAmended
+			}
+			return err
+		}
+		if err := s.mailResult(ctx, tx, b, sl, true); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.grade.amend", SubjectType: "oral_grade", SubjectID: g.ID, VendorID: sl.VendorID,
+			Details: map[string]any{"booking": b.ID, "candidate": b.CandidateID, "amends": orig.ID, "passed": g.Passed, "total": g.Total,
+				"previous_passed": orig.Passed, "previous_total": orig.Total, "rubric_version": g.RubricVersion}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// mailResult tells the candidate a result is ready (the result itself is shown after signing in).
+func (s *Service) mailResult(ctx context.Context, db bun.IDB, b *Booking, sl *Slot, amended bool) error {
+	p, err := s.party(ctx, db, b, sl)
+	if err != nil {
+		return err
+	}
+	subject, what := "Your oral exam result is ready", "The result of your oral examination"
+	if amended {
+		subject, what = "Your oral exam result has been updated", "Your training organisation has corrected the result of your oral examination"
+	}
+	body := fmt.Sprintf(`Hello %s,
+
+%s with %s on %s is available.
+
+%s to read your scores and your examiner's feedback.
+`, p.candidate.Name, what, p.vendor.Name, Day(sl.StartsAt, p.vendor.loc), s.signIn())
+	return s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subject, Body: body})
+}
+
+// Grades lists every grade row of a booking, oldest first (the original, then its amendments), for
+// the examiner or an administrator of the vendor.
+func (s *Service) Grades(ctx context.Context, actor *account.User, bookingID string) ([]Grade, error) {
+	b, err := getBooking(ctx, s.DB, bookingID, false)
+	if err != nil {
+		return nil, err
+	}
+	sl, err := getSlot(ctx, s.DB, b.SlotID, "")
+	if err != nil {
+		return nil, err
+	}
+	if !canExamine(actor, sl) {
+		return nil, errBookingNotFound
+	}
+	gs, err := chain(ctx, s.DB, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	return gs, nil
+}
+
+// chain returns a booking's grades in amendment order: the original first, each amendment after
+// the grade it amends.
+func chain(ctx context.Context, db bun.IDB, bookingID string) ([]Grade, error) {
+	var gs []Grade
+	if err := db.NewSelect().Model(&gs).Where("booking_id = ?", bookingID).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+		return nil, err
+	}
+	next := map[string]int{}
+	first := -1
+	for i := range gs {
+		if err := gs[i].decode(); err != nil {
+			return nil, err
+		}
+		if gs[i].AmendsID == nil {
+			first = i
+		} else {
+			next[*gs[i].AmendsID] = i
+		}
+	}
+	out := []Grade{}
+	for i := first; i >= 0 && len(out) < len(gs); {
+		out = append(out, gs[i])
+		j, ok := next[gs[i].ID]
+		if !ok {
+			break
+		}
+		i = j
+	}
+	return out, nil
+}
+
+// CompetencyResult is one competency of a result.
+type CompetencyResult struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Score int    `json:"score"`
+	Level string `json:"level"` // the scale label of the score
+	Note  string `json:"note,omitempty"`
+}
+
+// Result is a candidate's latest effective oral-exam grade.
+type Result struct {
+	GradeID       string             `json:"grade_id"`
+	BookingID     string             `json:"booking_id"`
+	ExamAt        time.Time          `json:"exam_at"`
+	Timezone      string             `json:"timezone"`
+	VendorID      string             `json:"vendor_id"`
+	VendorName    string             `json:"vendor_name"`
+	ExaminerName  string             `json:"examiner_name"`
+	Passed        bool               `json:"passed"`
+	Reason        string             `json:"reason,omitempty"` // why not passed, when the rubric is the one graded with
+	Total         int                `json:"total"`
+	MaxTotal      int                `json:"max_total"`
+	MinTotal      int                `json:"min_total"`
+	MinEach       int                `json:"min_each"`
+	Competencies  []CompetencyResult `json:"competencies"`
+	Feedback      string             `json:"feedback"`
+	SubmittedAt   time.Time          `json:"submitted_at"`
+	Amended       bool               `json:"amended"`
+	RubricVersion string             `json:"rubric_version"`
+	RebookFrom    *time.Time         `json:"rebook_from,omitempty"` // failed: when another exam may be booked
+}
+
+var errNoResult = apperr.New(apperr.NotFound, "no_result", "You have no oral exam result yet.")
+
+// Result returns the candidate's latest effective grade (of their latest graded exam) with scores,
+// notes and feedback, and when failed, the date from which they may book again.
+func (s *Service) Result(ctx context.Context, candidate *account.User) (*Result, error) {
+	if !isCandidate(candidate) {
+		return nil, errCandidateOnly
+	}
+	eff, err := effectiveGrades(ctx, s.DB, candidate.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(eff) == 0 {
+		return nil, errNoResult
+	}
+	g := new(Grade)
+	if err := s.DB.NewSelect().Model(g).Where("id = ?", eff[0].GradeID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if err := g.decode(); err != nil {
+		return nil, err
+	}
+	b, err := getBooking(ctx, s.DB, g.BookingID, false)
+	if err != nil {
+		return nil, err
+	}
+	sl, err := getSlot(ctx, s.DB, b.SlotID, "")
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.party(ctx, s.DB, b, sl)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{GradeID: g.ID, BookingID: b.ID, ExamAt: sl.StartsAt, Timezone: p.vendor.loc.String(), VendorID: g.VendorID, VendorName: p.vendor.Name,
+		ExaminerName: p.trainer.Name, Passed: g.Passed, Total: g.Total, Feedback: g.Feedback, SubmittedAt: g.SubmittedAt,
+		Amended: g.AmendsID != nil, RubricVersion: g.RubricVersion, Competencies: []CompetencyResult{}}
+	if rb := s.Rubric; rb != nil {
+		r.MaxTotal, r.MinTotal, r.MinEach = rb.MaxTotal(), rb.MinTotal, rb.MinEach
+		if !g.Passed && g.RubricVersion == rb.Version() {
+			_, r.Reason = rb.Passes(g.Scores)
+		}
+		for _, c := range rb.Competencies {
+			if v, ok := g.Scores[c.ID]; ok {
+				lv, _ := rb.Level(v)
+				r.Competencies = append(r.Competencies, CompetencyResult{ID: c.ID, Title: c.Title, Score: v, Level: lv.Label, Note: g.Notes[c.ID]})
+			}
+		}
+	}
+	// Competencies the current rubric no longer names (a grade made with an older rubric).
+	for _, id := range slices.Sorted(maps.Keys(g.Scores)) {
+		if !slices.ContainsFunc(r.Competencies, func(c CompetencyResult) bool { return c.ID == id }) {
+			r.Competencies = append(r.Competencies, CompetencyResult{ID: id, Title: id, Score: g.Scores[id], Note: g.Notes[id]})
+		}
+	}
+	if !g.Passed {
+		from := rebookFrom(sl.StartsAt, p.vendor.loc, p.settings.RetakeWaitDays)
+		r.RebookFrom = &from
+	}
+	return r, nil
+}

@@ -1,0 +1,259 @@
+package oral_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+// fakeWritten stands in for the written-exam service: candidate id -> vendor passed with.
+type fakeWritten struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (w *fakeWritten) Passed(ctx context.Context, candidateID string) (string, bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	v, ok := w.m[candidateID]
+	return v, ok, nil
+}
+
+func (w *fakeWritten) pass(candidateID, vendorID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.m[candidateID] = vendorID
+}
+
+type fixture struct {
+	t       *testing.T
+	ctx     context.Context
+	db      *bun.DB
+	svc     *oral.Service
+	rubric  *oral.Rubric
+	written *fakeWritten
+
+	mu  sync.Mutex
+	now time.Time
+
+	vendor, other *account.Vendor
+	ny            *time.Location
+	admin         *account.User // vendor admin of vendor
+	trainer       *account.User // trainer of vendor
+	trainer2      *account.User // another trainer of vendor
+	otherTrainer  *account.User // trainer of other
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) setNow(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = t.UTC()
+}
+
+func realRubric(t testing.TB) *oral.Rubric {
+	t.Helper()
+	r, ps := oral.LoadRubric(content.FS)
+	if len(ps) > 0 {
+		t.Fatalf("rubric: %v", ps)
+	}
+	return r
+}
+
+// newFixture: a recognised vendor in America/New_York (and another one), the clock at
+// 2027-02-20 12:00 New York time.
+func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
+	t.Helper()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), rubric: realRubric(t), written: &fakeWritten{m: map[string]string{}},
+		ny: ny, now: time.Date(2027, 2, 20, 12, 0, 0, 0, ny).UTC()}
+	f.svc = &oral.Service{DB: f.db, Rubric: f.rubric, Written: f.written, Outbox: notify.Outbox{Mode: "log"}, BaseURL: "http://peeracademy.test", Now: f.clock}
+	f.vendor = f.newVendor("recovery-works", true)
+	f.other = f.newVendor("other-org", true)
+	f.admin = f.user(account.RoleVendorAdmin, f.vendor.ID)
+	f.trainer = f.user(account.RoleTrainer, f.vendor.ID)
+	f.trainer2 = f.user(account.RoleTrainer, f.vendor.ID)
+	f.otherTrainer = f.user(account.RoleTrainer, f.other.ID)
+	return f
+}
+
+func (f *fixture) newVendor(slug string, recognised bool) *account.Vendor {
+	f.t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	v := &account.Vendor{ID: uuid.NewString(), Name: strings.ToUpper(slug[:1]) + slug[1:] + " Training", Slug: slug, Timezone: "America/New_York", CreatedAt: now}
+	if recognised {
+		v.RecognisedAt = &now
+	}
+	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return v
+}
+
+func (f *fixture) user(role, vendorID string) *account.User {
+	f.t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: account.RoleLabel(role) + " " + uuid.NewString()[:4],
+		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+	if vendorID != "" {
+		u.VendorID = &vendorID
+	}
+	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+// candidate makes a candidate who passed the written exam with the vendor.
+func (f *fixture) candidate() *account.User {
+	f.t.Helper()
+	u := f.user(account.RoleCandidate, "")
+	f.written.pass(u.ID, f.vendor.ID)
+	return u
+}
+
+func actor(u *account.User) audit.Actor {
+	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.9", RequestID: "req-test"}
+}
+
+// at is a wall-clock time in New York.
+func (f *fixture) at(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, f.ny)
+}
+
+// slot creates one slot for the trainer at a New York wall-clock time.
+func (f *fixture) slot(trainer *account.User, start time.Time, minutes int) oral.Slot {
+	f.t.Helper()
+	l := start.In(f.ny)
+	end := l.Add(time.Duration(minutes) * time.Minute)
+	ss, err := f.svc.CreateSlots(f.ctx, actor(trainer), trainer, oral.SlotInput{Date: l.Format("2006-01-02"), Start: l.Format("15:04"), End: end.Format("15:04"),
+		Weeks: 1, Mode: oral.ModeVirtual, Location: "https://meet.example.org/oral-" + uuid.NewString()[:6]})
+	if err != nil {
+		f.t.Fatalf("create slot: %v", err)
+	}
+	if len(ss) != 1 {
+		f.t.Fatalf("%d slots", len(ss))
+	}
+	return ss[0]
+}
+
+func (f *fixture) book(c *account.User, slotID string) *oral.BookingView {
+	f.t.Helper()
+	b, err := f.svc.Book(f.ctx, actor(c), c, slotID)
+	if err != nil {
+		f.t.Fatalf("book: %v", err)
+	}
+	return b
+}
+
+// scores gives every competency of the rubric the same score.
+func (f *fixture) scores(v int) map[string]int {
+	m := map[string]int{}
+	for _, c := range f.rubric.Competencies {
+		m[c.ID] = v
+	}
+	return m
+}
+
+func wantCode(t *testing.T, err error, kind apperr.Kind, code string) *apperr.Error {
+	t.Helper()
+	e, ok := apperr.As(err)
+	if !ok || e.Kind != kind || e.Code != code {
+		t.Fatalf("got %v, want %s (kind %d)", err, code, kind)
+	}
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mails returns the outbox messages to addr, newest first.
+func (f *fixture) mails(addr string) []notify.Message {
+	f.t.Helper()
+	ms, _, err := notify.List(f.ctx, f.db, addr, 100, 0)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ms
+}
+
+// calendarOf parses the .ics attachment of a message.
+func calendarOf(t *testing.T, m *notify.Message) (*ics.Calendar, notify.Attachment) {
+	t.Helper()
+	atts, err := m.AttachmentsOf()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range atts {
+		if strings.HasPrefix(a.ContentType, "text/calendar") {
+			cal, err := ics.ParseCalendar(bytes.NewReader(a.Data))
+			if err != nil {
+				t.Fatalf("parse %s: %v\n%s", a.Filename, err, a.Data)
+			}
+			return cal, a
+		}
+	}
+	t.Fatalf("no calendar attachment in %q", m.Subject)
+	return nil, notify.Attachment{}
+}
+
+func calProp(cal *ics.Calendar, p ics.Property) string {
+	for _, cp := range cal.CalendarProperties {
+		if cp.IANAToken == string(p) {
+			return cp.Value
+		}
+	}
+	return ""
+}
+
+func evProp(ev *ics.VEvent, p ics.ComponentProperty) string {
+	if pr := ev.GetProperty(p); pr != nil {
+		return pr.Value
+	}
+	return ""
+}
+
+func (f *fixture) activeBookings(slotID string) int {
+	f.t.Helper()
+	n, err := f.db.NewSelect().Model((*oral.Booking)(nil)).Where("slot_id = ?", slotID).Where("status = ?", oral.BookingActive).Count(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return int(n)
+}
+
+func (f *fixture) auditCount(action, subjectID string) int {
+	f.t.Helper()
+	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subjectID).Count(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return int(n)
+}

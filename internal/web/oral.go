@@ -1,0 +1,312 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/oral"
+)
+
+const oralHorizon = 12 * 7 * 24 * time.Hour
+
+func (h *Handlers) vendorTZ(c *fiber.Ctx, vendorID string) string {
+	if v, err := h.Accounts.VendorByID(c.UserContext(), vendorID); err == nil && v.Timezone != "" {
+		return v.Timezone
+	}
+	return "America/New_York"
+}
+
+// ---- trainers ----
+
+func (h *Handlers) oralTrainerPage(c *fiber.Ctx, p *Page, status int, newFeed string) error {
+	u := httpx.User(c)
+	now := h.now()
+	slots, err := h.Oral.TrainerSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oralHorizon))
+	if err != nil {
+		return err
+	}
+	hasFeed, err := h.Oral.HasFeed(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	if newFeed != "" {
+		newFeed = h.BaseURL + "/oral/feed/" + newFeed + ".ics"
+	}
+	p.Data = map[string]any{"Slots": slots, "TZ": h.vendorTZ(c, u.Vendor()), "HasFeed": hasFeed, "NewFeed": newFeed}
+	return h.Render.Render(c, status, "oral_trainer", p)
+}
+
+func (h *Handlers) oralHome(c *fiber.Ctx) error {
+	switch httpx.User(c).Role {
+	case account.RoleCandidate:
+		return h.oralCandidatePage(c, h.page(c, "Oral examination"), 200)
+	case account.RoleVendorAdmin:
+		return h.oralAdminPage(c, h.page(c, "Oral examinations"), 200)
+	}
+	return h.oralTrainerPage(c, h.page(c, "Oral examinations"), 200, "")
+}
+
+func (h *Handlers) createSlots(c *fiber.Ctx) error {
+	num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(c.FormValue(k))); return n }
+	in := oral.SlotInput{Date: c.FormValue("date"), Start: c.FormValue("start"), End: c.FormValue("end"), SlotMinutes: num("slot_minutes"),
+		Weeks: num("weeks"), Mode: c.FormValue("mode"), Location: c.FormValue("location")}
+	slots, err := h.Oral.CreateSlots(c.UserContext(), httpx.Actor(c), httpx.User(c), in)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Conflict) {
+			p := h.page(c, "Oral examinations")
+			_ = withErr(p, err, formMap(c, "date", "start", "end", "slot_minutes", "weeks", "mode", "location"))
+			return h.oralTrainerPage(c, p, httpx.Status(e.Kind), "")
+		}
+		return err
+	}
+	h.flash(c, "success", fmt.Sprintf("%d slots published.", len(slots)))
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) cancelSlot(c *fiber.Ctx) error {
+	if err := h.Oral.CancelSlot(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.FormValue("reason")); err != nil {
+		return err
+	}
+	h.flash(c, "success", "The slot was removed.")
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) cancelBooking(c *fiber.Ctx) error {
+	if err := h.Oral.Cancel(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.FormValue("reason")); err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+			h.flash(c, "error", e.Message)
+			return c.Redirect("/oral", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	h.flash(c, "success", "The booking was cancelled and the candidate was told.")
+	if httpx.User(c).Role == account.RoleCandidate {
+		h.takeFlashes(c)
+		h.flash(c, "success", "Your booking was cancelled.")
+	}
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) noShow(c *fiber.Ctx) error {
+	if err := h.Oral.MarkNoShow(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id")); err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.Conflict {
+			h.flash(c, "error", e.Message)
+			return c.Redirect("/oral", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	h.flash(c, "success", "Recorded as a no-show.")
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) feedCreate(c *fiber.Ctx) error {
+	tok, err := h.Oral.CreateFeed(c.UserContext(), httpx.Actor(c), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	return h.oralTrainerPage(c, h.page(c, "Oral examinations"), 200, tok)
+}
+
+func (h *Handlers) feedRevoke(c *fiber.Ctx) error {
+	if err := h.Oral.RevokeFeed(c.UserContext(), httpx.Actor(c), httpx.User(c)); err != nil {
+		return err
+	}
+	h.flash(c, "success", "The calendar feed was revoked.")
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
+
+// feed serves a trainer's private calendar to calendar apps (no session: the token is the secret).
+func (h *Handlers) feed(c *fiber.Ctx) error {
+	b, err := h.Oral.Feed(c.UserContext(), strings.TrimSuffix(c.Params("token"), ".ics"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, oral.FeedContentType)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Robots-Tag", "noindex")
+	return c.Send(b)
+}
+
+// ---- grading ----
+
+func (h *Handlers) gradePage(c *fiber.Ctx, bookingID string, p *Page, status int) error {
+	u := httpx.User(c)
+	b, err := h.Oral.GetBooking(c.UserContext(), u, bookingID)
+	if err != nil {
+		return err
+	}
+	grades, err := h.Oral.Grades(c.UserContext(), u, b.ID)
+	if err != nil {
+		return err
+	}
+	cand, err := h.Accounts.UserByID(c.UserContext(), b.CandidateID)
+	if err != nil {
+		return err
+	}
+	r := h.Oral.Rubric
+	desc := map[string]string{}
+	for _, comp := range r.Competencies {
+		for score, d := range comp.Descriptors {
+			desc[fmt.Sprintf("%s/%d", comp.ID, score)] = d
+		}
+	}
+	action := "/oral/bookings/" + b.ID + "/grade"
+	scores := map[string]int{}
+	if n := len(grades); n > 0 {
+		action = "/oral/grades/" + grades[n-1].ID + "/amend"
+		scores = grades[n-1].Scores
+	}
+	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "CandidateName": cand.Name, "ScoresOf": scores}
+	return h.Render.Render(c, status, "oral_grade", p)
+}
+
+func (h *Handlers) gradeForm(c *fiber.Ctx) error {
+	return h.gradePage(c, c.Params("id"), h.page(c, "Grade the oral examination"), 200)
+}
+
+func (h *Handlers) gradeInput(c *fiber.Ctx) (oral.GradeInput, []string) {
+	in := oral.GradeInput{Scores: map[string]int{}, Notes: map[string]string{}, Feedback: c.FormValue("feedback")}
+	keys := []string{"feedback", "reason"}
+	for _, comp := range h.Oral.Rubric.Competencies {
+		if v := c.FormValue("score_" + comp.ID); v != "" {
+			n, _ := strconv.Atoi(v)
+			in.Scores[comp.ID] = n
+		}
+		if v := strings.TrimSpace(c.FormValue("note_" + comp.ID)); v != "" {
+			in.Notes[comp.ID] = v
+		}
+		keys = append(keys, "score_"+comp.ID, "note_"+comp.ID)
+	}
+	return in, keys
+}
+
+func (h *Handlers) submitGrade(amend bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		in, keys := h.gradeInput(c)
+		var g *oral.Grade
+		var err error
+		if amend {
+			g, err = h.Oral.Amend(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.FormValue("reason"), in)
+		} else {
+			g, err = h.Oral.Grade(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in)
+		}
+		if err != nil {
+			if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Conflict) {
+				p := h.page(c, "Grade the oral examination")
+				_ = withErr(p, err, formMap(c, keys...))
+				booking := c.Params("id")
+				if amend {
+					booking = c.FormValue("booking_id")
+				}
+				return h.gradePage(c, booking, p, httpx.Status(e.Kind))
+			}
+			return err
+		}
+		result := "passed"
+		if !g.Passed {
+			result = "did not pass"
+		}
+		h.flash(c, "success", fmt.Sprintf("Grade recorded: total %d, %s. The candidate can now see the result.", g.Total, result))
+		return c.Redirect("/oral", fiber.StatusSeeOther)
+	}
+}
+
+// ---- candidates ----
+
+func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
+	u := httpx.User(c)
+	ctx := c.UserContext()
+	g, err := h.Oral.Gate(ctx, u)
+	if err != nil {
+		return err
+	}
+	bookings, err := h.Oral.Bookings(ctx, u)
+	if err != nil {
+		return err
+	}
+	res, err := h.Oral.Result(ctx, u)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
+	active := false
+	for _, b := range bookings {
+		active = active || b.Status == "active"
+	}
+	data := map[string]any{"Gate": g, "Bookings": bookings, "Result": res, "HasActive": active, "TZ": "America/New_York"}
+	if g.CanBook {
+		now := h.now()
+		slots, err := h.Oral.OpenSlots(ctx, u, g.VendorID, now, now.Add(oralHorizon))
+		if err != nil {
+			return err
+		}
+		data["Slots"], data["TZ"] = slots, h.vendorTZ(c, g.VendorID)
+	}
+	p.Data = data
+	return h.Render.Render(c, status, "oral_candidate", p)
+}
+
+func (h *Handlers) book(c *fiber.Ctx) error {
+	if c.FormValue("slot_id") == "" {
+		p := h.page(c, "Oral examination")
+		p.ErrorSummary = "Choose one of the open slots."
+		return h.oralCandidatePage(c, p, fiber.StatusUnprocessableEntity)
+	}
+	b, err := h.Oral.Book(c.UserContext(), httpx.Actor(c), httpx.User(c), c.FormValue("slot_id"))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Conflict || e.Kind == apperr.Invalid) {
+			p := h.page(c, "Oral examination")
+			p.ErrorSummary = e.Message
+			return h.oralCandidatePage(c, p, httpx.Status(e.Kind))
+		}
+		return err
+	}
+	loc, _ := time.LoadLocation(b.Timezone)
+	if loc == nil {
+		loc = time.UTC
+	}
+	h.flash(c, "success", "Booked for "+oral.When(b.Slot.StartsAt, loc)+". A confirmation with a calendar invitation is on its way.")
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
+
+// ---- vendor admins ----
+
+func (h *Handlers) oralAdminPage(c *fiber.Ctx, p *Page, status int) error {
+	u := httpx.User(c)
+	s, err := h.Oral.Settings(c.UserContext(), u.Vendor())
+	if err != nil {
+		return err
+	}
+	if _, ok := p.Form["cutoff_hours"]; !ok {
+		p.Form["cutoff_hours"], p.Form["retake_wait_days"] = strconv.Itoa(s.CutoffHours), strconv.Itoa(s.RetakeWaitDays)
+	}
+	now := h.now()
+	slots, err := h.Oral.VendorSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oralHorizon))
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Slots": slots, "TZ": h.vendorTZ(c, u.Vendor())}
+	return h.Render.Render(c, status, "oral_admin", p)
+}
+
+func (h *Handlers) oralSettings(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	cut, _ := strconv.Atoi(c.FormValue("cutoff_hours"))
+	wait, _ := strconv.Atoi(c.FormValue("retake_wait_days"))
+	if _, err := h.Oral.UpdateSettings(c.UserContext(), httpx.Actor(c), u, oral.Settings{VendorID: u.Vendor(), CutoffHours: cut, RetakeWaitDays: wait}); err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+			p := h.page(c, "Oral examinations")
+			_ = withErr(p, err, formMap(c, "cutoff_hours", "retake_wait_days"))
+			return h.oralAdminPage(c, p, fiber.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	h.flash(c, "success", "Oral examination rules saved.")
+	return c.Redirect("/oral", fiber.StatusSeeOther)
+}
