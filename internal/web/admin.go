@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -406,5 +407,25 @@ func (h *Handlers) candidateSteps(c *fiber.Ctx, u *account.User) ([]step, error)
 			}
 		}
 	}
-	return []step{app, course, written}, nil
+	orl := step{Title: "Pass the oral examination", Status: "Opens when you pass the written examination", Link: "/oral", LinkText: "Oral examination"}
+	if r, err := h.Oral.Result(ctx, u); err == nil {
+		orl.Done = r.Passed
+		orl.Status = fmt.Sprintf("Total %d of %d", r.Total, r.MaxTotal)
+		if r.Passed {
+			orl.Status += ", passed"
+		}
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return nil, err
+	} else if bs, err := h.Oral.Bookings(ctx, u); err == nil {
+		for _, b := range bs {
+			if b.Status == "active" {
+				loc, _ := time.LoadLocation(b.Timezone)
+				if loc == nil {
+					loc = time.UTC
+				}
+				orl.Status = "Booked for " + b.Slot.StartsAt.In(loc).Format("Mon, Jan 2, 2006, 3:04 PM MST")
+			}
+		}
+	}
+	return []step{app, course, written, orl}, nil
 }
