@@ -19,6 +19,7 @@ need=()
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
 [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+command -v pdftotext >/dev/null || need+=(poppler-utils) # the certificate PDF tests read text and render pages
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   as_root apt-get update -qq >/dev/null

@@ -32,6 +32,7 @@ Usage:
   peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]
   peeracademy user create -email E -name N -role R [-vendor SLUG]   (password read from stdin)
   peeracademy content check [-dir DIR]      validate the curriculum, exam item bank and oral rubric
+  peeracademy certificate verify FILE [-keys JWKS_FILE]   check a signed credential offline
   peeracademy version
 
 Configuration comes from PEERACADEMY_* environment variables; see README.md.
@@ -69,6 +70,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return nil
 	case "content":
 		return contentCmd(args[1:], stdout, stderr)
+	case "certificate":
+		return certificateCmd(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

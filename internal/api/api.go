@@ -13,6 +13,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
@@ -38,7 +40,12 @@ type Handlers struct {
 	Media       media.Store
 	Exams       *exam.Service
 	Oral        *oral.Service
-	Now         func() time.Time
+
+	Certificates    *certificate.Service
+	CE              *ce.Service
+	VerifyLimit     account.Throttle
+	VerifyPerMinute int
+	Now             func() time.Time
 }
 
 func (h *Handlers) now() time.Time {

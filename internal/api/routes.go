@@ -5,6 +5,8 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
@@ -82,6 +84,19 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/oral/bookings/:id/no-show", Summary: "Record a no-show", Roles: teachers, Status: 204}, h.noShow},
 		{Op{Method: "POST", Path: "/oral/bookings/:id/grade", Summary: "Grade with the rubric (once; corrections are amendments)", Roles: teachers, Body: oral.GradeInput{}, Resp: oral.Grade{}, Status: 201}, h.grade},
 		{Op{Method: "POST", Path: "/oral/grades/:id/amend", Summary: "Amend a submitted grade with a reason (audited)", Roles: teachers, Body: AmendRequest{}, Resp: oral.Grade{}, Status: 201}, h.amend},
+		{Op{Method: "GET", Path: "/certificates", Summary: "Certificates: the holder's own, or the vendor's", Roles: candidatesAndVendorAdmins, Resp: CertificateList{}}, h.listCertificates},
+		{Op{Method: "GET", Path: "/certificates/ready", Summary: "Candidates ready to certify (coursework, written and oral passed)", Roles: vendorAdmins, Resp: ReadyList{}}, h.readyCertificates},
+		{Op{Method: "POST", Path: "/certificates", Summary: "Issue certificates to one or many ready candidates", Roles: vendorAdmins, Body: IssueRequest{}, Resp: CertificateList{}, Status: 201}, h.issueCertificates},
+		{Op{Method: "POST", Path: "/certificates/:id/revoke", Summary: "Revoke with a reason (shown at once on verification)", Roles: vendorAdmins, Body: ReasonRequest{}, Resp: CertificateView{}}, h.certificateAction("revoke")},
+		{Op{Method: "POST", Path: "/certificates/:id/reinstate", Summary: "Reinstate a revoked certificate with a reason", Roles: vendorAdmins, Body: ReasonRequest{}, Resp: CertificateView{}}, h.certificateAction("reinstate")},
+		{Op{Method: "POST", Path: "/certificates/:id/renew", Summary: "Renew when the CE rule is met for the current validity", Roles: vendorAdmins, Resp: CertificateView{}}, h.certificateAction("renew")},
+		{Op{Method: "GET", Path: "/certificates/:id/credential", Summary: "The signed credential (compact JWS, EdDSA)", Roles: candidatesAndVendorAdmins}, h.credential},
+		{Op{Method: "GET", Path: "/certificates/:id/ce", Summary: "Continuing-education progress per cycle and activities", Roles: candidatesAndVendorAdmins, Resp: CEView{}}, h.ceView},
+		{Op{Method: "POST", Path: "/certificates/:id/ce", Summary: "Record a continuing-education activity (proof upload in the browser)", Roles: candidates, Body: ce.ActivityInput{}, Resp: ce.Activity{}, Status: 201}, h.recordCE},
+		{Op{Method: "POST", Path: "/ce/:id/review", Summary: "Verify or reject a CE activity", Roles: vendorAdmins, Body: ReviewRequest{}, Status: 204}, h.reviewCE},
+		{Op{Method: "GET", Path: "/verify/:code", Summary: "Public verification by the code in the QR link (rate limited)", Roles: public, Resp: certificate.Public{}}, h.verifyCode},
+		{Op{Method: "POST", Path: "/verify", Summary: "Public look-up by number and the holder's last name (rate limited)", Roles: public, Body: LookupRequest{}, Resp: certificate.Public{}}, h.verifyLookup},
+		{Op{Method: "GET", Path: "/reports", Summary: "The vendor dashboard", Roles: vendorAdmins, Resp: VendorReport{}}, h.vendorReport},
 		{Op{Method: "GET", Path: "/curriculum", Summary: "The course outline, with open days and progress for candidates", Roles: signedIn, Resp: CourseOutline{}}, h.outline},
 		{Op{Method: "GET", Path: "/modules/:slug", Summary: "A module's content (open days only for candidates)", Roles: signedIn, Resp: ModuleView{}}, h.module},
 		{Op{Method: "POST", Path: "/modules/:slug/check", Summary: "Answer a module's knowledge check", Roles: []string{account.RoleCandidate}, Body: CheckRequest{}, Resp: curriculum.CheckResult{}}, h.check},

@@ -21,6 +21,8 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/api"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/config"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
@@ -41,20 +43,22 @@ var Version = "dev"
 
 // App is a running PeerAcademy instance.
 type App struct {
-	Cfg         config.Config
-	Log         *slog.Logger
-	DB          *bun.DB
-	Media       media.Store
-	Accounts    *account.Service
-	Fiber       *fiber.App
-	Outbox      notify.Outbox
-	API         *api.Handlers
-	Sender      notify.Sender // nil in log mode
-	Curriculum  *curriculum.Curriculum
-	Cohorts     *cohort.Service
-	Eligibility *eligibility.Service
-	Exams       *exam.Service
-	Oral        *oral.Service
+	Cfg          config.Config
+	Log          *slog.Logger
+	DB           *bun.DB
+	Media        media.Store
+	Accounts     *account.Service
+	Fiber        *fiber.App
+	Outbox       notify.Outbox
+	API          *api.Handlers
+	Sender       notify.Sender // nil in log mode
+	Curriculum   *curriculum.Curriculum
+	Cohorts      *cohort.Service
+	Eligibility  *eligibility.Service
+	Exams        *exam.Service
+	Oral         *oral.Service
+	Certificates *certificate.Service
+	CE           *ce.Service
 }
 
 // OpenStore opens the configured media store.
@@ -132,6 +136,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: writtenExam{a.Exams, a.Accounts}, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	rule, _ := ce.RuleByID(cfg.CERule)
+	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: evidence{a}, BaseURL: cfg.BaseURL,
+		ValidityMonths: cfg.CertificateMonths, Rule: rule}
+	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
 	}
@@ -167,8 +175,10 @@ func (a *App) buildHTTP() error {
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL}
-	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE,
+		VerifyLimit: account.Throttle{DB: a.DB, Window: time.Minute}, VerifyPerMinute: a.Cfg.VerifyPerMinute}
+	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
+		Certificates: a.Certificates, CE: a.CE, VerifyLimit: account.Throttle{DB: a.DB, Window: time.Minute}, VerifyPerMinute: a.Cfg.VerifyPerMinute}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",
@@ -285,6 +295,15 @@ func (a *App) RunWorkers(ctx context.Context) {
 			}
 			if err := a.Accounts.Throttle.Prune(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("prune rate limits", "err", err)
+			}
+			// Continuing education: reminders 60 and 30 days before a cycle ends (each once), and lapses.
+			if err := a.CE.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.Log.Warn("send CE reminders", "err", err)
+			}
+			if l, c, err := a.CE.UpdateLapses(ctx, time.Now(), a.Cfg.CEGrace); err != nil && ctx.Err() == nil {
+				a.Log.Warn("update certificate lapses", "err", err)
+			} else if l+c > 0 {
+				a.Log.Info("certificate lapses updated", "lapsed", l, "reactivated", c)
 			}
 			if n, err := a.Eligibility.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("purge application documents", "err", err)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/peeracademy/peeracademy/content"
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/exam"
@@ -125,4 +127,56 @@ func loadRubric() (*oral.Rubric, error) {
 		return nil, fmt.Errorf("the oral-exam rubric is invalid (run `peeracademy content check`): %s", problems[0].String())
 	}
 	return r, nil
+}
+
+// evidence gathers what a certificate rests on, from the cohort, written-exam and oral-exam rules.
+type evidence struct{ a *App }
+
+func (e evidence) Evidence(ctx context.Context, candidateID, vendorID string) (certificate.Evidence, error) {
+	var ev certificate.Evidence
+	u, err := e.a.Accounts.UserByID(ctx, candidateID)
+	if err != nil {
+		return ev, err
+	}
+	co, err := e.a.Cohorts.ActiveCohort(ctx, candidateID)
+	if err != nil && !errors.Is(err, cohort.ErrNotEnrolled) {
+		return ev, err
+	}
+	if co != nil && co.VendorID == vendorID {
+		st, err := e.a.Cohorts.StatusOf(ctx, co, candidateID)
+		if err != nil {
+			return ev, err
+		}
+		ev.CourseworkComplete, ev.CurriculumVersion = st.Complete, co.CurriculumVersion
+		ev.TrainingMinutes = st.AttendedMinutes + st.MakeupMinutes
+		if n := len(co.Sessions); n > 0 {
+			ev.CourseStart, ev.CourseEnd = co.Sessions[0].Date, co.Sessions[n-1].Date
+		}
+	}
+	rs, err := e.a.Exams.Results(ctx, u)
+	if err != nil {
+		return ev, err
+	}
+	for _, r := range rs {
+		if r.Graded && r.Passed && r.VendorID == vendorID {
+			ev.WrittenAttemptID, ev.WrittenPercent, ev.WrittenPassedAt = r.AttemptID, r.Percent, r.FinishedAt
+		}
+	}
+	if res, err := e.a.Oral.Result(ctx, u); err == nil {
+		if res.Passed && res.VendorID == vendorID {
+			at := res.SubmittedAt
+			ev.OralGradeID, ev.OralTotal, ev.OralMax, ev.OralPassedAt = res.GradeID, res.Total, res.MaxTotal, &at
+		}
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return ev, err
+	}
+	return ev, nil
+}
+
+// ReadyCandidates lists candidates who passed an oral exam with the vendor (the full evidence is
+// checked for each by Evidence).
+func (e evidence) ReadyCandidates(ctx context.Context, vendorID string) ([]string, error) {
+	var ids []string
+	err := e.a.DB.NewRaw(`SELECT DISTINCT candidate_id FROM oral_grades WHERE vendor_id = ? AND passed`, vendorID).Scan(ctx, &ids)
+	return ids, err
 }

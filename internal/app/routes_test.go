@@ -175,6 +175,39 @@ var access = map[string][]string{
 	"POST /api/v1/oral/bookings/:id/grade":      {account.RoleTrainer, account.RoleVendorAdmin},
 	"POST /api/v1/oral/grades/:id/amend":        {account.RoleTrainer, account.RoleVendorAdmin},
 
+	"GET /vendor/certificates":                    {account.RoleVendorAdmin},
+	"POST /vendor/certificates/issue":             {account.RoleVendorAdmin},
+	"POST /vendor/certificates/:id/revoke":        {account.RoleVendorAdmin},
+	"POST /vendor/certificates/:id/reinstate":     {account.RoleVendorAdmin},
+	"POST /vendor/certificates/:id/renew":         {account.RoleVendorAdmin},
+	"GET /vendor/certificates/export.csv":         {account.RoleVendorAdmin},
+	"GET /vendor/reports.csv":                     {account.RoleVendorAdmin},
+	"POST /vendor/ce/:id/review":                  {account.RoleVendorAdmin},
+	"GET /ce/:id/proof":                           {account.RoleCandidate, account.RoleVendorAdmin},
+	"GET /certificates":                           {account.RoleCandidate},
+	"GET /certificates/:id":                       {account.RoleCandidate},
+	"GET /certificates/:id/certificate.pdf":       {account.RoleCandidate, account.RoleVendorAdmin},
+	"GET /certificates/:id/credential.jwt":        {account.RoleCandidate, account.RoleVendorAdmin},
+	"GET /certificates/:id/completion-record.pdf": {account.RoleCandidate, account.RoleVendorAdmin},
+	"POST /certificates/:id/ce":                   {account.RoleCandidate},
+	"GET /verify":                                 {public},
+	"POST /verify":                                {public},
+	"GET /verify/:code":                           {public},
+	"GET /.well-known/jwks.json":                  {public},
+	"GET /api/v1/certificates":                    {account.RoleCandidate, account.RoleVendorAdmin},
+	"GET /api/v1/certificates/ready":              {account.RoleVendorAdmin},
+	"POST /api/v1/certificates":                   {account.RoleVendorAdmin},
+	"POST /api/v1/certificates/:id/revoke":        {account.RoleVendorAdmin},
+	"POST /api/v1/certificates/:id/reinstate":     {account.RoleVendorAdmin},
+	"POST /api/v1/certificates/:id/renew":         {account.RoleVendorAdmin},
+	"GET /api/v1/certificates/:id/credential":     {account.RoleCandidate, account.RoleVendorAdmin},
+	"GET /api/v1/certificates/:id/ce":             {account.RoleCandidate, account.RoleVendorAdmin},
+	"POST /api/v1/certificates/:id/ce":            {account.RoleCandidate},
+	"POST /api/v1/ce/:id/review":                  {account.RoleVendorAdmin},
+	"GET /api/v1/verify/:code":                    {public},
+	"POST /api/v1/verify":                         {public},
+	"GET /api/v1/reports":                         {account.RoleVendorAdmin},
+
 	"GET /api/v1/openapi.json":            {public},
 	"POST /api/v1/auth/token":             {public},
 	"DELETE /api/v1/auth/token":           {signedIn},
@@ -265,7 +298,7 @@ func TestEveryRouteAgainstEveryRole(t *testing.T) {
 		spare := env.Vendor("spare") // recognition routes toggle this one, not the vendor the others use
 		params := strings.NewReplacer("admin/vendors/:id", "admin/vendors/"+spare.ID, "v1/vendors/:id", "v1/vendors/"+spare.ID, ":id/logo", vendor.ID+"/logo", "vendors/:id", "vendors/"+vendor.ID, "users/:id", "users/"+victim.ID,
 			"mail/:id", "mail/none", ":hash/*", "x/css/app.css", "cohorts/:id", "cohorts/"+co.ID, ":day", "1", ":candidate", victim.ID,
-			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none", "applications/:id", "applications/none", "review/:id", "review/none", ":doc", "none", "attempts/:id", "attempts/none", ":n", "1", ":cohort", co.ID, ":item", "FND-001", "slots/:id", "slots/none", "bookings/:id", "bookings/none", "grades/:id", "grades/none", ":token", "none.ics")
+			":slug", slug, "content/*", "content/day-05/wellness-dimensions.svg", ":vendor/:id", vendor.ID+"/none", "applications/:id", "applications/none", "review/:id", "review/none", ":doc", "none", "attempts/:id", "attempts/none", ":n", "1", ":cohort", co.ID, ":item", "FND-001", "slots/:id", "slots/none", "bookings/:id", "bookings/none", "grades/:id", "grades/none", ":token", "none.ics", "certificates/:id", "certificates/none", "ce/:id", "ce/none", ":code", "none")
 		for _, route := range registeredRoutes(env) {
 			method, path, _ := strings.Cut(route, " ")
 			path = params.Replace(path)

@@ -43,6 +43,15 @@ type Config struct {
 	EncryptionKeyID string
 	// DocumentRetention is how long documents of withdrawn or rejected applications are kept.
 	DocumentRetention time.Duration
+
+	// CERule names the continuing-education rule new certificates follow (annual18 or biennial36),
+	// CEGrace how long after a cycle ends an unmet rule lapses the certificate, and CertificateMonths
+	// how long a certificate is valid.
+	CERule            string
+	CEGrace           time.Duration
+	CertificateMonths int
+	// VerifyPerMinute limits public certificate look-ups per client address.
+	VerifyPerMinute int
 }
 
 // MediaConfig chooses the media store.
@@ -137,6 +146,10 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	if c.Mail.Mode == "smtp" && c.Mail.Host == "" {
 		r.fail("SMTP_HOST", "required when PEERACADEMY_MAIL_MODE=smtp")
 	}
+	c.CERule = r.oneOf("CE_RULE", "annual18", "annual18", "biennial36")
+	c.CEGrace = time.Duration(r.integer("CE_GRACE_DAYS", 30, 0, 365)) * 24 * time.Hour
+	c.CertificateMonths = r.integer("CERTIFICATE_MONTHS", 24, 1, 120)
+	c.VerifyPerMinute = r.integer("VERIFY_PER_MINUTE", 30, 1, 10000)
 	c.DocumentRetention = time.Duration(r.integer("DOCUMENT_RETENTION_DAYS", 90, 1, 3650)) * 24 * time.Hour
 	if spec := r.secret("ENCRYPTION_KEYS"); spec != "" {
 		keys, err := parseKeys(spec)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
@@ -42,6 +44,11 @@ type Handlers struct {
 	Exams        *exam.Service
 	Oral         *oral.Service
 	BaseURL      string
+	Certificates *certificate.Service
+	CE           *ce.Service
+	// VerifyLimit counts public certificate look-ups per address (in the database, across instances).
+	VerifyLimit     account.Throttle
+	VerifyPerMinute int
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

@@ -73,6 +73,7 @@ func funcs() template.FuncMap {
 			}
 			return ""
 		},
+		"ptr":     func(t time.Time) *time.Time { return &t },
 		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"clock": func(secs int) string {
 			return fmt.Sprintf("%d:%02d", secs/60, secs%60)

@@ -101,6 +101,28 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/oral/feed/:token", h.feed) // public: the unguessable token is the credential
 	r.Post("/vendor/oral/settings", vendorAdmin, h.oralSettings)
 
+	// Certificates: vendor admins issue, revoke, reinstate and renew; holders download and record CE;
+	// anyone verifies (rate limited, noindex, minimal disclosure).
+	r.Get("/vendor/certificates", vendorAdmin, h.certificatesAdmin)
+	r.Post("/vendor/certificates/issue", vendorAdmin, h.issueCertificates)
+	r.Post("/vendor/certificates/:id/revoke", vendorAdmin, h.certificateAction("revoke"))
+	r.Post("/vendor/certificates/:id/reinstate", vendorAdmin, h.certificateAction("reinstate"))
+	r.Post("/vendor/certificates/:id/renew", vendorAdmin, h.certificateAction("renew"))
+	r.Get("/vendor/certificates/export.csv", vendorAdmin, h.certificatesCSV)
+	r.Get("/vendor/reports.csv", vendorAdmin, h.reportCSV)
+	r.Post("/vendor/ce/:id/review", vendorAdmin, h.reviewCE)
+	r.Get("/ce/:id/proof", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.ceProof)
+	r.Get("/certificates", candidate, h.myCertificates)
+	r.Get("/certificates/:id", candidate, h.certificate)
+	r.Get("/certificates/:id/certificate.pdf", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.certificateFile("pdf"))
+	r.Get("/certificates/:id/credential.jwt", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.certificateFile("credential"))
+	r.Get("/certificates/:id/completion-record.pdf", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.certificateFile("record"))
+	r.Post("/certificates/:id/ce", candidate, h.recordCE)
+	r.Get("/verify", h.verifyForm)
+	r.Post("/verify", h.verifyLookup)
+	r.Get("/verify/:code", h.verifyCode)
+	r.Get("/.well-known/jwks.json", h.jwks)
+
 	// The course: enrolled candidates read open days; staff and admins preview.
 	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)
 	r.Get("/learn/:slug", signedIn, h.module)

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/report"
+)
+
+// CertificateList lists certificates with their current state.
+type CertificateList struct {
+	Certificates []CertificateView `json:"certificates"`
+}
+
+// CertificateView is a certificate and its state now (active, expired, lapsed, revoked).
+type CertificateView struct {
+	certificate.Certificate
+	State string `json:"state"`
+}
+
+// ReadyList lists candidates ready to certify.
+type ReadyList struct {
+	Ready []certificate.ReadyRow `json:"ready"`
+}
+
+// IssueRequest issues certificates.
+type IssueRequest struct {
+	CandidateIDs []string `json:"candidate_ids"`
+}
+
+// CEView is a certificate's continuing-education progress and activities.
+type CEView struct {
+	Progress   []ce.Progress `json:"progress"`
+	Activities []ce.Activity `json:"activities"`
+}
+
+// ReviewRequest verifies or rejects a CE activity.
+type ReviewRequest struct {
+	Verify bool   `json:"verify"`
+	Reason string `json:"reason"`
+}
+
+// LookupRequest finds a certificate by number and the holder's last name.
+type LookupRequest struct {
+	Number   string `json:"number"`
+	LastName string `json:"last_name"`
+}
+
+// VendorReport is the vendor dashboard.
+type VendorReport struct {
+	Program      *report.Vendor    `json:"program"`
+	Certificates certificate.Stats `json:"certificates"`
+}
+
+func views(cs []certificate.Certificate) []CertificateView {
+	out := make([]CertificateView, len(cs))
+	now := time.Now()
+	for i := range cs {
+		out[i] = CertificateView{Certificate: cs[i], State: cs[i].State(now)}
+	}
+	return out
+}
+
+func (h *Handlers) listCertificates(c *fiber.Ctx) error {
+	cs, err := h.Certificates.List(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(CertificateList{Certificates: views(cs)})
+}
+
+func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
+	rs, err := h.Certificates.Ready(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []certificate.ReadyRow{}
+	}
+	return c.JSON(ReadyList{Ready: rs})
+}
+
+func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
+	var in IssueRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if len(in.CandidateIDs) == 0 {
+		return apperr.Field("candidate_ids", "Name at least one candidate.")
+	}
+	cs, err := h.Certificates.Issue(c.UserContext(), httpx.Actor(c), httpx.User(c), in.CandidateIDs)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(CertificateList{Certificates: views(cs)})
+}
+
+func (h *Handlers) certificateAction(action string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in ReasonRequest
+		if action != "renew" {
+			if err := httpx.DecodeJSON(c, &in); err != nil {
+				return err
+			}
+		}
+		id, a, u := c.Params("id"), httpx.Actor(c), httpx.User(c)
+		var err error
+		switch action {
+		case "revoke":
+			err = h.Certificates.Revoke(c.UserContext(), a, u, id, in.Reason)
+		case "reinstate":
+			err = h.Certificates.Reinstate(c.UserContext(), a, u, id, in.Reason)
+		case "renew":
+			_, err = h.Certificates.Renew(c.UserContext(), a, u, id)
+		}
+		if err != nil {
+			return err
+		}
+		cert, err := h.Certificates.Get(c.UserContext(), u, id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(CertificateView{Certificate: *cert, State: cert.State(time.Now())})
+	}
+}
+
+func (h *Handlers) credential(c *fiber.Ctx) error {
+	b, err := h.Certificates.Credential(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vc+jwt")
+	return c.Send(b)
+}
+
+func (h *Handlers) ceView(c *fiber.Ctx) error {
+	u, id := httpx.User(c), c.Params("id")
+	prog, err := h.CE.Progress(c.UserContext(), u, id)
+	if err != nil {
+		return err
+	}
+	acts, err := h.CE.List(c.UserContext(), u, id)
+	if err != nil {
+		return err
+	}
+	if acts == nil {
+		acts = []ce.Activity{}
+	}
+	return c.JSON(CEView{Progress: prog, Activities: acts})
+}
+
+func (h *Handlers) recordCE(c *fiber.Ctx) error {
+	var in ce.ActivityInput
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	act, err := h.CE.Record(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in, nil)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(act)
+}
+
+func (h *Handlers) reviewCE(c *fiber.Ctx) error {
+	var in ReviewRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.CE.Review(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in.Verify, in.Reason); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handlers) verifyLimited(c *fiber.Ctx) error {
+	n, err := h.VerifyLimit.Hit(c.UserContext(), "verify:"+httpx.ClientIP(c))
+	if err != nil {
+		return err
+	}
+	if n > h.VerifyPerMinute {
+		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.")
+	}
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	return nil
+}
+
+func (h *Handlers) verifyCode(c *fiber.Ctx) error {
+	if err := h.verifyLimited(c); err != nil {
+		return err
+	}
+	pub, err := h.Certificates.Verify(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(pub)
+}
+
+func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
+	if err := h.verifyLimited(c); err != nil {
+		return err
+	}
+	var in LookupRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	pub, err := h.Certificates.Lookup(c.UserContext(), in.Number, in.LastName)
+	if err != nil {
+		return err
+	}
+	return c.JSON(pub)
+}
+
+func (h *Handlers) vendorReport(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	rep, err := report.ForVendor(c.UserContext(), h.DB, u.Vendor())
+	if err != nil {
+		return err
+	}
+	st, err := h.Certificates.Dashboard(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(VendorReport{Program: rep, Certificates: st})
+}

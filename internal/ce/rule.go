@@ -1,0 +1,277 @@
+// Package ce keeps a Certified Peer Specialist's continuing education (CE): the rule a certificate
+// follows (data, not code: hours per cycle and minimums per category), the activities a holder
+// records, their review by the vendor, progress per cycle, reminders before a cycle ends and the
+// lapse of a certificate whose previous cycle ended without the rule met.
+//
+// Dates are Pennsylvania calendar dates. A certificate's cycles are counted from the date it was
+// issued: cycle k runs from issue date + k×CycleMonths (included) to issue date + (k+1)×CycleMonths
+// (excluded), so an activity on a cycle's last day counts for it and one on the next cycle's first day
+// counts for the next.
+package ce
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	_ "time/tzdata" // Pennsylvania dates also on hosts without zoneinfo
+)
+
+// Category is what an activity is about.
+type Category string
+
+// Categories of CE.
+const (
+	PeerSupportRecovery Category = "peer_support_recovery"
+	Ethics              Category = "ethics"
+	General             Category = "general"
+)
+
+// Categories lists every category, in the order they are shown.
+var Categories = []Category{PeerSupportRecovery, Ethics, General}
+
+// Valid reports whether c is a known category.
+func (c Category) Valid() bool {
+	for _, k := range Categories {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the category's name for people.
+func (c Category) Label() string {
+	switch c {
+	case PeerSupportRecovery:
+		return "peer support or recovery"
+	case Ethics:
+		return "ethics"
+	case General:
+		return "general"
+	}
+	return string(c)
+}
+
+// Rule is a CE requirement: TotalHours per cycle of CycleMonths, of which at least Minimums[c] in
+// category c.
+type Rule struct {
+	ID          string               `json:"id"`
+	Name        string               `json:"name"`
+	CycleMonths int                  `json:"cycle_months"`
+	TotalHours  float64              `json:"total_hours"`
+	Minimums    map[Category]float64 `json:"minimums"`
+}
+
+// The rules PeerAcademy knows.
+var (
+	// Annual18 is the program's rule: 18 hours a year, 12 of them on peer support or recovery.
+	Annual18 = Rule{ID: "annual18", Name: "18 hours a year, 12 on peer support or recovery", CycleMonths: 12, TotalHours: 18,
+		Minimums: map[Category]float64{PeerSupportRecovery: 12}}
+	// Biennial36 is the newer rule: 36 hours per two-year cycle, 24 on peer support or recovery and 3 on ethics.
+	Biennial36 = Rule{ID: "biennial36", Name: "36 hours every two years, 24 on peer support or recovery and 3 on ethics", CycleMonths: 24, TotalHours: 36,
+		Minimums: map[Category]float64{PeerSupportRecovery: 24, Ethics: 3}}
+	// Default is the rule new certificates follow unless the certificate service is told otherwise.
+	Default = Annual18
+)
+
+// Rules lists the known rules.
+var Rules = []Rule{Annual18, Biennial36}
+
+// RuleByID finds a known rule.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Activity statuses.
+const (
+	StatusSubmitted = "submitted" // recorded by the holder, waiting for the vendor's review
+	StatusVerified  = "verified"  // counts toward the rule
+	StatusRejected  = "rejected"  // does not count
+)
+
+// Progress is a certificate's standing in one cycle. Only verified activities count.
+type Progress struct {
+	RuleID   string               `json:"rule_id"`
+	Start    time.Time            `json:"start"` // first day of the cycle (a date, midnight UTC)
+	End      time.Time            `json:"end"`   // first day of the next cycle (excluded)
+	Hours    map[Category]float64 `json:"hours"` // verified hours by category
+	Total    float64              `json:"total"` // verified hours
+	Pending  float64              `json:"pending"`
+	Required float64              `json:"required"`
+	Minimums map[Category]float64 `json:"minimums"`
+	Met      bool                 `json:"met"`
+	Unmet    []string             `json:"unmet,omitempty"` // what is missing, for people
+}
+
+// LastDay is the cycle's last day.
+func (p Progress) LastDay() time.Time { return p.End.AddDate(0, 0, -1) }
+
+// Evaluate applies rule to the activities dated in the cycle that starts on cycleStart's calendar
+// date and ends CycleMonths later (excluded). Only verified activities count; submitted ones are
+// reported as Pending.
+func Evaluate(rule Rule, activities []Activity, cycleStart time.Time) Progress {
+	start := dateOf(cycleStart)
+	return evaluate(rule, activities, start, AddMonths(start, rule.CycleMonths))
+}
+
+// evaluate is Evaluate over [start, end) given explicitly (cycle ends are counted from the anchor).
+func evaluate(rule Rule, activities []Activity, start, end time.Time) Progress {
+	p := Progress{RuleID: rule.ID, Start: start, End: end, Hours: map[Category]float64{}, Required: rule.TotalHours, Minimums: rule.Minimums}
+	by := map[Category]int{}
+	total, pending := 0, 0
+	for _, a := range activities {
+		d, ok := a.Day()
+		if !ok || d.Before(start) || !d.Before(end) {
+			continue
+		}
+		switch a.Status {
+		case StatusVerified:
+			by[a.Category] += a.Hundredths
+			total += a.Hundredths
+		case StatusSubmitted:
+			pending += a.Hundredths
+		}
+	}
+	for _, c := range Categories {
+		p.Hours[c] = float64(by[c]) / 100
+	}
+	p.Total, p.Pending = float64(total)/100, float64(pending)/100
+	if need := hundredths(rule.TotalHours); total < need {
+		p.Unmet = append(p.Unmet, fmt.Sprintf("%s more in total (%s of %s)", hoursPhrase(need-total), FormatHours(total), FormatHours(need)))
+	}
+	for _, c := range Categories {
+		if need := hundredths(rule.Minimums[c]); by[c] < need {
+			p.Unmet = append(p.Unmet, fmt.Sprintf("%s more of %s (%s of %s)", hoursPhrase(need-by[c]), c.Label(), FormatHours(by[c]), FormatHours(need)))
+		}
+	}
+	p.Met = len(p.Unmet) == 0
+	return p
+}
+
+func hundredths(h float64) int { return int(math.Round(h * 100)) }
+
+// FormatHours writes hundredths of an hour for people: 1750 -> "17.5".
+func FormatHours(hundredths int) string {
+	return strconv.FormatFloat(float64(hundredths)/100, 'f', -1, 64)
+}
+
+func hoursPhrase(hundredths int) string {
+	if hundredths == 100 {
+		return "1 hour"
+	}
+	return FormatHours(hundredths) + " hours"
+}
+
+// ---- dates ----
+
+// Pennsylvania is where CE dates are counted.
+var Pennsylvania = func() *time.Location {
+	l, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// DateLayout is how dates are written and stored.
+const DateLayout = "2006-01-02"
+
+// dateOf is t's calendar date (in t's own location) as midnight UTC.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Day is the Pennsylvania calendar date of the instant t, as midnight UTC.
+func Day(t time.Time) time.Time { return dateOf(t.In(Pennsylvania)) }
+
+// Midnight is the instant at which the Pennsylvania calendar date day begins.
+func Midnight(day time.Time) time.Time {
+	y, m, d := day.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, Pennsylvania)
+}
+
+// AddMonths adds calendar months to a date (as time.AddDate does).
+func AddMonths(day time.Time, months int) time.Time { return day.AddDate(0, months, 0) }
+
+// Term is a certificate's CE terms: the rule, the issue date its cycles are counted from, and its
+// current validity [From, Until) (dates).
+type Term struct {
+	Rule   Rule
+	Anchor time.Time // issue date
+	From   time.Time // first day of the current validity
+	Until  time.Time // expiry date (first day no longer valid)
+}
+
+// cycle returns the start and end of cycle k.
+func (t Term) cycle(k int) (time.Time, time.Time) {
+	return AddMonths(t.Anchor, k*t.Rule.CycleMonths), AddMonths(t.Anchor, (k+1)*t.Rule.CycleMonths)
+}
+
+// index returns the index of the cycle that contains day (-1 before the anchor).
+func (t Term) index(day time.Time) int {
+	if t.Rule.CycleMonths <= 0 || day.Before(t.Anchor) {
+		return -1
+	}
+	k := ((day.Year()-t.Anchor.Year())*12 + int(day.Month()-t.Anchor.Month())) / t.Rule.CycleMonths
+	for k > 0 {
+		if s, _ := t.cycle(k); !s.After(day) {
+			break
+		}
+		k--
+	}
+	for {
+		if _, e := t.cycle(k); day.Before(e) {
+			return k
+		}
+		k++
+	}
+}
+
+// Progress evaluates every cycle that starts within the current validity, oldest first.
+func (t Term) Progress(activities []Activity) []Progress {
+	var out []Progress
+	if t.Rule.CycleMonths <= 0 {
+		return nil
+	}
+	for k := max(t.index(t.From), 0); ; k++ {
+		s, e := t.cycle(k)
+		if !s.Before(t.Until) {
+			break
+		}
+		if s.Before(t.From) {
+			continue
+		}
+		out = append(out, evaluate(t.Rule, activities, s, e))
+	}
+	return out
+}
+
+// Current evaluates the cycle that contains day, and reports false before the anchor.
+func (t Term) Current(activities []Activity, day time.Time) (Progress, bool) {
+	k := t.index(day)
+	if k < 0 {
+		return Progress{}, false
+	}
+	s, e := t.cycle(k)
+	return evaluate(t.Rule, activities, s, e), true
+}
+
+// Previous evaluates the latest cycle that ended more than grace before now, and reports false when
+// no cycle has.
+func (t Term) Previous(activities []Activity, now time.Time, grace time.Duration) (Progress, bool) {
+	k := t.index(Day(now))
+	for ; k >= 1; k-- {
+		s, e := t.cycle(k - 1)
+		if now.Sub(Midnight(e)) > grace {
+			return evaluate(t.Rule, activities, s, e), true
+		}
+	}
+	return Progress{}, false
+}

@@ -1,0 +1,460 @@
+package ce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/notify"
+)
+
+// Mailer enqueues email in the caller's transaction; notify.Outbox is one.
+type Mailer interface {
+	Enqueue(ctx context.Context, db bun.IDB, e notify.Email) error
+}
+
+// Limits on an activity.
+const (
+	MaxProofSize = 10 << 20 // bytes
+	MaxHours     = 40       // per activity
+)
+
+// AllowedProofTypes are the sniffed content types a proof may have.
+var AllowedProofTypes = []string{"application/pdf", "image/jpeg", "image/png"}
+
+// Reminder windows: a holder whose current cycle is not met is emailed once when it ends within 60
+// days and once more within 30 days.
+var reminderDays = []int{30, 60}
+
+// Service keeps CE activities and applies the rules.
+type Service struct {
+	DB      *bun.DB
+	Media   media.Store
+	Outbox  Mailer
+	BaseURL string // public URL, for links in email
+	Now     func() time.Time
+}
+
+var (
+	errNotFound         = apperr.New(apperr.NotFound, "not_found", "We could not find that certificate.")
+	errActivityNotFound = apperr.New(apperr.NotFound, "not_found", "We could not find that activity.")
+)
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return database.Now()
+}
+
+func (s *Service) link(path string) string { return strings.TrimRight(s.BaseURL, "/") + path }
+
+// holds: the candidate who holds the certificate.
+func holds(u *account.User, c *certificate) bool {
+	return u != nil && u.Role == account.RoleCandidate && u.ID == c.CandidateID
+}
+
+// administers: an administrator of the vendor that issued the certificate.
+func administers(u *account.User, vendorID string) bool {
+	return u != nil && u.Role == account.RoleVendorAdmin && u.Vendor() == vendorID
+}
+
+func (s *Service) cert(ctx context.Context, db bun.IDB, id string) (*certificate, error) {
+	c := new(certificate)
+	if err := db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
+		if database.ErrIsNotFound(err) {
+			return nil, errNotFound
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// certFor loads a certificate its holder or one of its vendor's administrators may see.
+func (s *Service) certFor(ctx context.Context, viewer *account.User, id string) (*certificate, error) {
+	c, err := s.cert(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	if !holds(viewer, c) && !administers(viewer, c.VendorID) {
+		return nil, errNotFound
+	}
+	return c, nil
+}
+
+// Activities returns every activity recorded against a certificate, by date.
+func Activities(ctx context.Context, db bun.IDB, certID string) ([]Activity, error) {
+	var as []Activity
+	err := db.NewSelect().Model(&as).Where("certificate_id = ?", certID).Order("date", "created_at").Scan(ctx)
+	return as, err
+}
+
+// ---- recording and review ----
+
+func clean(f apperr.Fields, key, v string, maxLen int, what string) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		f.Add(key, "Enter "+what+".")
+	case utf8.RuneCountInString(v) > maxLen:
+		f.Add(key, fmt.Sprintf("Use at most %d characters.", maxLen))
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		f.Add(key, "Remove the line breaks or special characters.")
+	}
+	return v
+}
+
+// parseHours reads hours with at most two decimal places as hundredths.
+func parseHours(f apperr.Fields, s string) int {
+	s = strings.TrimSpace(s)
+	v, err := strconv.ParseFloat(s, 64)
+	if s == "" {
+		f.Add("hours", "Enter the hours, such as 1.5.")
+		return 0
+	}
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		f.Add("hours", "Enter the hours as a number, such as 1.5.")
+		return 0
+	}
+	n := math.Round(v * 100)
+	switch {
+	case v <= 0:
+		f.Add("hours", "Hours must be more than 0.")
+	case v > MaxHours:
+		f.Add("hours", fmt.Sprintf("One activity counts for at most %d hours; record longer training as several activities.", MaxHours))
+	case math.Abs(v*100-n) > 1e-6:
+		f.Add("hours", "Use at most two decimal places, such as 1.25.")
+	}
+	return int(n)
+}
+
+// Record stores an activity the holder took part in, waiting for review by the vendor that issued
+// the certificate. proof, when not nil, is a PDF, JPEG or PNG of at most 10 MB (the sniffed type
+// counts, not the name). Field errors name "title", "provider", "date", "hours", "category" and "proof".
+func (s *Service) Record(ctx context.Context, a audit.Actor, holder *account.User, certID string, in ActivityInput, proof io.Reader) (*Activity, error) {
+	c, err := s.cert(ctx, s.DB, certID)
+	if err != nil {
+		return nil, err
+	}
+	if !holds(holder, c) {
+		return nil, errNotFound
+	}
+	if c.Status != "active" {
+		return nil, apperr.New(apperr.Conflict, "certificate_revoked", "This certificate has been revoked; continuing education cannot be recorded against it.")
+	}
+	f := apperr.Fields{}
+	act := &Activity{ID: uuid.Must(uuid.NewV7()).String(), CertificateID: c.ID, HolderID: holder.ID, VendorID: c.VendorID,
+		Status: StatusSubmitted, CreatedAt: s.now()}
+	act.Title = clean(f, "title", in.Title, 200, "the activity's title")
+	act.Provider = clean(f, "provider", in.Provider, 200, "who provided the activity")
+	act.Date = strings.TrimSpace(in.Date)
+	if d, err := time.Parse(DateLayout, act.Date); err != nil {
+		f.Add("date", "Enter the date such as 2027-03-31 (year, month, day).")
+	} else if today := Day(s.now()); d.After(today) {
+		f.Add("date", "The date cannot be in the future.")
+	} else if d.Before(Day(c.IssuedAt)) {
+		f.Add("date", "The activity took place before this certificate was issued ("+Day(c.IssuedAt).Format(DateLayout)+"), so it cannot count toward it.")
+	}
+	act.Hundredths = parseHours(f, in.Hours)
+	act.Category = Category(strings.TrimSpace(string(in.Category)))
+	if !act.Category.Valid() {
+		f.Add("category", "Choose peer support or recovery, ethics, or general.")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if proof != nil {
+		key := "ce/" + act.ID
+		if _, err := s.Media.Put(ctx, key, proof, media.PutOptions{MaxSize: MaxProofSize, AllowedTypes: AllowedProofTypes}); err != nil {
+			switch {
+			case errors.Is(err, media.ErrTooLarge):
+				return nil, apperr.Field("proof", "The file is larger than 10 MB.")
+			case errors.Is(err, media.ErrTypeNotAllowed):
+				return nil, apperr.Field("proof", "Upload a PDF, JPEG or PNG file.")
+			case errors.Is(err, media.ErrEmpty):
+				return nil, apperr.Field("proof", "The file is empty.")
+			}
+			return nil, err
+		}
+		act.ProofKey = &key
+	}
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(act).Exec(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, audit.Entry{Action: "ce.record", SubjectType: "ce_activity", SubjectID: act.ID, VendorID: c.VendorID,
+			Details: map[string]any{"certificate": c.ID, "category": act.Category, "hours": act.Hours(), "proof": act.ProofKey != nil}})
+	})
+	if err != nil {
+		if act.ProofKey != nil {
+			_ = s.Media.Delete(context.WithoutCancel(ctx), *act.ProofKey)
+		}
+		return nil, err
+	}
+	return act, nil
+}
+
+// Review verifies an activity (it then counts) or rejects it (a reason is required). An
+// administrator of the certificate's vendor may review again to correct a decision.
+func (s *Service) Review(ctx context.Context, a audit.Actor, admin *account.User, activityID string, verify bool, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if !verify && reason == "" {
+		return apperr.Field("reason", "Say why the activity does not count; the holder sees this.")
+	}
+	if utf8.RuneCountInString(reason) > 1000 {
+		return apperr.Field("reason", "Use at most 1,000 characters.")
+	}
+	status, action := StatusVerified, "ce.verify"
+	if !verify {
+		status, action = StatusRejected, "ce.reject"
+	}
+	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		act := new(Activity)
+		q := tx.NewSelect().Model(act).Where("id = ?", activityID)
+		if database.IsPostgres(tx) {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			if database.ErrIsNotFound(err) {
+				return errActivityNotFound
+			}
+			return err
+		}
+		if !administers(admin, act.VendorID) {
+			return errActivityNotFound
+		}
+		if act.Status == status {
+			return apperr.New(apperr.Conflict, "already_reviewed", "This activity is already "+status+".")
+		}
+		now := s.now()
+		_, err := tx.NewUpdate().Model((*Activity)(nil)).Where("id = ?", act.ID).Set("status = ?", status).
+			Set("reviewed_by = ?", admin.ID).Set("reviewed_at = ?", now).Set("review_reason = ?", reason).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, audit.Entry{Action: action, SubjectType: "ce_activity", SubjectID: act.ID, VendorID: act.VendorID,
+			Details: map[string]any{"certificate": act.CertificateID, "previous": act.Status, "reason": reason}})
+	})
+}
+
+// List returns a certificate's activities, for its holder and its vendor's administrators.
+func (s *Service) List(ctx context.Context, viewer *account.User, certID string) ([]Activity, error) {
+	c, err := s.certFor(ctx, viewer, certID)
+	if err != nil {
+		return nil, err
+	}
+	return Activities(ctx, s.DB, c.ID)
+}
+
+// QueueRow is an activity waiting for review, with whose it is.
+type QueueRow struct {
+	Activity
+	HolderName        string `json:"holder_name"`
+	CertificateNumber string `json:"certificate_number"`
+}
+
+// Queue lists the vendor's activities waiting for review, oldest first.
+func (s *Service) Queue(ctx context.Context, admin *account.User) ([]QueueRow, error) {
+	if admin == nil || admin.Role != account.RoleVendorAdmin || admin.Vendor() == "" {
+		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators review continuing education.")
+	}
+	var as []Activity
+	if err := s.DB.NewSelect().Model(&as).Where("vendor_id = ?", admin.Vendor()).Where("status = ?", StatusSubmitted).
+		Order("created_at").Limit(500).Scan(ctx); err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, a := range as {
+		ids[a.CertificateID] = true
+	}
+	certs := map[string]certificate{}
+	if len(ids) > 0 {
+		var list []string
+		for id := range ids {
+			list = append(list, id)
+		}
+		var cs []certificate
+		if err := s.DB.NewSelect().Model(&cs).Where("id IN (?)", bun.In(list)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			certs[c.ID] = c
+		}
+	}
+	out := make([]QueueRow, 0, len(as))
+	for _, a := range as {
+		c := certs[a.CertificateID]
+		out = append(out, QueueRow{Activity: a, HolderName: c.HolderName, CertificateNumber: c.Number})
+	}
+	return out, nil
+}
+
+// Proof streams an activity's proof file, for the holder and the vendor's administrators.
+func (s *Service) Proof(ctx context.Context, viewer *account.User, activityID string) (io.ReadCloser, media.Object, error) {
+	act := new(Activity)
+	if err := s.DB.NewSelect().Model(act).Where("id = ?", activityID).Scan(ctx); err != nil {
+		if database.ErrIsNotFound(err) {
+			return nil, media.Object{}, errActivityNotFound
+		}
+		return nil, media.Object{}, err
+	}
+	if (viewer == nil || viewer.ID != act.HolderID || viewer.Role != account.RoleCandidate) && !administers(viewer, act.VendorID) {
+		return nil, media.Object{}, errActivityNotFound
+	}
+	if act.ProofKey == nil {
+		return nil, media.Object{}, apperr.New(apperr.NotFound, "no_proof", "No file was uploaded with this activity.")
+	}
+	return s.Media.Get(ctx, *act.ProofKey, 0, -1)
+}
+
+// Progress evaluates each cycle of the certificate's current validity, oldest first.
+func (s *Service) Progress(ctx context.Context, viewer *account.User, certID string) ([]Progress, error) {
+	c, err := s.certFor(ctx, viewer, certID)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := Activities(ctx, s.DB, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return c.term().Progress(acts), nil
+}
+
+// ---- background work ----
+
+// holderCert is a certificate with its holder's address, for the background jobs.
+type holderCert struct {
+	certificate
+	Email string `bun:"email"`
+}
+
+// liveCertificates are the certificates that are neither revoked nor expired at now.
+func (s *Service) liveCertificates(ctx context.Context, now time.Time) ([]holderCert, error) {
+	var cs []holderCert
+	err := s.DB.NewSelect().TableExpr("certificates AS c").Join("JOIN users AS u ON u.id = c.candidate_id").
+		ColumnExpr("c.id, c.number, c.candidate_id, c.vendor_id, c.holder_name, c.status, c.issued_at, c.valid_from, c.expires_at, c.ce_rule, c.lapsed_at").
+		ColumnExpr("u.email").Where("c.status = 'active'").Where("c.expires_at > ?", now).OrderExpr("c.id").Scan(ctx, &cs)
+	return cs, err
+}
+
+// SendReminders emails each holder whose current cycle ends within 60 days, and again within 30
+// days, while the rule is not met for it. Each reminder is sent once (the outbox's dedupe key), also
+// when several workers run this at the same time.
+func (s *Service) SendReminders(ctx context.Context, now time.Time) error {
+	now = now.UTC()
+	cs, err := s.liveCertificates(ctx, now)
+	if err != nil {
+		return err
+	}
+	today := Day(now)
+	for _, c := range cs {
+		acts, err := Activities(ctx, s.DB, c.ID)
+		if err != nil {
+			return err
+		}
+		p, ok := c.term().Current(acts, today)
+		if !ok || p.Met {
+			continue
+		}
+		left := int(p.End.Sub(today).Hours() / 24)
+		window := 0
+		for _, d := range reminderDays {
+			if left <= d {
+				window = d
+				break
+			}
+		}
+		if window == 0 {
+			continue
+		}
+		body := fmt.Sprintf("Hello %s,\n\nYour continuing-education cycle for certificate %s ends on %s (last day %s). "+
+			"The rule is %s. So far %s hours are verified; still needed:\n\n- %s\n\n"+
+			"Record your activities and upload proof here:\n%s\n\nActivities waiting for review: %s hours.\n",
+			c.HolderName, c.Number, p.End.Format("January 2, 2006"), p.LastDay().Format("January 2, 2006"), c.term().Rule.Name,
+			FormatHours(hundredths(p.Total)), strings.Join(p.Unmet, "\n- "), s.link("/certificates/"+c.ID), FormatHours(hundredths(p.Pending)))
+		e := notify.Email{To: c.Email, Subject: fmt.Sprintf("Continuing education: %d days left in your cycle", left), Body: body,
+			DedupeKey: fmt.Sprintf("ce-%s-%s-%d", c.ID, p.End.Format(DateLayout), window)}
+		if err := s.Outbox.Enqueue(ctx, s.DB, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateLapses marks as lapsed each active, unexpired certificate whose previous cycle ended more
+// than grace ago without the rule met, and clears the mark once that cycle's rule is met (a verified
+// activity later). Both changes are audited, and the holder is emailed when a certificate lapses.
+// Each change is a conditional UPDATE, so two workers at once change (and audit) a certificate once.
+func (s *Service) UpdateLapses(ctx context.Context, now time.Time, grace time.Duration) (lapsed, cleared int, err error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	cs, err := s.liveCertificates(ctx, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range cs {
+		acts, err := Activities(ctx, s.DB, c.ID)
+		if err != nil {
+			return lapsed, cleared, err
+		}
+		p, ok := c.term().Previous(acts, now, grace)
+		if !ok {
+			continue
+		}
+		switch {
+		case !p.Met && c.LapsedAt == nil:
+			err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+				res, err := tx.NewUpdate().Table("certificates").Set("lapsed_at = ?", now).Where("id = ?", c.ID).
+					Where("lapsed_at IS NULL").Where("status = 'active'").Exec(ctx)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return nil
+				}
+				lapsed++
+				if err := audit.Record(ctx, tx, audit.System, audit.Entry{Action: "certificate.lapse", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
+					Details: map[string]any{"cycle_start": p.Start.Format(DateLayout), "cycle_end": p.End.Format(DateLayout), "total": p.Total}}); err != nil {
+					return err
+				}
+				body := fmt.Sprintf("Hello %s,\n\nThe continuing-education cycle of your certificate %s ended on %s without the rule met (%s):\n\n- %s\n\n"+
+					"Your certificate now shows as lapsed to anyone who verifies it. Activities that took place in that cycle can still be recorded; "+
+					"once they are verified and the rule is met, the certificate is active again.\n\n%s\n",
+					c.HolderName, c.Number, p.LastDay().Format("January 2, 2006"), c.term().Rule.Name, strings.Join(p.Unmet, "\n- "), s.link("/certificates/"+c.ID))
+				return s.Outbox.Enqueue(ctx, tx, notify.Email{To: c.Email, Subject: "Your certificate " + c.Number + " has lapsed", Body: body,
+					DedupeKey: fmt.Sprintf("ce-lapse-%s-%s", c.ID, p.End.Format(DateLayout))})
+			})
+		case p.Met && c.LapsedAt != nil:
+			err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+				res, err := tx.NewUpdate().Table("certificates").Set("lapsed_at = NULL").Where("id = ?", c.ID).Where("lapsed_at IS NOT NULL").Exec(ctx)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return nil
+				}
+				cleared++
+				return audit.Record(ctx, tx, audit.System, audit.Entry{Action: "certificate.lapse_clear", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
+					Details: map[string]any{"cycle_start": p.Start.Format(DateLayout), "cycle_end": p.End.Format(DateLayout), "total": p.Total}})
+			})
+		}
+		if err != nil {
+			return lapsed, cleared, err
+		}
+	}
+	return lapsed, cleared, nil
+}

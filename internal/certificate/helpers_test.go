@@ -1,0 +1,257 @@
+package certificate_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
+	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+const baseURL = "https://academy.example.org"
+
+// fakeEvidence stands in for the cohort, exam and oral services.
+type fakeEvidence struct {
+	mu sync.Mutex
+	m  map[string]certificate.Evidence // candidate id -> evidence (any vendor)
+}
+
+func (e *fakeEvidence) Evidence(ctx context.Context, candidateID, vendorID string) (certificate.Evidence, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.m[candidateID], nil
+}
+
+func (e *fakeEvidence) ReadyCandidates(ctx context.Context, vendorID string) ([]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ids []string
+	for id := range e.m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (e *fakeEvidence) set(id string, ev certificate.Evidence) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.m[id] = ev
+}
+
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	db    *bun.DB
+	store *media.FS
+	ev    *fakeEvidence
+	svc   *certificate.Service
+	ces   *ce.Service
+
+	mu  sync.Mutex
+	now time.Time
+
+	vendor, other *account.Vendor
+	admin, admin2 *account.User // vendor admins of vendor and of other
+	trainer       *account.User
+}
+
+func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), ev: &fakeEvidence{m: map[string]certificate.Evidence{}},
+		now: time.Date(2027, 3, 14, 15, 0, 0, 0, time.UTC)} // 11:00 in Pennsylvania
+	store, err := media.NewFS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store = store
+	keys, err := sealbox.NewKeyring("k1", map[string][]byte{"k1": bytes.Repeat([]byte{9}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return f.clock() }
+	f.svc = &certificate.Service{DB: f.db, Media: store, Keys: keys, Outbox: notify.Outbox{Mode: "log"}, Evidence: f.ev, BaseURL: baseURL + "/", Now: clock}
+	f.ces = &ce.Service{DB: f.db, Media: store, Outbox: notify.Outbox{Mode: "log"}, BaseURL: baseURL, Now: clock}
+	f.vendor = f.newVendor("recovery-works", "Recovery Works Training")
+	f.other = f.newVendor("other-org", "Other Org")
+	f.admin = f.user(account.RoleVendorAdmin, f.vendor.ID, "Ana Admin")
+	f.admin2 = f.user(account.RoleVendorAdmin, f.other.ID, "Oscar Other")
+	f.trainer = f.user(account.RoleTrainer, f.vendor.ID, "Tess Trainer")
+	return f
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) setNow(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = t
+}
+
+func (f *fixture) newVendor(slug, name string) *account.Vendor {
+	f.t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	v := &account.Vendor{ID: uuid.NewString(), Name: name, Slug: slug, Timezone: "America/New_York", CreatedAt: now, RecognisedAt: &now}
+	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return v
+}
+
+func (f *fixture) user(role, vendorID, name string) *account.User {
+	f.t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: name,
+		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+	if vendorID != "" {
+		u.VendorID = &vendorID
+	}
+	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+// passed returns complete evidence.
+func (f *fixture) passed() certificate.Evidence {
+	w := f.clock().Add(-72 * time.Hour)
+	o := f.clock().Add(-24 * time.Hour)
+	return certificate.Evidence{CourseworkComplete: true, CurriculumVersion: "cv-2027a", WrittenAttemptID: "att-" + uuid.NewString()[:8], WrittenPercent: 86.67,
+		WrittenPassedAt: &w, OralGradeID: "oral-" + uuid.NewString()[:8], OralTotal: 27, OralMax: 32, OralPassedAt: &o,
+		TrainingMinutes: 4500, CourseStart: "2027-01-11", CourseEnd: "2027-01-22"}
+}
+
+// candidate creates a candidate who has passed everything.
+func (f *fixture) candidate(name string) *account.User {
+	f.t.Helper()
+	u := f.user(account.RoleCandidate, "", name)
+	f.ev.set(u.ID, f.passed())
+	return u
+}
+
+// issue certifies one candidate and fails the test on error.
+func (f *fixture) issue(u *account.User) certificate.Certificate {
+	f.t.Helper()
+	cs, err := f.svc.Issue(f.ctx, actor(f.admin), f.admin, []string{u.ID})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(cs) != 1 {
+		f.t.Fatalf("issued %d", len(cs))
+	}
+	return cs[0]
+}
+
+func actor(u *account.User) audit.Actor {
+	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.7", RequestID: "req-test"}
+}
+
+func (f *fixture) auditCount(action, subject string) int {
+	f.t.Helper()
+	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subject).Count(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return int(n)
+}
+
+func (f *fixture) mails(to string) []notify.Message {
+	f.t.Helper()
+	ms, _, err := notify.List(f.ctx, f.db, to, 100, 0)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ms
+}
+
+// decodeQR reads the QR code in img.
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return res.GetText()
+}
+
+// poppler returns the path of a poppler tool, or stops the test: a failure in CI (CI=true), a skip
+// elsewhere. Debian: apt-get install poppler-utils.
+func poppler(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (Debian package poppler-utils)", tool)
+		}
+		t.Skipf("%s is not installed (Debian package poppler-utils)", tool)
+	}
+	return p
+}
+
+// pdfText extracts a PDF's text with pdftotext.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	tool := poppler(t, "pdftotext")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tool, "-enc", "UTF-8", in, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+// pdfImage renders a PDF's first page with pdftoppm at dpi.
+func pdfImage(t *testing.T, pdf []byte, dpi int) image.Image {
+	t.Helper()
+	tool := poppler(t, "pdftoppm")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(tool, "-png", "-r", strconv.Itoa(dpi), "-f", "1", "-l", "1", "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}

@@ -1,0 +1,227 @@
+package certificate
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/database"
+)
+
+// vendorKey is a vendor's signing key as stored. The private key is sealed with the service's
+// sealbox keyring (AES-256-GCM under PEERACADEMY_ENCRYPTION_KEYS), bound to the vendor id.
+type vendorKey struct {
+	bun.BaseModel `bun:"table:vendor_keys"`
+
+	VendorID         string    `bun:"vendor_id,pk"`
+	KID              string    `bun:"kid,notnull"`
+	PublicKey        string    `bun:"public_key,notnull"` // standard base64 of the 32-byte key
+	PrivateKeySealed string    `bun:"private_key_sealed,notnull"`
+	CreatedAt        time.Time `bun:"created_at,notnull"`
+}
+
+// VendorKey is a vendor's public signing key, for a published JWKS.
+type VendorKey struct {
+	VendorID   string            `json:"vendor_id"`
+	VendorName string            `json:"vendor_name"`
+	KID        string            `json:"kid"`
+	PublicKey  ed25519.PublicKey `json:"-"`
+	CreatedAt  time.Time         `json:"created_at"`
+}
+
+func sealAAD(vendorID string) string { return "vendor_key/" + vendorID }
+
+// signingKey returns the vendor's key pair, creating it on first use. Two callers at once both
+// insert with ON CONFLICT DO NOTHING and then read the one row that won.
+func (s *Service) signingKey(ctx context.Context, db bun.IDB, vendorID string) (string, ed25519.PrivateKey, error) {
+	if s.Keys == nil {
+		return "", nil, errors.New("certificate: no keyring to seal vendor signing keys")
+	}
+	k := new(vendorKey)
+	err := db.NewSelect().Model(k).Where("vendor_id = ?", vendorID).Scan(ctx)
+	if database.ErrIsNotFound(err) {
+		pub, priv, gerr := ed25519.GenerateKey(rand.Reader)
+		if gerr != nil {
+			return "", nil, gerr
+		}
+		sealed, serr := s.Keys.Seal(priv.Seed(), sealAAD(vendorID))
+		if serr != nil {
+			return "", nil, serr
+		}
+		nk := &vendorKey{VendorID: vendorID, KID: KeyID(pub), PublicKey: base64.StdEncoding.EncodeToString(pub), PrivateKeySealed: sealed, CreatedAt: s.now()}
+		if _, err := db.NewInsert().Model(nk).On("CONFLICT (vendor_id) DO NOTHING").Exec(ctx); err != nil {
+			return "", nil, err
+		}
+		err = db.NewSelect().Model(k).Where("vendor_id = ?", vendorID).Scan(ctx)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	seed, err := s.Keys.Open(k.PrivateKeySealed, sealAAD(vendorID))
+	if err != nil {
+		return "", nil, fmt.Errorf("certificate: open signing key of vendor %s: %w", vendorID, err)
+	}
+	if len(seed) != ed25519.SeedSize {
+		return "", nil, fmt.Errorf("certificate: signing key of vendor %s is malformed", vendorID)
+	}
+	priv := ed25519.NewKeyFromSeed(seed)
+	if pub, _ := base64.StdEncoding.DecodeString(k.PublicKey); !bytes.Equal(pub, priv.Public().(ed25519.PublicKey)) {
+		return "", nil, fmt.Errorf("certificate: signing key of vendor %s does not match its public key", vendorID)
+	}
+	return k.KID, priv, nil
+}
+
+// PublicKeys lists every vendor's public signing key (for a published JWKS; see JWKS).
+func (s *Service) PublicKeys(ctx context.Context) ([]VendorKey, error) {
+	var rows []struct {
+		vendorKey
+		VendorName string `bun:"vendor_name"`
+	}
+	err := s.DB.NewSelect().TableExpr("vendor_keys AS k").Join("JOIN vendors AS v ON v.id = k.vendor_id").
+		ColumnExpr("k.vendor_id, k.kid, k.public_key, k.created_at, v.name AS vendor_name").OrderExpr("k.vendor_id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VendorKey, 0, len(rows))
+	for _, r := range rows {
+		pub, err := base64.StdEncoding.DecodeString(r.PublicKey)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("certificate: stored public key of vendor %s is malformed", r.VendorID)
+		}
+		out = append(out, VendorKey{VendorID: r.VendorID, VendorName: r.VendorName, KID: r.KID, PublicKey: pub, CreatedAt: r.CreatedAt})
+	}
+	return out, nil
+}
+
+// jwk is an Ed25519 public key as a JSON Web Key (RFC 8037).
+type jwk struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Kid string `json:"kid,omitempty"`
+	Alg string `json:"alg,omitempty"`
+	Use string `json:"use,omitempty"`
+}
+
+// JWKS renders keys as a JSON Web Key Set ({"keys":[{"kty":"OKP","crv":"Ed25519","x":…,"kid":…}]}),
+// the document to publish (for example at /.well-known/jwks.json) for offline verification.
+func JWKS(keys []VendorKey) ([]byte, error) {
+	set := struct {
+		Keys []jwk `json:"keys"`
+	}{Keys: []jwk{}}
+	for _, k := range keys {
+		set.Keys = append(set.Keys, jwk{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(k.PublicKey), Kid: k.KID, Alg: "EdDSA", Use: "sig"})
+	}
+	return json.MarshalIndent(set, "", "  ")
+}
+
+// ParseJWKS reads the Ed25519 keys of a JSON Web Key Set, by kid. Keys of other types are ignored.
+func ParseJWKS(b []byte) (map[string]ed25519.PublicKey, error) {
+	var set struct {
+		Keys []jwk `json:"keys"`
+	}
+	if err := json.Unmarshal(b, &set); err != nil {
+		return nil, fmt.Errorf("not a JSON Web Key Set: %w", err)
+	}
+	out := map[string]ed25519.PublicKey{}
+	for _, k := range set.Keys {
+		if k.Kty != "OKP" || k.Crv != "Ed25519" || k.Kid == "" {
+			continue
+		}
+		x, err := base64.RawURLEncoding.DecodeString(k.X)
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("key %q: malformed Ed25519 key", k.Kid)
+		}
+		out[k.Kid] = ed25519.PublicKey(x)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the key set holds no Ed25519 keys")
+	}
+	return out, nil
+}
+
+// ---- did:key ----
+
+// multicodec prefix of an Ed25519 public key (0xed, as an unsigned varint).
+var ed25519Codec = []byte{0xed, 0x01}
+
+// DIDKey is the did:key of an Ed25519 public key ("did:key:z6Mk…").
+func DIDKey(pub ed25519.PublicKey) string {
+	return "did:key:z" + base58Encode(append(append([]byte{}, ed25519Codec...), pub...))
+}
+
+// KeyID is the key id used in JWS headers and the JWKS: the did:key URL with its key fragment
+// ("did:key:z6Mk…#z6Mk…").
+func KeyID(pub ed25519.PublicKey) string {
+	did := DIDKey(pub)
+	return did + "#" + strings.TrimPrefix(did, "did:key:")
+}
+
+// ParseDIDKey returns the Ed25519 public key a did:key (or a did:key URL with a fragment) names.
+func ParseDIDKey(did string) (ed25519.PublicKey, error) {
+	did, _, _ = strings.Cut(did, "#")
+	mb, ok := strings.CutPrefix(did, "did:key:z")
+	if !ok {
+		return nil, errors.New("not a base58btc did:key")
+	}
+	b, err := base58Decode(mb)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != len(ed25519Codec)+ed25519.PublicKeySize || !bytes.HasPrefix(b, ed25519Codec) {
+		return nil, errors.New("the did:key is not an Ed25519 key")
+	}
+	return ed25519.PublicKey(b[len(ed25519Codec):]), nil
+}
+
+const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+func base58Encode(b []byte) string {
+	n := new(big.Int).SetBytes(b)
+	radix, mod := big.NewInt(58), new(big.Int)
+	var out []byte
+	for n.Sign() > 0 {
+		n.DivMod(n, radix, mod)
+		out = append(out, base58Alphabet[mod.Int64()])
+	}
+	for _, c := range b {
+		if c != 0 {
+			break
+		}
+		out = append(out, '1')
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return string(out)
+}
+
+func base58Decode(s string) ([]byte, error) {
+	if s == "" || len(s) > 128 {
+		return nil, errors.New("malformed base58")
+	}
+	n := new(big.Int)
+	radix := big.NewInt(58)
+	zeros := 0
+	for i, c := range []byte(s) {
+		v := strings.IndexByte(base58Alphabet, c)
+		if v < 0 {
+			return nil, errors.New("malformed base58")
+		}
+		if v == 0 && i == zeros {
+			zeros++
+		}
+		n.Mul(n, radix).Add(n, big.NewInt(int64(v)))
+	}
+	return append(make([]byte, zeros), n.Bytes()...), nil
+}

@@ -1,0 +1,768 @@
+package certificate
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
+)
+
+// Mailer enqueues email in the caller's transaction; notify.Outbox is one.
+type Mailer interface {
+	Enqueue(ctx context.Context, db bun.IDB, e notify.Email) error
+}
+
+// DefaultValidityMonths is how long a certificate is valid when Service.ValidityMonths is 0.
+const DefaultValidityMonths = 24
+
+// MaxBatch is the most candidates one Issue call certifies.
+const MaxBatch = 100
+
+// Service issues and verifies certificates.
+type Service struct {
+	DB       *bun.DB
+	Media    media.Store
+	Keys     *sealbox.Keyring // seals the vendors' private signing keys
+	Outbox   Mailer
+	Evidence EvidenceSource
+	BaseURL  string // public URL: verification links, QR codes, links in email
+	Now      func() time.Time
+	// ValidityMonths is how long a certificate is valid, and how far Renew extends it (24 if 0).
+	ValidityMonths int
+	// Rule is the CE rule new certificates follow (ce.Default if its ID is empty).
+	Rule ce.Rule
+}
+
+var (
+	errNotFound = apperr.New(apperr.NotFound, "not_found", "We could not find that certificate.")
+	// errLookup answers an unknown number and a wrong last name alike.
+	errLookup = apperr.New(apperr.NotFound, "not_found", "We could not find a certificate with that number and last name. Check both and try again.")
+)
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return database.Now()
+}
+
+func (s *Service) validity() int {
+	if s.ValidityMonths > 0 {
+		return s.ValidityMonths
+	}
+	return DefaultValidityMonths
+}
+
+func (s *Service) rule() ce.Rule {
+	if s.Rule.ID != "" {
+		return s.Rule
+	}
+	return ce.Default
+}
+
+func (s *Service) link(path string) string { return strings.TrimRight(s.BaseURL, "/") + path }
+
+// VerifyURL is the public verification page of a verify code (BaseURL + "/verify/" + code), the
+// address in the QR code.
+func (s *Service) VerifyURL(code string) string { return s.link("/verify/" + code) }
+
+// HolderURL is the holder's page of a certificate, linked from email.
+func (s *Service) HolderURL(certID string) string { return s.link("/certificates/" + certID) }
+
+func pdfKey(id string) string { return "certificates/" + id + ".pdf" }
+
+// adminVendor checks that u administers a recognised vendor and returns it.
+func (s *Service) adminVendor(ctx context.Context, u *account.User) (*account.Vendor, error) {
+	if u == nil || u.Role != account.RoleVendorAdmin || u.Vendor() == "" {
+		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators manage certificates.")
+	}
+	v := new(account.Vendor)
+	if err := s.DB.NewSelect().Model(v).Where("id = ?", u.Vendor()).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (s *Service) vendor(ctx context.Context, db bun.IDB, id string) (*account.Vendor, error) {
+	v := new(account.Vendor)
+	return v, db.NewSelect().Model(v).Where("id = ?", id).Scan(ctx)
+}
+
+// canSee: the holder, and the administrators of the issuing vendor.
+func canSee(u *account.User, c *Certificate) bool {
+	if u == nil {
+		return false
+	}
+	return (u.Role == account.RoleCandidate && u.ID == c.CandidateID) ||
+		(u.Role == account.RoleVendorAdmin && u.Vendor() == c.VendorID)
+}
+
+func (s *Service) load(ctx context.Context, db bun.IDB, id string, lock bool) (*Certificate, error) {
+	c := new(Certificate)
+	q := db.NewSelect().Model(c).Where("id = ?", id)
+	if lock && database.IsPostgres(db) {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		if database.ErrIsNotFound(err) {
+			return nil, errNotFound
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// Get returns a certificate to its holder or its vendor's administrators; anyone else gets NotFound.
+func (s *Service) Get(ctx context.Context, viewer *account.User, id string) (*Certificate, error) {
+	c, err := s.load(ctx, s.DB, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(viewer, c) {
+		return nil, errNotFound
+	}
+	return c, nil
+}
+
+// List returns a candidate's own certificates, or a vendor administrator's vendor's, newest first.
+func (s *Service) List(ctx context.Context, viewer *account.User) ([]Certificate, error) {
+	var cs []Certificate
+	q := s.DB.NewSelect().Model(&cs).OrderExpr("issued_at DESC, number DESC")
+	switch {
+	case viewer != nil && viewer.Role == account.RoleCandidate:
+		q = q.Where("candidate_id = ?", viewer.ID)
+	case viewer != nil && viewer.Role == account.RoleVendorAdmin && viewer.Vendor() != "":
+		q = q.Where("vendor_id = ?", viewer.Vendor())
+	default:
+		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only holders and vendor administrators list certificates.")
+	}
+	return cs, q.Scan(ctx)
+}
+
+// ---- readiness and issue ----
+
+type holder struct{ name, email string }
+
+// holders returns the candidates among ids, with the name their certificate carries: the legal name
+// of their latest approved application with the vendor, else their account name.
+func (s *Service) holders(ctx context.Context, vendorID string, ids []string) (map[string]holder, error) {
+	out := map[string]holder{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var us []account.User
+	if err := s.DB.NewSelect().Model(&us).Where("id IN (?)", bun.In(ids)).Where("role = ?", account.RoleCandidate).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[u.ID] = holder{name: strings.TrimSpace(u.Name), email: u.Email}
+	}
+	var legal []struct {
+		CandidateID string `bun:"candidate_id"`
+		LegalName   string `bun:"legal_name"`
+	}
+	err := s.DB.NewSelect().Table("applications").Column("candidate_id", "legal_name").Where("vendor_id = ?", vendorID).
+		Where("status = 'approved'").Where("candidate_id IN (?)", bun.In(ids)).OrderExpr("COALESCE(decided_at, created_at)").Scan(ctx, &legal)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range legal {
+		if h, ok := out[l.CandidateID]; ok && strings.TrimSpace(l.LegalName) != "" {
+			h.name = strings.TrimSpace(l.LegalName)
+			out[l.CandidateID] = h
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) activeHolders(ctx context.Context, db bun.IDB, vendorID string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var have []string
+	err := db.NewSelect().Model((*Certificate)(nil)).Column("candidate_id").Where("vendor_id = ?", vendorID).
+		Where("status = ?", StatusActive).Where("candidate_id IN (?)", bun.In(ids)).Scan(ctx, &have)
+	for _, id := range have {
+		out[id] = true
+	}
+	return out, err
+}
+
+// Ready lists the vendor's candidates whose coursework, written exam and oral exam are all passed
+// and who hold no active certificate from the vendor, by name.
+func (s *Service) Ready(ctx context.Context, admin *account.User) ([]ReadyRow, error) {
+	v, err := s.adminVendor(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.Evidence.ReadyCandidates(ctx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids = dedupe(ids)
+	have, err := s.activeHolders(ctx, s.DB, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := s.holders(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []ReadyRow{}
+	for _, id := range ids {
+		h, ok := hs[id]
+		if !ok || have[id] {
+			continue
+		}
+		ev, err := s.Evidence.Evidence(ctx, id, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ev.Ready() {
+			out = append(out, ReadyRow{CandidateID: id, Name: h.name, Email: h.email, Evidence: ev})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return FoldName(out[i].Name) < FoldName(out[j].Name) })
+	return out, nil
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Issue certifies candidates of the administrator's vendor, all or none. Each candidate's evidence is
+// checked again (an Invalid error with code "not_ready" names each candidate who is not ready, in
+// Fields keyed "candidate:<id>"); a candidate who already holds an active certificate from the
+// vendor is a Conflict ("already_certified"), also when two administrators issue at the same moment
+// (a unique index decides). Each certificate gets the next number of the vendor's year, a validity
+// of ValidityMonths, a PDF in the media store, a signed credential, an audit event
+// "certificate.issue" and an email to the holder.
+func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User, candidateIDs []string) ([]Certificate, error) {
+	v, err := s.adminVendor(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Recognised() {
+		return nil, apperr.New(apperr.Forbidden, "not_recognised", "Only a recognised training organisation can issue certificates.")
+	}
+	ids := dedupe(candidateIDs)
+	switch {
+	case len(ids) == 0:
+		return nil, apperr.Field("candidate_ids", "Choose at least one candidate.")
+	case len(ids) > MaxBatch:
+		return nil, apperr.Field("candidate_ids", fmt.Sprintf("Issue at most %d certificates at once.", MaxBatch))
+	}
+	hs, err := s.holders(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	evidence := map[string]Evidence{}
+	notReady := apperr.Fields{}
+	var why []string
+	for _, id := range ids {
+		h, ok := hs[id]
+		if !ok {
+			notReady.Add("candidate:"+id, "There is no candidate with this id.")
+			why = append(why, id+": no such candidate")
+			continue
+		}
+		ev, err := s.Evidence.Evidence(ctx, id, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		if miss := ev.Missing(); len(miss) > 0 {
+			msg := strings.Join(miss, "; ")
+			notReady.Add("candidate:"+id, strings.ToUpper(msg[:1])+msg[1:]+".")
+			why = append(why, h.name+": "+msg)
+			continue
+		}
+		evidence[id] = ev
+	}
+	if len(notReady) > 0 {
+		return nil, &apperr.Error{Kind: apperr.Invalid, Code: "not_ready", Message: "Not ready for a certificate: " + strings.Join(why, "; ") + ".", Fields: notReady}
+	}
+	kid, key, err := s.signingKey(ctx, s.DB, v.ID)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now()
+	issueDay := ce.Day(now)
+	expires := ce.Midnight(ce.AddMonths(issueDay, s.validity())).UTC()
+	certs := make([]Certificate, 0, len(ids))
+	for _, id := range ids {
+		h, ev := hs[id], evidence[id]
+		cid := uuid.Must(uuid.NewV7()).String()
+		issuedBy := admin.ID
+		certs = append(certs, Certificate{ID: cid, VerifyCode: newVerifyCode(), CandidateID: id, VendorID: v.ID,
+			HolderName: h.name, HolderLastNameNorm: LastNameNorm(h.name), Credential: CredentialName,
+			IssuedAt: now, ValidFrom: now, ExpiresAt: expires, Status: StatusActive,
+			CurriculumVersion: ev.CurriculumVersion, WrittenAttemptID: ev.WrittenAttemptID, WrittenPercent: ev.WrittenPercent,
+			WrittenPassedAt: utc(ev.WrittenPassedAt), OralGradeID: ev.OralGradeID, OralTotal: ev.OralTotal, OralMax: ev.OralMax,
+			OralPassedAt: utc(ev.OralPassedAt), TrainingMinutes: ev.TrainingMinutes, CourseStart: ev.CourseStart, CourseEnd: ev.CourseEnd,
+			PDFKey: pdfKey(cid), CERule: s.rule().ID, IssuedBy: &issuedBy, CreatedAt: now})
+	}
+
+	var stored []string
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		have, err := s.activeHolders(ctx, tx, v.ID, ids)
+		if err != nil {
+			return err
+		}
+		if len(have) > 0 {
+			var names []string
+			for _, c := range certs {
+				if have[c.CandidateID] {
+					names = append(names, c.HolderName)
+				}
+			}
+			return errAlreadyCertified(names)
+		}
+		for i := range certs {
+			c := &certs[i]
+			n, err := nextNumber(ctx, tx, v.ID, issueDay.Year())
+			if err != nil {
+				return err
+			}
+			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), n)
+			if err := s.seal(ctx, c, v, kid, key); err != nil {
+				return err
+			}
+			stored = append(stored, c.PDFKey)
+			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+				if errors.Is(database.Err(err), database.ErrConflict) {
+					return errAlreadyCertified([]string{c.HolderName})
+				}
+				return err
+			}
+			if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.issue", SubjectType: "certificate", SubjectID: c.ID, VendorID: v.ID,
+				Details: map[string]any{"number": c.Number, "candidate": c.CandidateID, "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}}); err != nil {
+				return err
+			}
+			body := fmt.Sprintf("Hello %s,\n\n%s has issued your %s certificate, number %s. It is valid until %s.\n\n"+
+				"Download the certificate and its signed digital credential here:\n%s\n\n"+
+				"Anyone (an employer, for example) can check it with the QR code on the certificate or at:\n%s\n",
+				c.HolderName, v.Name, CredentialName, c.Number, ce.Day(c.ExpiresAt).Format(humanDate), s.HolderURL(c.ID), s.VerifyURL(c.VerifyCode))
+			if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: hs[c.CandidateID].email, Subject: "Your " + CredentialName + " certificate",
+				Body: body, DedupeKey: "certificate-issued-" + c.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, k := range stored {
+			_ = s.Media.Delete(context.WithoutCancel(ctx), k)
+		}
+		return nil, err
+	}
+	return certs, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+func errAlreadyCertified(names []string) error {
+	return apperr.New(apperr.Conflict, "already_certified", "Already holds an active certificate from your organisation: "+strings.Join(names, ", ")+".")
+}
+
+// nextNumber advances the vendor's sequence for year in one atomic statement and returns the new
+// value. In the issuing transaction: a rolled-back issue gives its number back.
+func nextNumber(ctx context.Context, tx bun.IDB, vendorID string, year int) (int, error) {
+	var n int
+	err := tx.NewRaw(`INSERT INTO certificate_sequences (vendor_id, year, last) VALUES (?, ?, 1)
+		ON CONFLICT (vendor_id, year) DO UPDATE SET last = certificate_sequences.last + 1 RETURNING last`, vendorID, year).Scan(ctx, &n)
+	return n, err
+}
+
+// seal signs c's credential and stores its PDF (c.PDFKey), from c's current fields.
+func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
+	payload, err := s.credentialJSON(c, v.Name, priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		return err
+	}
+	if c.CredentialJSON, err = SignJWS(payload, kid, priv); err != nil {
+		return err
+	}
+	doc, err := s.render(c, v.Name)
+	if err != nil {
+		return err
+	}
+	_, err = s.Media.Put(ctx, c.PDFKey, bytes.NewReader(doc), media.PutOptions{AllowedTypes: []string{"application/pdf"}})
+	return err
+}
+
+func (s *Service) render(c *Certificate, vendorName string) ([]byte, error) {
+	return renderCertificate(certificateView{VendorName: vendorName, HolderName: c.HolderName, Credential: c.Credential, Track: c.Track,
+		Number: c.Number, Issued: ce.Day(c.IssuedAt), Expires: ce.Day(c.ExpiresAt), VerifyURL: s.VerifyURL(c.VerifyCode)})
+}
+
+// ---- documents ----
+
+// PDF streams the certificate PDF to its holder or its vendor's administrators. A PDF missing from
+// the store is drawn again from the certificate and stored.
+func (s *Service) PDF(ctx context.Context, viewer *account.User, certID string) (io.ReadCloser, error) {
+	c, err := s.Get(ctx, viewer, certID)
+	if err != nil {
+		return nil, err
+	}
+	rc, _, err := s.Media.Get(ctx, c.PDFKey, 0, -1)
+	if err == nil {
+		return rc, nil
+	}
+	if !errors.Is(err, media.ErrNotFound) {
+		return nil, err
+	}
+	v, err := s.vendor(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := s.render(c, v.Name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Media.Put(ctx, c.PDFKey, bytes.NewReader(doc), media.PutOptions{AllowedTypes: []string{"application/pdf"}}); err != nil {
+		return nil, err
+	}
+	return io.NopCloser(bytes.NewReader(doc)), nil
+}
+
+// Credential returns the signed credential (a compact JWS, media type application/vc+jwt) to the
+// holder or the vendor's administrators.
+func (s *Service) Credential(ctx context.Context, viewer *account.User, certID string) ([]byte, error) {
+	c, err := s.Get(ctx, viewer, certID)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(c.CredentialJSON), nil
+}
+
+// CompletionRecord draws the training-completion record (hours, course dates, exam results and
+// dates, curriculum version) for the holder (or the vendor's administrators), to attach to an
+// application to the state certification board.
+func (s *Service) CompletionRecord(ctx context.Context, viewer *account.User, certID string) ([]byte, error) {
+	c, err := s.Get(ctx, viewer, certID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.vendor(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	return renderCompletion(c, v.Name, s.VerifyURL(c.VerifyCode), s.now())
+}
+
+// ---- public verification ----
+
+func (s *Service) public(ctx context.Context, c *Certificate) (*Public, error) {
+	v, err := s.vendor(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	return &Public{Status: c.State(s.now()), HolderName: c.HolderName, Credential: c.Credential, Number: c.Number,
+		VendorName: v.Name, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt}, nil
+}
+
+// Verify returns what the public sees of the certificate with a verify code (the QR code's link).
+func (s *Service) Verify(ctx context.Context, code string) (*Public, error) {
+	code = strings.ToLower(strings.TrimSpace(code))
+	if !validVerifyCode(code) {
+		return nil, errNotFound
+	}
+	c := new(Certificate)
+	if err := s.DB.NewSelect().Model(c).Where("verify_code = ?", code).Scan(ctx); err != nil {
+		if database.ErrIsNotFound(err) {
+			return nil, errNotFound
+		}
+		return nil, err
+	}
+	return s.public(ctx, c)
+}
+
+// Lookup finds a certificate by its number and its holder's last name (case, accents, spaces and
+// punctuation ignored; a compound last name may be given whole or by its last part). An unknown
+// number and a wrong name give the same NotFound, so numbers cannot be matched to people by trying.
+func (s *Service) Lookup(ctx context.Context, number, lastName string) (*Public, error) {
+	number = strings.ToUpper(strings.TrimSpace(number))
+	if number == "" || len(number) > 100 || utf8.RuneCountInString(lastName) > 200 {
+		return nil, errLookup
+	}
+	c := new(Certificate)
+	err := s.DB.NewSelect().Model(c).Where("number = ?", number).Scan(ctx)
+	if err != nil && !database.ErrIsNotFound(err) {
+		return nil, err
+	}
+	holderName := "\x00" // compare even for an unknown number
+	if err == nil {
+		holderName = c.HolderName
+	}
+	if !lastNameMatches(holderName, lastName) || err != nil {
+		return nil, errLookup
+	}
+	return s.public(ctx, c)
+}
+
+// ---- revocation, reinstatement, renewal ----
+
+func reasonOf(reason, what string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", apperr.Field("reason", "Give the reason for the "+what+"; it is kept in the audit trail and sent to the holder.")
+	case utf8.RuneCountInString(reason) > 1000:
+		return "", apperr.Field("reason", "Use at most 1,000 characters.")
+	}
+	return reason, nil
+}
+
+// manage loads a certificate of the administrator's vendor, locked for update.
+func (s *Service) manage(ctx context.Context, tx bun.IDB, admin *account.User, certID string) (*Certificate, error) {
+	c, err := s.load(ctx, tx, certID, true)
+	if err != nil {
+		return nil, err
+	}
+	if admin == nil || admin.Role != account.RoleVendorAdmin || admin.Vendor() != c.VendorID {
+		return nil, errNotFound
+	}
+	return c, nil
+}
+
+func (s *Service) holderEmail(ctx context.Context, db bun.IDB, userID string) (string, error) {
+	var email string
+	err := db.NewSelect().Model((*account.User)(nil)).Column("email").Where("id = ?", userID).Scan(ctx, &email)
+	return email, err
+}
+
+// Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once.
+func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User, certID, reason string) error {
+	reason, err := reasonOf(reason, "revocation")
+	if err != nil {
+		return err
+	}
+	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		c, err := s.manage(ctx, tx, admin, certID)
+		if err != nil {
+			return err
+		}
+		if c.Status == StatusRevoked {
+			return apperr.New(apperr.Conflict, "already_revoked", "This certificate is already revoked.")
+		}
+		now := s.now()
+		res, err := tx.NewUpdate().Model((*Certificate)(nil)).Where("id = ?", c.ID).Where("status = ?", StatusActive).
+			Set("status = ?", StatusRevoked).Set("revoked_at = ?", now).Set("revoked_reason = ?", reason).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(apperr.Conflict, "already_revoked", "This certificate is already revoked.")
+		}
+		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.revoke", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
+			Details: map[string]any{"number": c.Number, "reason": reason}}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, c, "Your certificate "+c.Number+" has been revoked",
+			fmt.Sprintf("Hello %s,\n\nYour %s certificate %s has been revoked. Anyone who verifies it now sees that it is revoked.\n\nReason given:\n%s\n\n"+
+				"If you think this is a mistake, contact the organisation that issued it.\n", c.HolderName, c.Credential, c.Number, reason))
+	})
+}
+
+// Reinstate makes a revoked certificate active again (a reason is required).
+func (s *Service) Reinstate(ctx context.Context, a audit.Actor, admin *account.User, certID, reason string) error {
+	reason, err := reasonOf(reason, "reinstatement")
+	if err != nil {
+		return err
+	}
+	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		c, err := s.manage(ctx, tx, admin, certID)
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusRevoked {
+			return apperr.New(apperr.Conflict, "not_revoked", "This certificate is not revoked.")
+		}
+		have, err := s.activeHolders(ctx, tx, c.VendorID, []string{c.CandidateID})
+		if err != nil {
+			return err
+		}
+		errOther := apperr.New(apperr.Conflict, "already_certified", "The holder has another active certificate from your organisation; revoke that one first.")
+		if have[c.CandidateID] {
+			return errOther
+		}
+		_, err = tx.NewUpdate().Model((*Certificate)(nil)).Where("id = ?", c.ID).Where("status = ?", StatusRevoked).
+			Set("status = ?", StatusActive).Set("revoked_at = NULL").Set("revoked_reason = ''").Exec(ctx)
+		if err != nil {
+			if errors.Is(database.Err(err), database.ErrConflict) {
+				return errOther
+			}
+			return err
+		}
+		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.reinstate", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
+			Details: map[string]any{"number": c.Number, "reason": reason, "revoked_reason": c.RevokedReason}}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, c, "Your certificate "+c.Number+" is active again",
+			fmt.Sprintf("Hello %s,\n\nYour %s certificate %s has been reinstated.\n\nReason given:\n%s\n\n%s\n", c.HolderName, c.Credential, c.Number, reason, s.HolderURL(c.ID)))
+	})
+}
+
+func (s *Service) tell(ctx context.Context, tx bun.IDB, c *Certificate, subject, body string) error {
+	email, err := s.holderEmail(ctx, tx, c.CandidateID)
+	if err != nil {
+		return err
+	}
+	return s.Outbox.Enqueue(ctx, tx, notify.Email{To: email, Subject: subject, Body: body})
+}
+
+// monthsFrom counts the calendar months from anchor to day (a date AddMonths reaches from anchor).
+func monthsFrom(anchor, day time.Time) int {
+	m := (day.Year()-anchor.Year())*12 + int(day.Month()-anchor.Month())
+	for d := m - 1; d <= m+1; d++ {
+		if ce.AddMonths(anchor, d).Equal(day) {
+			return d
+		}
+	}
+	return m
+}
+
+// Renew extends a certificate by ValidityMonths once the CE rule is met for every cycle of its
+// current validity (a Conflict "ce_not_met" names what is missing otherwise). The new validity
+// starts at the old expiry; the PDF and the signed credential are issued again with the new date.
+func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User, certID string) (*Certificate, error) {
+	c, err := s.load(ctx, s.DB, certID, false)
+	if err != nil {
+		return nil, err
+	}
+	if admin == nil || admin.Role != account.RoleVendorAdmin || admin.Vendor() != c.VendorID {
+		return nil, errNotFound
+	}
+	v, err := s.vendor(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	kid, key, err := s.signingKey(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	var oldKey, newKey string
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		locked, err := s.manage(ctx, tx, admin, certID)
+		if err != nil {
+			return err
+		}
+		c = locked
+		if c.Status == StatusRevoked {
+			return apperr.New(apperr.Conflict, "revoked", "A revoked certificate cannot be renewed.")
+		}
+		term := ce.TermOf(c.CERule, c.IssuedAt, c.ValidFrom, c.ExpiresAt)
+		acts, err := ce.Activities(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		var unmet []string
+		for _, p := range term.Progress(acts) {
+			if !p.Met {
+				unmet = append(unmet, fmt.Sprintf("%s to %s: %s", p.Start.Format(humanDate), p.LastDay().Format(humanDate), strings.Join(p.Unmet, "; ")))
+			}
+		}
+		if len(unmet) > 0 {
+			return apperr.New(apperr.Conflict, "ce_not_met", "The continuing-education rule ("+term.Rule.Name+") is not met yet. "+strings.Join(unmet, ". ")+".")
+		}
+		months := monthsFrom(term.Anchor, term.Until) + s.validity()
+		prevExpiry := c.ExpiresAt
+		c.ValidFrom = c.ExpiresAt
+		c.ExpiresAt = ce.Midnight(ce.AddMonths(term.Anchor, months)).UTC()
+		c.LapsedAt = nil
+		oldKey = c.PDFKey
+		c.PDFKey = "certificates/" + c.ID + "-" + ce.Day(c.ExpiresAt).Format("20060102") + ".pdf"
+		newKey = c.PDFKey
+		if err := s.seal(ctx, c, v, kid, key); err != nil {
+			return err
+		}
+		_, err = tx.NewUpdate().Model(c).Column("valid_from", "expires_at", "lapsed_at", "pdf_key", "credential_json").WherePK().Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.renew", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
+			Details: map[string]any{"number": c.Number, "previous_expiry": ce.Day(prevExpiry).Format(ce.DateLayout), "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, c, "Your certificate "+c.Number+" is renewed",
+			fmt.Sprintf("Hello %s,\n\nYour %s certificate %s has been renewed. It is now valid until %s.\n\nDownload the renewed certificate and credential here:\n%s\n",
+				c.HolderName, c.Credential, c.Number, ce.Day(c.ExpiresAt).Format(humanDate), s.HolderURL(c.ID)))
+	})
+	if err != nil {
+		if newKey != "" && newKey != oldKey {
+			_ = s.Media.Delete(context.WithoutCancel(ctx), newKey)
+		}
+		return nil, err
+	}
+	if oldKey != newKey {
+		_ = s.Media.Delete(context.WithoutCancel(ctx), oldKey)
+	}
+	return c, nil
+}
+
+// ---- dashboard ----
+
+// Dashboard counts the vendor's certificates by public status, those expiring within 60 days, and
+// CE activities waiting for review.
+func (s *Service) Dashboard(ctx context.Context, admin *account.User) (Stats, error) {
+	var st Stats
+	v, err := s.adminVendor(ctx, admin)
+	if err != nil {
+		return st, err
+	}
+	now := s.now()
+	soon := now.AddDate(0, 0, 60)
+	var row struct {
+		Active, Expired, Lapsed, Revoked, Expiring int
+	}
+	err = s.DB.NewSelect().Model((*Certificate)(nil)).Where("vendor_id = ?", v.ID).
+		ColumnExpr("COALESCE(SUM(CASE WHEN status = 'active' AND expires_at > ? AND lapsed_at IS NULL THEN 1 ELSE 0 END), 0) AS active", now).
+		ColumnExpr("COALESCE(SUM(CASE WHEN status = 'active' AND expires_at <= ? THEN 1 ELSE 0 END), 0) AS expired", now).
+		ColumnExpr("COALESCE(SUM(CASE WHEN status = 'active' AND expires_at > ? AND lapsed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS lapsed", now).
+		ColumnExpr("COALESCE(SUM(CASE WHEN status = 'revoked' THEN 1 ELSE 0 END), 0) AS revoked").
+		ColumnExpr("COALESCE(SUM(CASE WHEN status = 'active' AND expires_at > ? AND expires_at <= ? THEN 1 ELSE 0 END), 0) AS expiring", now, soon).
+		Scan(ctx, &row.Active, &row.Expired, &row.Lapsed, &row.Revoked, &row.Expiring)
+	if err != nil {
+		return st, err
+	}
+	n, err := s.DB.NewSelect().Model((*ce.Activity)(nil)).Where("vendor_id = ?", v.ID).Where("status = ?", ce.StatusSubmitted).Count(ctx)
+	if err != nil {
+		return st, err
+	}
+	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: int(n)}, nil
+}

@@ -1,0 +1,337 @@
+package web
+
+import (
+	"encoding/csv"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/report"
+)
+
+func states(cs []certificate.Certificate, now time.Time) map[string]string {
+	m := make(map[string]string, len(cs))
+	for i := range cs {
+		m[cs[i].ID] = cs[i].State(now)
+	}
+	return m
+}
+
+// ---- vendor administrators ----
+
+func (h *Handlers) certificatesAdmin(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	ctx := c.UserContext()
+	ready, err := h.Certificates.Ready(ctx, u)
+	if err != nil {
+		return err
+	}
+	cs, err := h.Certificates.List(ctx, u)
+	if err != nil {
+		return err
+	}
+	stats, err := h.Certificates.Dashboard(ctx, u)
+	if err != nil {
+		return err
+	}
+	queue, err := h.CE.Queue(ctx, u)
+	if err != nil {
+		return err
+	}
+	rep, err := report.ForVendor(ctx, h.DB, u.Vendor())
+	if err != nil {
+		return err
+	}
+	p := h.page(c, "Certificates")
+	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep}
+	return h.Render.Render(c, 200, "certificates_admin", p)
+}
+
+func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
+	var ids []string
+	for _, v := range c.Request().PostArgs().PeekMulti("candidate_ids") {
+		ids = append(ids, string(v))
+	}
+	if len(ids) == 0 {
+		h.flash(c, "error", "Choose at least one candidate.")
+		return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+	}
+	cs, err := h.Certificates.Issue(c.UserContext(), httpx.Actor(c), httpx.User(c), ids)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Conflict) {
+			h.flash(c, "error", e.Message)
+			return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	nums := make([]string, len(cs))
+	for i := range cs {
+		nums[i] = cs[i].Number
+	}
+	h.flash(c, "success", "Issued "+strings.Join(nums, ", ")+". The holders were emailed.")
+	return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) certificateAction(action string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, a, u := c.Params("id"), httpx.Actor(c), httpx.User(c)
+		var err error
+		switch action {
+		case "revoke":
+			err = h.Certificates.Revoke(c.UserContext(), a, u, id, c.FormValue("reason"))
+		case "reinstate":
+			err = h.Certificates.Reinstate(c.UserContext(), a, u, id, c.FormValue("reason"))
+		case "renew":
+			_, err = h.Certificates.Renew(c.UserContext(), a, u, id)
+		}
+		if err != nil {
+			if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Conflict) {
+				h.flash(c, "error", e.Message)
+				return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+			}
+			return err
+		}
+		h.flash(c, "success", map[string]string{"revoke": "The certificate is revoked; verification shows it at once.",
+			"reinstate": "The certificate is active again.", "renew": "The certificate was renewed."}[action])
+		return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+	}
+}
+
+func (h *Handlers) reviewCE(c *fiber.Ctx) error {
+	err := h.CE.Review(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.FormValue("verify") == "yes", c.FormValue("reason"))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+			h.flash(c, "error", e.Message)
+			return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	h.flash(c, "success", "The activity was reviewed.")
+	return c.Redirect("/vendor/certificates", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) certificatesCSV(c *fiber.Ctx) error {
+	cs, err := h.Certificates.List(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="certificates.csv"`)
+	w := csv.NewWriter(c.Response().BodyWriter())
+	_ = w.Write([]string{"number", "holder", "status", "issued", "valid_until", "curriculum_version"})
+	now := h.now()
+	for i := range cs {
+		x := &cs[i]
+		_ = w.Write([]string{x.Number, csvCell(x.HolderName), x.State(now), x.IssuedAt.Format("2006-01-02"), x.ExpiresAt.Format("2006-01-02"), x.CurriculumVersion})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvCell keeps spreadsheets from running a cell as a formula.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (h *Handlers) reportCSV(c *fiber.Ctx) error {
+	rep, err := report.ForVendor(c.UserContext(), h.DB, httpx.User(c).Vendor())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="dashboard.csv"`)
+	return rep.CSV(c.Response().BodyWriter())
+}
+
+// ---- holders ----
+
+func (h *Handlers) myCertificates(c *fiber.Ctx) error {
+	cs, err := h.Certificates.List(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	p := h.page(c, "Your certificates")
+	p.Data = map[string]any{"Certificates": cs, "States": states(cs, h.now())}
+	return h.Render.Render(c, 200, "certificates", p)
+}
+
+func (h *Handlers) certificatePage(c *fiber.Ctx, p *Page, status int) error {
+	u := httpx.User(c)
+	cert, err := h.Certificates.Get(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	prog, err := h.CE.Progress(c.UserContext(), u, cert.ID)
+	if err != nil {
+		return err
+	}
+	acts, err := h.CE.List(c.UserContext(), u, cert.ID)
+	if err != nil {
+		return err
+	}
+	p.Title = cert.Number
+	p.Data = map[string]any{"Cert": cert, "State": cert.State(h.now()), "Progress": prog, "Activities": acts, "VerifyURL": h.Certificates.VerifyURL(cert.VerifyCode)}
+	return h.Render.Render(c, status, "certificate", p)
+}
+
+func (h *Handlers) certificate(c *fiber.Ctx) error {
+	return h.certificatePage(c, h.page(c, "Certificate"), 200)
+}
+
+func (h *Handlers) recordCE(c *fiber.Ctx) error {
+	in := ce.ActivityInput{Title: c.FormValue("title"), Provider: c.FormValue("provider"), Date: c.FormValue("date"), Hours: c.FormValue("hours"), Category: ce.Category(c.FormValue("category"))}
+	var proof io.Reader
+	if fh, err := c.FormFile("proof"); err == nil && fh.Size > 0 {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		proof = f
+	}
+	if _, err := h.CE.Record(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in, proof); err != nil {
+		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Unsupported || e.Kind == apperr.TooLarge) {
+			p := h.page(c, "Certificate")
+			_ = withErr(p, err, formMap(c, "title", "provider", "date", "hours", "category"))
+			if len(e.Fields) == 0 {
+				p.Errors["proof"] = e.Message
+			}
+			return h.certificatePage(c, p, httpx.Status(e.Kind))
+		}
+		return err
+	}
+	h.flash(c, "success", "Recorded. Your training organisation will verify it.")
+	return c.Redirect("/certificates/"+c.Params("id"), fiber.StatusSeeOther)
+}
+
+func (h *Handlers) certificateFile(kind string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, id := httpx.User(c), c.Params("id")
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		switch kind {
+		case "pdf":
+			rc, err := h.Certificates.PDF(c.UserContext(), u, id)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				return err
+			}
+			c.Set(fiber.HeaderContentType, "application/pdf")
+			c.Set(fiber.HeaderContentDisposition, `attachment; filename="certificate.pdf"`)
+			return c.Send(b)
+		case "credential":
+			b, err := h.Certificates.Credential(c.UserContext(), u, id)
+			if err != nil {
+				return err
+			}
+			c.Set(fiber.HeaderContentType, "application/vc+jwt")
+			c.Set(fiber.HeaderContentDisposition, `attachment; filename="credential.jwt"`)
+			return c.Send(b)
+		default:
+			b, err := h.Certificates.CompletionRecord(c.UserContext(), u, id)
+			if err != nil {
+				return err
+			}
+			c.Set(fiber.HeaderContentType, "application/pdf")
+			c.Set(fiber.HeaderContentDisposition, `attachment; filename="training-completion-record.pdf"`)
+			return c.Send(b)
+		}
+	}
+}
+
+func (h *Handlers) ceProof(c *fiber.Ctx) error {
+	rc, obj, err := h.CE.Proof(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, obj.ContentType)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="ce-proof"`)
+	return c.Send(b)
+}
+
+// ---- public verification ----
+
+// verifyLimited applies the per-address look-up limit, shared by every instance through the database.
+func (h *Handlers) verifyLimited(c *fiber.Ctx) error {
+	n, err := h.VerifyLimit.Hit(c.UserContext(), "verify:"+httpx.ClientIP(c))
+	if err != nil {
+		return err
+	}
+	if n > h.VerifyPerMinute {
+		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.")
+	}
+	return nil
+}
+
+func (h *Handlers) verifyPage(c *fiber.Ctx, pub *certificate.Public, p *Page, status int) error {
+	p.NoIndex = true
+	p.Data = map[string]any{"Public": pub}
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.Render.Render(c, status, "verify", p)
+}
+
+func (h *Handlers) verifyForm(c *fiber.Ctx) error {
+	return h.verifyPage(c, nil, h.page(c, "Verify a certificate"), 200)
+}
+
+func (h *Handlers) verifyCode(c *fiber.Ctx) error {
+	if err := h.verifyLimited(c); err != nil {
+		return err
+	}
+	pub, err := h.Certificates.Verify(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	return h.verifyPage(c, pub, h.page(c, "Certificate "+pub.Number), 200)
+}
+
+func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
+	if err := h.verifyLimited(c); err != nil {
+		return err
+	}
+	pub, err := h.Certificates.Lookup(c.UserContext(), c.FormValue("number"), c.FormValue("last_name"))
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.Invalid) {
+			p := h.page(c, "Verify a certificate")
+			p.Form["number"], p.Form["last_name"] = c.FormValue("number"), c.FormValue("last_name")
+			p.ErrorSummary = "No certificate matches that number and last name. Check both against the certificate."
+			return h.verifyPage(c, nil, p, fiber.StatusNotFound)
+		}
+		return err
+	}
+	return h.verifyPage(c, pub, h.page(c, "Certificate "+pub.Number), 200)
+}
+
+func (h *Handlers) jwks(c *fiber.Ctx) error {
+	keys, err := h.Certificates.PublicKeys(c.UserContext())
+	if err != nil {
+		return err
+	}
+	b, err := certificate.JWKS(keys)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/jwk-set+json")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.Send(b)
+}
