@@ -73,6 +73,7 @@ func funcs() template.FuncMap {
 			}
 			return ""
 		},
+		"hasText": func(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) },
 		"ptr":     func(t time.Time) *time.Time { return &t },
 		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"clock": func(secs int) string {
