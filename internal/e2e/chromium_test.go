@@ -239,7 +239,7 @@ type pageFacts struct {
 	Title      string   `json:"title"`
 	SkipLinks  int      `json:"skipLinks"`  // a[href="#main"] before any other focusable element
 	MainTarget bool     `json:"mainTarget"` // #main exists and can take focus
-	Unlabelled []string `json:"unlabelled"` // visible form controls without <label for=their id>
+	Unlabelled []string `json:"unlabelled"` // visible form controls with no label (for= their id, or wrapping them)
 }
 
 const pageFactsJS = `(() => {
@@ -252,7 +252,7 @@ const pageFactsJS = `(() => {
   const unlabelled = [];
   for (const el of document.querySelectorAll("input, select, textarea")) {
     if (el.type === "hidden" || !visible(el)) continue;
-    const label = el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]');
+    const label = (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) || el.closest("label"); // for= or wrapping
     if (!label || !label.textContent.trim()) unlabelled.push(el.outerHTML);
   }
   return {

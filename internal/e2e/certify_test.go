@@ -1,0 +1,273 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/exam"
+	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+// people is the cast of the oral-exam and certificate journeys.
+type people struct {
+	vendor               *account.Vendor
+	admin, trainer, cand *account.User
+}
+
+// passedWritten builds, through the services, a candidate named Zoë Nuñez-O'Brien with an approved
+// application, coursework complete (every module, full attendance) and the written exam passed.
+func passedWritten(t *testing.T, env *apptest.Env) people {
+	t.Helper()
+	ctx := context.Background()
+	p := people{vendor: env.Vendor("omega")}
+	p.admin = env.User(account.RoleVendorAdmin, p.vendor.ID)
+	p.trainer = env.User(account.RoleTrainer, p.vendor.ID)
+	p.cand = env.User(account.RoleCandidate, "")
+	p.cand.Name = "Zoë Nuñez-O'Brien"
+	if _, err := env.App.DB.NewUpdate().Model((*account.User)(nil)).Set("name = ?", p.cand.Name).Where("id = ?", p.cand.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	start := time.Now().In(ny).AddDate(0, 0, -20)
+	var dates []string
+	for i := 0; i < cohort.Days; i++ {
+		dates = append(dates, start.AddDate(0, 0, i).Format("2006-01-02"))
+	}
+	a := audit.Actor{UserID: p.admin.ID, Role: p.admin.Role, VendorID: p.vendor.ID}
+	co, err := env.App.Cohorts.Create(ctx, a, p.admin, cohort.CreateInput{Name: "Autumn", Delivery: "virtual", Capacity: 5, Dates: dates, TrainerIDs: []string{p.trainer.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Enroll(p.admin, co.ID, p.cand)
+	for day := 1; day <= cohort.Days; day++ {
+		if err := env.App.Cohorts.RecordAttendance(ctx, a, p.admin, co.ID, day, []cohort.Mark{{CandidateID: p.cand.ID, Status: cohort.Present}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range env.App.Curriculum.Modules() {
+		if err := env.App.Cohorts.RecordCheck(ctx, audit.Actor{UserID: p.cand.ID}, p.cand.ID, m.Slug, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := env.App.Exams.Settings(ctx, p.vendor.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.FormLength = 5
+	if _, err := env.App.Exams.UpdateSettings(ctx, a, p.admin, s); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := env.App.Exams.Start(ctx, audit.Actor{UserID: p.cand.ID}, p.cand)
+	if err != nil {
+		t.Fatalf("start the written exam: %v", err)
+	}
+	v, err := env.App.Exams.View(ctx, p.cand, sum.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range v.Questions {
+		it, _ := env.App.Exams.Bank.Item(q.ItemID)
+		keyed := map[string]bool{}
+		for _, o := range it.Answer {
+			keyed[it.Options[o]] = true
+		}
+		var right []int
+		for d, text := range q.Options {
+			if keyed[text] {
+				right = append(right, d)
+			}
+		}
+		if _, err := env.App.Exams.SaveAnswer(ctx, p.cand, sum.ID, q.ItemID, right, false, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := env.App.Exams.Submit(ctx, audit.Actor{UserID: p.cand.ID}, p.cand, sum.ID)
+	if err != nil || !r.Passed {
+		t.Fatalf("written exam: %+v %v", r, err)
+	}
+	_ = exam.StatusSubmitted
+	return p
+}
+
+// signedIn returns a browser with a session of u.
+func signedIn(t *testing.T, env *apptest.Env, exe, base string, u *account.User) *browser {
+	b := newBrowser(t, exe, base)
+	b.open("/privacy") // a page of the app, so the cookie's origin exists
+	b.setCookie("pa_session", env.Session(u, account.KindWeb))
+	return b
+}
+
+func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
+	exe := chromiumPath(t)
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env, base := startApp(t, d)
+		p := passedWritten(t, env)
+
+		// The trainer publishes a 09:00-10:30 block in 45-minute slots, four days ahead.
+		tr := signedIn(t, env, exe, base, p.trainer)
+		ny, _ := time.LoadLocation("America/New_York")
+		day := time.Now().In(ny).AddDate(0, 0, 4)
+		pg := tr.open("/oral")
+		wantPage(t, "trainer oral page", pg, http.StatusOK, "/oral")
+		tr.do("fill the availability form",
+			chromedp.SetValue(chromedp.CSS(`#f-date`), day.Format("2006-01-02")),
+			chromedp.SetValue(chromedp.CSS(`#f-start`), "09:00"),
+			chromedp.SetValue(chromedp.CSS(`#f-end`), "10:30"),
+			chromedp.SetValue(chromedp.CSS(`#f-slot_minutes`), "45"),
+			chromedp.SetValue(chromedp.CSS(`#f-weeks`), "1"),
+			chromedp.Click(chromedp.CSS(`input[name=mode][value=virtual]`)),
+			chromedp.SetValue(chromedp.CSS(`#f-location`), "https://meet.example.org/oral-room"))
+		pg = tr.load("publish", chromedp.Click(`//form[@action="/oral/slots"]//button[@type="submit"]`))
+		wantPage(t, "after publishing", pg, http.StatusOK, "/oral")
+		main := tr.text("main")
+		if !strings.Contains(main, "2 slots published.") || !strings.Contains(main, "9:00 AM") || !strings.Contains(main, "9:45 AM") {
+			t.Fatalf("trainer page after publishing: %.600s", main)
+		}
+		tr.checkA11y("trainer oral page", "")
+		tr.screenshot("oral-trainer-" + string(d) + ".png")
+
+		// The candidate books the first open slot.
+		cb := signedIn(t, env, exe, base, p.cand)
+		pg = cb.open("/oral")
+		wantPage(t, "candidate oral page", pg, http.StatusOK, "/oral")
+		cb.do("choose the first slot", chromedp.Click(chromedp.CSS(`input[name=slot_id]`)))
+		pg = cb.load("book", chromedp.Click(`//form[@action="/oral/book"]//button[@type="submit"]`))
+		wantPage(t, "after booking", pg, http.StatusOK, "/oral")
+		if m := cb.text("main"); !strings.Contains(m, "Booked for") || !strings.Contains(m, "Your booking") {
+			t.Fatalf("candidate page after booking: %.500s", m)
+		}
+		mail := env.LastMail(p.cand.Email)
+		atts, _ := mail.AttachmentsOf()
+		if len(atts) == 0 || !strings.HasSuffix(atts[0].Filename, ".ics") || !strings.Contains(string(atts[0].Data), "BEGIN:VCALENDAR") {
+			t.Fatalf("confirmation email has no calendar file: %+v", mail.Subject)
+		}
+
+		// The exam takes place: the service's clock moves past the start, and the trainer grades.
+		bs, err := env.App.Oral.Bookings(context.Background(), p.cand)
+		if err != nil || len(bs) != 1 {
+			t.Fatalf("bookings: %v %v", bs, err)
+		}
+		startAt := bs[0].Slot.StartsAt
+		env.App.Oral.Now = func() time.Time { return startAt.Add(50 * time.Minute) }
+		pg = tr.open("/oral")
+		pg = tr.load("open the grading form", chromedp.Click(`//a[starts-with(normalize-space(.),"Grade")]`))
+		wantPage(t, "grading form", pg, http.StatusOK, "/oral/bookings/"+bs[0].ID+"/grade")
+		var steps []chromedp.Action[chromedp.Void]
+		for _, c := range env.App.Oral.Rubric.Competencies {
+			steps = append(steps, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="score_%s"][value="3"]`, c.ID))))
+		}
+		first := env.App.Oral.Rubric.Competencies[0].ID
+		steps = append(steps, chromedp.SetValue(chromedp.CSS("#n-"+first), "Shared a brief, purposeful part of the story."),
+			chromedp.SetValue(chromedp.CSS("#f-feedback"), "Warm, clear and focused on the person throughout."))
+		tr.do("score every competency", steps...)
+		tr.screenshot("oral-grading-" + string(d) + ".png")
+		pg = tr.load("submit the grade", chromedp.Click(`//form[contains(@action,"/grade")]//button[@type="submit"]`))
+		wantPage(t, "after grading", pg, http.StatusOK, "/oral")
+		if m := tr.text("main"); !strings.Contains(m, "Grade recorded") || !strings.Contains(m, "passed") {
+			t.Fatalf("trainer page after grading: %.400s", m)
+		}
+
+		// The candidate sees the result and the feedback.
+		pg = cb.open("/oral")
+		m := cb.text("main")
+		if !strings.Contains(m, "You passed the oral examination.") || !strings.Contains(m, "Warm, clear and focused") || !strings.Contains(m, "Shared a brief, purposeful part") {
+			t.Fatalf("candidate result: %.600s", m)
+		}
+		cb.screenshot("oral-result-" + string(d) + ".png")
+	})
+}
+
+func TestIssueVerifyRevoke(t *testing.T) {
+	exe := chromiumPath(t)
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		ctx := context.Background()
+		env, base := startApp(t, d)
+		p := passedWritten(t, env)
+		// The oral exam through the services (its browser journey is the test above).
+		ta := audit.Actor{UserID: p.trainer.ID, Role: p.trainer.Role, VendorID: p.vendor.ID}
+		ny, _ := time.LoadLocation("America/New_York")
+		slots, err := env.App.Oral.CreateSlots(ctx, ta, p.trainer, oral.SlotInput{Date: time.Now().In(ny).AddDate(0, 0, 3).Format("2006-01-02"), Start: "10:00", End: "10:45", Weeks: 1, Mode: "virtual", Location: "https://meet.example.org/x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := env.App.Oral.Book(ctx, audit.Actor{UserID: p.cand.ID}, p.cand, slots[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.App.Oral.Now = func() time.Time { return slots[0].StartsAt.Add(time.Hour) }
+		scores := map[string]int{}
+		for _, c := range env.App.Oral.Rubric.Competencies {
+			scores[c.ID] = 3
+		}
+		if g, err := env.App.Oral.Grade(ctx, ta, p.trainer, b.ID, oral.GradeInput{Scores: scores, Feedback: "Well done."}); err != nil || !g.Passed {
+			t.Fatalf("oral grade: %v", err)
+		}
+		env.App.Oral.Now = nil
+
+		// The vendor admin issues the certificate from the ready list.
+		adm := signedIn(t, env, exe, base, p.admin)
+		dialogs := adm.acceptDialogs()
+		pg := adm.open("/vendor/certificates")
+		wantPage(t, "certificates page", pg, http.StatusOK, "/vendor/certificates")
+		if m := adm.text("main"); !strings.Contains(m, "Zoë Nuñez-O'Brien") {
+			t.Fatalf("the candidate is not ready to certify: %.500s", m)
+		}
+		pg = adm.load("issue", chromedp.Click(`//form[@action="/vendor/certificates/issue"]//button[@type="submit"]`))
+		dialogs.want(t, "issue", "Issue certificates to the selected candidates?")
+		wantPage(t, "after issuing", pg, http.StatusOK, "/vendor/certificates")
+		if m := adm.text("main"); !strings.Contains(m, "Issued PA-CPS-OMEGA-") {
+			t.Fatalf("no success message: %.400s", m)
+		}
+		adm.screenshot("certificates-vendor-" + string(d) + ".png")
+		certs, err := env.App.Certificates.List(ctx, p.admin)
+		if err != nil || len(certs) != 1 {
+			t.Fatalf("certificates: %v", err)
+		}
+		cert := certs[0]
+
+		// The public (no session) verifies through the link on the certificate.
+		pub := newBrowser(t, exe, base)
+		pg = pub.open("/verify/" + cert.VerifyCode)
+		wantPage(t, "verification", pg, http.StatusOK, "/verify/"+cert.VerifyCode)
+		m := pub.text("main")
+		for _, want := range []string{"Status: active", "Zoë Nuñez-O'Brien", cert.Number, "Certified Peer Specialist", p.vendor.Name} {
+			if !strings.Contains(m, want) {
+				t.Errorf("verification page lacks %q", want)
+			}
+		}
+		for _, secret := range []string{p.cand.Email, "%", "written", "oral", "recovery"} {
+			if strings.Contains(strings.ToLower(m), strings.ToLower(secret)) {
+				t.Errorf("verification page shows %q", secret)
+			}
+		}
+		robots := run(pub, "robots meta", chromedp.Evaluate[string](`document.querySelector('meta[name="robots"]').content`))
+		if robots != "noindex, nofollow" {
+			t.Errorf("robots meta %q", robots)
+		}
+		pub.screenshot("verify-active-" + string(d) + ".png")
+
+		// The vendor admin revokes; the public page shows it at once.
+		adm.do("give a reason", chromedp.SetValue(chromedp.CSS("#rv-"+cert.ID), "Issued in error"))
+		pg = adm.load("revoke", chromedp.Click(fmt.Sprintf(`//form[@action="/vendor/certificates/%s/revoke"]//button`, cert.ID)))
+		dialogs.want(t, "revoke", "Revoke "+cert.Number+"? Verification shows it as revoked at once.")
+		if m := adm.text("main"); !strings.Contains(m, "The certificate is revoked") {
+			t.Fatalf("no revocation message: %.300s", m)
+		}
+		pg = pub.open("/verify/" + cert.VerifyCode)
+		if m := pub.text("main"); !strings.Contains(m, "Status: revoked") {
+			t.Fatalf("verification after revocation: %.300s", m)
+		}
+		pub.screenshot("verify-revoked-" + string(d) + ".png")
+	})
+}
