@@ -116,6 +116,7 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 
 		// The trainer publishes a 09:00-10:30 block in 45-minute slots, four days ahead.
 		tr := signedIn(t, env, exe, base, p.trainer)
+		tr.acceptDialogs()
 		ny, _ := time.LoadLocation("America/New_York")
 		day := time.Now().In(ny).AddDate(0, 0, 4)
 		pg := tr.open("/oral")
