@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -31,6 +32,8 @@ type Service struct {
 	MaxFailuresPerAccount int
 	MaxFailuresPerIP      int
 	Throttle              Throttle
+
+	sessionCache *cache.Map[*Session] // nil until CacheSessions
 }
 
 // Token lifetimes.
@@ -292,13 +295,23 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 	if secret == "" {
 		return nil, nil, ErrNoSession
 	}
-	// One query for the session and its user: this runs on every signed-in request.
-	sess := new(Session)
-	if err := s.DB.NewSelect().Model(sess).Relation("User").Where("session.id = ?", HashSecret(secret)).Scan(ctx); err != nil {
-		if database.ErrIsNotFound(err) {
-			return nil, nil, ErrNoSession
+	id := HashSecret(secret)
+	var sess *Session
+	if e, ok := s.sessionCache.Get(id); ok {
+		sess = e.copy()
+	} else {
+		gen := s.sessionCache.Gen()
+		// One query for the session and its user: this runs on every signed-in request.
+		sess = new(Session)
+		if err := s.DB.NewSelect().Model(sess).Relation("User").Where("session.id = ?", id).Scan(ctx); err != nil {
+			if database.ErrIsNotFound(err) {
+				return nil, nil, ErrNoSession
+			}
+			return nil, nil, err
 		}
-		return nil, nil, err
+		if sess.User != nil {
+			s.sessionCache.Put(id, sess.copy(), gen)
+		}
 	}
 	now := database.Now()
 	idle := s.SessionIdle
@@ -307,6 +320,7 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 	}
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > idle {
 		_, _ = s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", sess.ID).Exec(ctx)
+		s.sessionCache.Delete(id)
 		return nil, nil, ErrNoSession
 	}
 	u := sess.User
@@ -317,9 +331,41 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 		if _, err := s.DB.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Where("id = ?", sess.ID).Exec(ctx); err != nil {
 			return nil, nil, err
 		}
+		s.sessionCache.Delete(id)
 		sess.LastSeenAt = now
 	}
 	return sess, u, nil
+}
+
+// CacheSessions lets LookupSession answer from memory while feed vouches that neither the session
+// nor its user has changed: any write to either row, from any instance, drops the copy.
+func (s *Service) CacheSessions(feed *database.Feed) {
+	c := cache.New[*Session](feed, sessionCacheTTL, 100_000)
+	feed.Subscribe(func(ch database.Change) {
+		switch {
+		case ch.Table == "*", ch.Key == "" && (ch.Table == "sessions" || ch.Table == "users"):
+			c.Clear()
+		case ch.Table == "sessions":
+			c.Delete(ch.Key)
+		case ch.Table == "users":
+			c.DeleteFunc(func(_ string, v *Session) bool { return v.UserID == ch.Key })
+		}
+	})
+	s.sessionCache = c
+}
+
+// sessionCacheTTL bounds how long a cached session lives even when no change arrives: the backstop for
+// writes the change feed cannot see (another process writing the same SQLite file).
+const sessionCacheTTL = 30 * time.Second
+
+// copy returns a copy of the session and its user that the caller may change.
+func (sess *Session) copy() *Session {
+	c := *sess
+	if sess.User != nil {
+		u := *sess.User
+		c.User = &u
+	}
+	return &c
 }
 
 // EndSession signs a session out.

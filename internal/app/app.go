@@ -59,6 +59,7 @@ type App struct {
 	Oral         *oral.Service
 	Certificates *certificate.Service
 	CE           *ce.Service
+	Changes      *database.Feed // committed writes to the tables behind the caches
 }
 
 // OpenStore opens the configured media store.
@@ -124,15 +125,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Eligibility = &eligibility.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL, Retention: cfg.DocumentRetention}
 	// Only candidates with an approved application can be enrolled with a vendor.
 	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility}
+	// The signed-in user behind a session and the days a candidate may open are read on nearly every
+	// request; both are cached for as long as the change feed vouches for them.
+	if a.Changes, err = database.Changes(ctx, db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Accounts.CacheSessions(a.Changes)
+	a.Cohorts.CacheOpenings(a.Changes)
 	bank, err := loadBank()
 	if err != nil {
-		db.Close()
+		a.Close()
 		return nil, err
 	}
 	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: coursework{a.Cohorts}}
 	rubric, err := loadRubric()
 	if err != nil {
-		db.Close()
+		a.Close()
 		return nil, err
 	}
 	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: writtenExam{a.Exams, a.Accounts}, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
@@ -144,7 +153,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
 	}
 	if err := a.buildHTTP(); err != nil {
-		db.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -336,4 +345,9 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	if a.Changes != nil {
+		a.Changes.Close()
+	}
+	return a.DB.Close()
+}

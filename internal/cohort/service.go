@@ -15,6 +15,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
@@ -47,7 +48,8 @@ type Service struct {
 	Eligibility Eligibility
 	Now         func() time.Time
 
-	viewed sync.Map // candidate|module -> time of the last "viewed" write (a per-instance write throttle)
+	viewed    sync.Map                // candidate|module -> time of the last "viewed" write (a per-instance write throttle)
+	openCache *cache.Map[dayOpenings] // nil until CacheOpenings
 }
 
 func (s *Service) now() time.Time {
@@ -424,21 +426,69 @@ func (s *Service) CanOpenModule(ctx context.Context, candidateID, slug string) e
 	if !ok {
 		return apperr.New(apperr.NotFound, "not_found", "There is no such module.")
 	}
-	var opens []time.Time
-	err := s.DB.NewRaw(`SELECT s.opens_at FROM enrollments AS e
-JOIN cohort_sessions AS s ON s.cohort_id = e.cohort_id AND s.day = ?
-WHERE e.candidate_id = ? AND e.status = ?`, day, candidateID, EnrollActive).Scan(ctx, &opens)
-	if err != nil && !database.ErrIsNotFound(err) {
+	opens, err := s.openings(ctx, candidateID)
+	if err != nil {
 		return err
 	}
-	if len(opens) == 0 {
+	if !opens.Enrolled {
 		return ErrNotEnrolled
 	}
-	if s.now().Before(opens[0]) {
+	if at := opens.At[day]; at.IsZero() || s.now().Before(at) {
 		return ErrDayLocked
 	}
 	return nil
 }
+
+// dayOpenings says when each course day opens for a candidate: the earliest opening across their
+// active enrolments (zero: no session that day).
+type dayOpenings struct {
+	Enrolled bool // has an active enrolment
+	At       [Days + 1]time.Time
+}
+
+// openings reads a candidate's day openings, from the cache when the change feed vouches for it.
+func (s *Service) openings(ctx context.Context, candidateID string) (dayOpenings, error) {
+	if o, ok := s.openCache.Get(candidateID); ok {
+		return o, nil
+	}
+	gen := s.openCache.Gen()
+	var rows []struct {
+		Day     int       `bun:"day"`
+		OpensAt time.Time `bun:"opens_at"`
+	}
+	var o dayOpenings
+	if err := s.DB.NewRaw(`SELECT s.day, s.opens_at FROM enrollments AS e
+JOIN cohort_sessions AS s ON s.cohort_id = e.cohort_id
+WHERE e.candidate_id = ? AND e.status = ?`, candidateID, EnrollActive).Scan(ctx, &rows); err != nil && !database.ErrIsNotFound(err) {
+		return o, err
+	}
+	o.Enrolled = len(rows) > 0
+	for _, r := range rows {
+		if r.Day >= 1 && r.Day <= Days && (o.At[r.Day].IsZero() || r.OpensAt.Before(o.At[r.Day])) {
+			o.At[r.Day] = r.OpensAt
+		}
+	}
+	s.openCache.Put(candidateID, o, gen)
+	return o, nil
+}
+
+// CacheOpenings lets CanOpenModule answer from memory while feed vouches that the candidate's
+// enrolments and their cohorts' session dates are unchanged.
+func (s *Service) CacheOpenings(feed *database.Feed) {
+	c := cache.New[dayOpenings](feed, openCacheTTL, 100_000)
+	feed.Subscribe(func(ch database.Change) {
+		switch {
+		case ch.Table == "*", ch.Table == "cohort_sessions", ch.Table == "enrollments" && ch.Key == "":
+			c.Clear()
+		case ch.Table == "enrollments":
+			c.Delete(ch.Key)
+		}
+	})
+	s.openCache = c
+}
+
+// openCacheTTL bounds a cached entry's life when no change arrives (see account.sessionCacheTTL).
+const openCacheTTL = 30 * time.Second
 
 // viewedEvery is how often a repeated view of the same module is written: "last viewed" only drives
 // the resume link, so a write per page view would be wasted work on the hottest page.

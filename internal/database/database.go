@@ -54,7 +54,9 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
-		sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		sqlDSN := "file:" + path + "?" + q.Encode()
+		feed := sqliteFeed(sqlDSN) // before the first connection, whose hook reports to it
+		sqldb, err := sql.Open("sqlite", sqlDSN)
 		if err != nil {
 			return nil, fmt.Errorf("database: open SQLite: %w", err)
 		}
@@ -62,6 +64,7 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		sqldb.SetMaxOpenConns(1)
 		sqldb.SetConnMaxLifetime(0)
 		db = bun.NewDB(sqldb, sqlitedialect.New())
+		dbFeeds.Store(db, feed)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

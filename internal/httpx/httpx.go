@@ -249,16 +249,20 @@ func RequestContext(log *slog.Logger, m *Metrics) fiber.Handler {
 		dur := time.Since(start)
 		m.Requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
 		m.Duration.WithLabelValues(c.Method(), route).Observe(dur.Seconds())
-		attrs := []any{"request_id", id, "method", c.Method(), "path", c.Path(), "route", route, "status", status,
-			"duration_ms", float64(dur.Microseconds()) / 1000, "ip", ClientIP(c)}
-		if u := User(c); u != nil {
-			attrs = append(attrs, "user_id", u.ID)
-		}
+		level := slog.LevelInfo
 		if status >= 500 {
-			log.Error("request", attrs...)
-		} else {
-			log.Info("request", attrs...)
+			level = slog.LevelError
 		}
+		// LogAttrs with typed attributes: this line is written for every request.
+		attrs := [8]slog.Attr{slog.String("request_id", id), slog.String("method", c.Method()), slog.String("path", c.Path()),
+			slog.String("route", route), slog.Int("status", status), slog.Float64("duration_ms", float64(dur.Microseconds())/1000),
+			slog.String("ip", ClientIP(c))}
+		n := 7
+		if u := User(c); u != nil {
+			attrs[n] = slog.String("user_id", u.ID)
+			n++
+		}
+		log.LogAttrs(context.Background(), level, "request", attrs[:n]...)
 		return nil
 	}
 }

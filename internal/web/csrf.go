@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,9 +40,16 @@ func (h *Handlers) csrfBinding(c *fiber.Ctx) string {
 }
 
 func (h *Handlers) sign(s string) string {
-	m := hmac.New(sha256.New, h.Secret)
+	m, _ := h.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, h.Secret)
+	}
+	m.Reset()
 	m.Write([]byte(s))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	out := base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
+	h.macs.Put(m) // pooled: every page signs its CSRF token
+	return out
 }
 
 // ErrCSRF is the answer to a form post without a valid token.

@@ -52,6 +52,8 @@ type Handlers struct {
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time
+
+	macs sync.Pool // HMAC-SHA256 hashers keyed with Secret, for sign
 }
 
 func (h *Handlers) now() time.Time {

@@ -99,18 +99,29 @@ func (h *Handlers) moduleAccess(c *fiber.Ctx) (*curriculum.Module, bool, error) 
 
 func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, res *curriculum.CheckResult, status int) error {
 	p := h.page(c, m.Title)
-	prev, next := h.Curriculum.Neighbours(m.Slug)
-	fb := make([]*curriculum.ItemResult, len(m.Check))
-	if res != nil {
-		for i := range res.Items {
-			fb[i] = &res.Items[i]
+	data := func() (any, error) {
+		prev, next := h.Curriculum.Neighbours(m.Slug)
+		fb := make([]*curriculum.ItemResult, len(m.Check))
+		if res != nil {
+			for i := range res.Items {
+				fb[i] = &res.Items[i]
+			}
 		}
+		frag, err := h.moduleStatic(m)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Module": m, "Static": frag.Static, "Questions": frag.Questions, "Preview": preview, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}, nil
 	}
-	frag, err := h.moduleStatic(m)
+	if res == nil {
+		// Before an answer the page depends only on the module and whether it is a preview.
+		return h.Render.RenderShared(c, status, "module", m.Slug+"|"+strconv.FormatBool(preview), p, data)
+	}
+	d, err := data()
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"Module": m, "Static": frag.Static, "Questions": frag.Questions, "Preview": preview, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}
+	p.Data = d
 	return h.Render.Render(c, status, "module", p)
 }
 

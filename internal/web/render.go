@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -46,6 +48,9 @@ type Page struct {
 type Renderer struct {
 	pages map[string]*template.Template
 	bufs  sync.Pool
+
+	shared   sync.Map // RenderShared's pages: key -> [][]byte, the output split where the CSRF token goes
+	sentinel string   // stands in for the CSRF token while a shared page renders
 }
 
 var urlRE = regexp.MustCompile(`https?://[^\s<>"]+`)
@@ -131,7 +136,7 @@ func NewRenderer() (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{pages: map[string]*template.Template{}}
+	r := &Renderer{pages: map[string]*template.Template{}, sentinel: newSentinel()}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 		if name == "layout" {
@@ -164,6 +169,69 @@ func (r *Renderer) Fragment(page, name string, data any) (template.HTML, error) 
 		return "", err
 	}
 	return template.HTML(buf.String()), nil
+}
+
+// RenderShared writes a page that is the same for everyone with the same role, apart from the CSRF
+// token: the first request renders it with a stand-in token and keeps the bytes; later ones copy them
+// with their own token spliced in. key must name everything the page's data depends on; data builds
+// it, and is called only when the page is rendered. Pages carrying flashes or form errors are
+// rendered afresh.
+func (r *Renderer) RenderShared(c *fiber.Ctx, status int, name, key string, p *Page, data func() (any, error)) error {
+	if len(p.Flashes) > 0 || p.ErrorSummary != "" || len(p.Errors) > 0 || len(p.Form) > 0 {
+		d, err := data()
+		if err != nil {
+			return err
+		}
+		p.Data = d
+		return r.Render(c, status, name, p)
+	}
+	role := ""
+	if p.User != nil {
+		role = p.User.Role
+	}
+	full := fmt.Sprintf("%s|%s|%s|%t|%t|%s", name, key, role, p.DevMail, p.NoIndex, p.Title)
+	v, ok := r.shared.Load(full)
+	if !ok {
+		t, ok := r.pages[name]
+		if !ok {
+			return fmt.Errorf("no template %q", name)
+		}
+		d, err := data()
+		if err != nil {
+			return err
+		}
+		p.Data = d
+		token := p.CSRF
+		p.CSRF = r.sentinel
+		var buf bytes.Buffer
+		err = t.ExecuteTemplate(&buf, "layout", p)
+		p.CSRF = token
+		if err != nil {
+			return fmt.Errorf("render %s: %w", name, err)
+		}
+		v, _ = r.shared.LoadOrStore(full, bytes.Split(buf.Bytes(), []byte(r.sentinel)))
+	}
+	parts := v.([][]byte)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Status(status)
+	for i, part := range parts {
+		if i > 0 {
+			if _, err := c.WriteString(p.CSRF); err != nil {
+				return err
+			}
+		}
+		if _, err := c.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newSentinel returns a random token-shaped string that cannot occur in a page by chance.
+func newSentinel() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "csrf" + hex.EncodeToString(b)
 }
 
 // Render writes a page with the layout.
