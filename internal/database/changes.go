@@ -214,6 +214,7 @@ func Changes(ctx context.Context, db *bun.DB, log *slog.Logger) (*Feed, error) {
 // listen starts the PostgreSQL listener and heartbeat.
 func listen(ctx context.Context, db *bun.DB, log *slog.Logger) (*Feed, error) {
 	f := &Feed{}
+	hb := Heartbeat
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	ln := pgdriver.NewListener(db)
 	if err := ln.Listen(ctx, ChangesChannel); err != nil {
@@ -232,7 +233,7 @@ func listen(ctx context.Context, db *bun.DB, log *slog.Logger) (*Feed, error) {
 	go func() { // receive
 		defer wg.Done()
 		for runCtx.Err() == nil {
-			channel, payload, err := ln.ReceiveTimeout(runCtx, Heartbeat)
+			channel, payload, err := ln.ReceiveTimeout(runCtx, hb)
 			if err != nil {
 				if runCtx.Err() != nil {
 					return
@@ -245,7 +246,7 @@ func listen(ctx context.Context, db *bun.DB, log *slog.Logger) (*Feed, error) {
 					select {
 					case <-runCtx.Done():
 						return
-					case <-time.After(Heartbeat / 4):
+					case <-time.After(hb / 4):
 					}
 				}
 				continue
@@ -272,20 +273,24 @@ func listen(ctx context.Context, db *bun.DB, log *slog.Logger) (*Feed, error) {
 	}()
 	go func() { // heartbeat
 		defer wg.Done()
-		t := time.NewTicker(Heartbeat)
-		defer t.Stop()
 		for {
 			if err := pgdriver.Notify(runCtx, db, ChangesChannel, ping); err != nil && runCtx.Err() == nil {
 				log.Warn("change feed: heartbeat not sent", "err", err)
 			}
-			if last := lastPing.Load(); last != 0 && time.Since(time.Unix(0, last)) > 3*Heartbeat && f.healthy.Swap(false) {
+			if last := lastPing.Load(); last != 0 && time.Since(time.Unix(0, last)) > 3*hb && f.healthy.Swap(false) {
 				log.Warn("change feed: heartbeats stopped arriving; caches paused")
 				f.publish(Change{Table: "*"})
+			}
+			// While unhealthy, ping often: LISTEN is not acknowledged, so the first pings after
+			// (re)connecting may reach the server before it has taken effect.
+			wait := hb
+			if !f.healthy.Load() {
+				wait = min(hb, 50*time.Millisecond)
 			}
 			select {
 			case <-runCtx.Done():
 				return
-			case <-t.C:
+			case <-time.After(wait):
 			}
 		}
 	}()
