@@ -213,6 +213,13 @@ func (a *App) buildHTTP() error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := httpx.NewMetrics(reg)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "peeracademy_change_feed_healthy",
+		Help: "1 while the change feed vouches for the in-process caches; 0 while they are bypassed."}, func() float64 {
+		if a.Changes.Healthy() {
+			return 1
+		}
+		return 0
+	}))
 
 	f.Use(httpx.RequestContext(a.Log, metrics))
 	f.Use(recover.New())

@@ -241,12 +241,15 @@ func TestPrivatePagesAreNotCached(t *testing.T) {
 
 func TestOperationsEndpoints(t *testing.T) {
 	env := apptest.New(t, dbtest.SQLite)
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"database":"ok"`, "/metrics": "peeracademy_http_requests_total"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"database":"ok"`, "/metrics": "peeracademy_change_feed_healthy 1"} {
 		env.Do(apptest.Request("GET", "/", nil)) // so the request counter has a sample
 		resp := env.Do(apptest.Request("GET", path, nil))
 		if body := apptest.Body(resp); resp.StatusCode != 200 || !strings.Contains(body, want) {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
 		}
+	}
+	if body := apptest.Body(env.Do(apptest.Request("GET", "/metrics", nil))); !strings.Contains(body, "peeracademy_http_requests_total") {
+		t.Error("/metrics has no request counter")
 	}
 	resp := env.Do(apptest.Request("GET", "/", nil))
 	if resp.Header.Get("X-Request-ID") == "" || resp.Header.Get("Content-Security-Policy") == "" {

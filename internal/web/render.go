@@ -209,7 +209,12 @@ func (r *Renderer) RenderShared(c *fiber.Ctx, status int, name, key string, p *P
 		if err != nil {
 			return fmt.Errorf("render %s: %w", name, err)
 		}
-		v, _ = r.shared.LoadOrStore(full, bytes.Split(buf.Bytes(), []byte(r.sentinel)))
+		out := buf.Bytes()
+		if u := p.User; u != nil && shows(out, u.ID, u.Email, u.Name) {
+			// The page shows who is signed in after all, so it is not the same for everyone: never share it.
+			return r.write(c, status, bytes.ReplaceAll(out, []byte(r.sentinel), []byte(token)))
+		}
+		v, _ = r.shared.LoadOrStore(full, bytes.Split(out, []byte(r.sentinel)))
 	}
 	parts := v.([][]byte)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
@@ -225,6 +230,24 @@ func (r *Renderer) RenderShared(c *fiber.Ctx, status int, name, key string, p *P
 		}
 	}
 	return nil
+}
+
+// shows reports whether page contains any of the values (as written or HTML-escaped); values of
+// three characters or fewer are ignored (they would match by chance).
+func shows(page []byte, values ...string) bool {
+	for _, v := range values {
+		if len(v) > 3 && (bytes.Contains(page, []byte(v)) || bytes.Contains(page, []byte(template.HTMLEscapeString(v)))) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Renderer) write(c *fiber.Ctx, status int, b []byte) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Status(status)
+	_, err := c.Write(b)
+	return err
 }
 
 // newSentinel returns a random token-shaped string that cannot occur in a page by chance.
