@@ -123,6 +123,12 @@ func TestRevokeAndReinstate(t *testing.T) {
 		if err := f.svc.Revoke(f.ctx, actor(f.admin), f.admin, c.ID, "Replaced"); err != nil {
 			t.Fatal(err)
 		}
+		// The holder is ready again (a replacement is how a certificate is corrected) but flagged, so the
+		// page does not pre-select them.
+		rows, err := f.svc.Ready(f.ctx, f.admin)
+		if err != nil || len(rows) != 1 || rows[0].CandidateID != zoe.ID || len(rows[0].Revoked) != 1 || rows[0].Revoked[0] != c.Number {
+			t.Fatalf("ready after revocation: %+v %v", rows, err)
+		}
 		c2 := f.issue(zoe)
 		if err := f.svc.Reinstate(f.ctx, actor(f.admin), f.admin, c.ID, "oops"); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("two active certificates: %v", err)

@@ -134,6 +134,9 @@ type ReadyRow struct {
 	Name        string   `json:"name"` // the name the certificate will carry
 	Email       string   `json:"email"`
 	Evidence    Evidence `json:"evidence"`
+	// Revoked lists the numbers of certificates the vendor revoked from this candidate. Issuing again
+	// is how a certificate is replaced (a corrected name, say), so it is allowed, but never by default.
+	Revoked []string `json:"revoked,omitempty"`
 }
 
 // Public is what anyone verifying a certificate sees. Nothing else may be added: no email, exam

@@ -208,7 +208,8 @@ func (s *Service) activeHolders(ctx context.Context, db bun.IDB, vendorID string
 }
 
 // Ready lists the vendor's candidates whose coursework, written exam and oral exam are all passed
-// and who hold no active certificate from the vendor, by name.
+// and who hold no active certificate from the vendor, by name, with any certificate the vendor
+// revoked from them (the page does not pre-select those).
 func (s *Service) Ready(ctx context.Context, admin *account.User) ([]ReadyRow, error) {
 	v, err := s.adminVendor(ctx, admin)
 	if err != nil {
@@ -227,6 +228,16 @@ func (s *Service) Ready(ctx context.Context, admin *account.User) ([]ReadyRow, e
 	if err != nil {
 		return nil, err
 	}
+	var revoked []struct {
+		CandidateID string `bun:"candidate_id"`
+		Number      string `bun:"number"`
+	}
+	if len(ids) > 0 {
+		if err := s.DB.NewSelect().Model((*Certificate)(nil)).Column("candidate_id", "number").Where("vendor_id = ?", v.ID).
+			Where("status = ?", StatusRevoked).Where("candidate_id IN (?)", bun.In(ids)).Order("number").Scan(ctx, &revoked); err != nil {
+			return nil, err
+		}
+	}
 	out := []ReadyRow{}
 	for _, id := range ids {
 		h, ok := hs[id]
@@ -238,7 +249,13 @@ func (s *Service) Ready(ctx context.Context, admin *account.User) ([]ReadyRow, e
 			return nil, err
 		}
 		if ev.Ready() {
-			out = append(out, ReadyRow{CandidateID: id, Name: h.name, Email: h.email, Evidence: ev})
+			row := ReadyRow{CandidateID: id, Name: h.name, Email: h.email, Evidence: ev}
+			for _, r := range revoked {
+				if r.CandidateID == id {
+					row.Revoked = append(row.Revoked, r.Number)
+				}
+			}
+			out = append(out, row)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return FoldName(out[i].Name) < FoldName(out[j].Name) })

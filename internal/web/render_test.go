@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 )
 
 // RenderShared reuses a page across users of a role only when the page does not show who is signed
@@ -71,5 +72,38 @@ func TestRenderSharedSplicesEachRequestsToken(t *testing.T) {
 	}
 	if renders != 1 {
 		t.Fatalf("rendered %d times; want once", renders)
+	}
+}
+
+// A candidate whose certificate the vendor revoked is listed as ready (issuing again is how a
+// certificate is replaced) but not pre-selected, and the page says why.
+func TestReadyListDoesNotPreselectRevokedHolders(t *testing.T) {
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New()
+	app.Get("/", func(c *fiber.Ctx) error {
+		p := &Page{Title: "Certificates", User: &account.User{ID: "a", Role: account.RoleVendorAdmin}, CSRF: "t",
+			Data: map[string]any{"Ready": []certificate.ReadyRow{
+				{CandidateID: "c-new", Name: "New Holder", Email: "new@example.org"},
+				{CandidateID: "c-rev", Name: "Revoked Holder", Email: "rev@example.org", Revoked: []string{"PA-CPS-X-2026-000001"}},
+			}}}
+		return r.Render(c, 200, "certificates_admin", p)
+	})
+	resp, err := app.Test(httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	page := string(b)
+	if !strings.Contains(page, `value="c-new" checked>`) {
+		t.Error("an ordinary ready candidate is not pre-selected")
+	}
+	if strings.Contains(page, `value="c-rev" checked`) || !strings.Contains(page, `value="c-rev">`) {
+		t.Error("a candidate with a revoked certificate is pre-selected or missing")
+	}
+	if !strings.Contains(page, "PA-CPS-X-2026-000001") {
+		t.Error("the revoked certificate is not named")
 	}
 }
