@@ -48,8 +48,9 @@ type Service struct {
 	Eligibility Eligibility
 	Now         func() time.Time
 
-	viewed    sync.Map                // candidate|module -> time of the last "viewed" write (a per-instance write throttle)
-	openCache *cache.Map[dayOpenings] // nil until CacheOpenings
+	viewedOnce sync.Once
+	viewed     *cache.Map[struct{}]    // candidate|module viewed within viewedEvery (a per-instance write throttle)
+	openCache  *cache.Map[dayOpenings] // nil until CacheOpenings
 }
 
 func (s *Service) now() time.Time {
@@ -498,16 +499,23 @@ const viewedEvery = time.Minute
 func (s *Service) Viewed(ctx context.Context, candidateID, slug string) error {
 	now := s.now()
 	key := candidateID + "|" + slug
-	if last, ok := s.viewed.Load(key); ok && now.Sub(last.(time.Time)) < viewedEvery {
+	s.viewedOnce.Do(func() { s.viewed = cache.New[struct{}](always{}, viewedEvery, 100_000) })
+	if _, ok := s.viewed.Get(key); ok {
 		return nil
 	}
+	gen := s.viewed.Gen()
 	p := &Progress{CandidateID: candidateID, ModuleSlug: slug, StartedAt: now, LastViewedAt: now, CurriculumVersion: s.Course.Version()}
 	_, err := s.DB.NewInsert().Model(p).On("CONFLICT (candidate_id, module_slug) DO UPDATE").Set("last_viewed_at = EXCLUDED.last_viewed_at").Exec(ctx)
 	if err == nil {
-		s.viewed.Store(key, now)
+		s.viewed.Put(key, struct{}{}, gen)
 	}
 	return err
 }
+
+// always is a cache health that never fails: the view throttle needs no change feed.
+type always struct{}
+
+func (always) Healthy() bool { return true }
 
 // RecordCheck records a knowledge-check attempt; passed marks the module completed (once).
 func (s *Service) RecordCheck(ctx context.Context, a audit.Actor, candidateID, slug string, passed bool) error {

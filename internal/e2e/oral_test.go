@@ -121,10 +121,7 @@ const slotRowsJS = `Array.from(document.querySelectorAll("main section table tbo
 // first one and receives a calendar invitation; the trainer is refused grading before the exam,
 // then (the oral service's clock moved into the exam) grades every competency, confirming the
 // submission; the candidate reads the result with the scores, a note and the feedback.
-//
-// (certify_test.go already holds a shorter TestTrainerPublishesCandidateBooksTrainerGrades; this
-// one is named apart so that both compile. One of them should go.)
-func TestTrainerPublishesCandidateBooksTrainerGradesFull(t *testing.T) {
+func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 	chromium := chromiumPath(t)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		env, base := startApp(t, d) // before the browsers, so they close first
