@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
 
@@ -43,8 +45,18 @@ func newService(db *bun.DB) *account.Service {
 		SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour, APITokenTTL: 720 * time.Hour,
 		MaxFailuresPerAccount: 5, MaxFailuresPerIP: 30,
 		Throttle: account.Throttle{DB: db, Window: 15 * time.Minute},
+		Keys:     testKeys,
 	}
 }
+
+// testKeys seal authenticator secrets in these tests, as the app's keyring does.
+var testKeys = func() *sealbox.Keyring {
+	k, err := sealbox.NewKeyring("t1", map[string][]byte{"t1": bytes.Repeat([]byte{7}, sealbox.KeySize)})
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 type fixture struct {
 	t   *testing.T

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"image/png"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
 // Issuer names PeerAcademy in authenticator apps.
@@ -35,18 +37,25 @@ func (s *Service) BeginTOTP(ctx context.Context, u *User) (*TOTPEnrolment, error
 	if u.MFAEnabled() {
 		return nil, apperr.New(apperr.Conflict, "mfa_enabled", "Two-factor sign-in is already set up.")
 	}
-	secret := u.TOTPSecret
+	secret, err := s.totpSecret(u)
+	if err != nil {
+		return nil, err
+	}
 	if secret == "" {
 		raw := make([]byte, 20)
 		if _, err := rand.Read(raw); err != nil {
 			return nil, err
 		}
 		secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
-		if _, err := s.DB.NewUpdate().Model((*User)(nil)).Set("totp_secret = ?", secret).Set("updated_at = ?", database.Now()).
+		stored, err := s.sealTOTP(u.ID, secret)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.DB.NewUpdate().Model((*User)(nil)).Set("totp_secret = ?", stored).Set("updated_at = ?", database.Now()).
 			Where("id = ?", u.ID).Where("totp_enabled_at IS NULL").Exec(ctx); err != nil {
 			return nil, err
 		}
-		u.TOTPSecret = secret
+		u.TOTPSecret = stored
 	}
 	raw, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: u.Email, Secret: raw})
@@ -64,6 +73,33 @@ func (s *Service) BeginTOTP(ctx context.Context, u *User) (*TOTPEnrolment, error
 	return &TOTPEnrolment{Secret: key.Secret(), URL: key.URL(), QRImage: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
 }
 
+// totpAAD binds a sealed authenticator secret to its user, so a value copied to another row does not open.
+func totpAAD(userID string) string { return "totp|" + userID }
+
+// sealTOTP returns the stored form of an authenticator secret: sealed when the service has keys.
+func (s *Service) sealTOTP(userID, secret string) (string, error) {
+	if s.Keys == nil {
+		return secret, nil
+	}
+	return s.Keys.Seal([]byte(secret), totpAAD(userID))
+}
+
+// totpSecret returns u's authenticator secret in the clear ("" if none). Values stored before
+// secrets were sealed are plain base32 (no key id) and are returned as they are.
+func (s *Service) totpSecret(u *User) (string, error) {
+	if u.TOTPSecret == "" || sealbox.KeyID(u.TOTPSecret) == "" {
+		return u.TOTPSecret, nil
+	}
+	if s.Keys == nil {
+		return "", fmt.Errorf("account: the authenticator secret of %s is sealed but no keys are configured", u.ID)
+	}
+	b, err := s.Keys.Open(u.TOTPSecret, totpAAD(u.ID))
+	if err != nil {
+		return "", fmt.Errorf("account: open the authenticator secret of %s: %w", u.ID, err)
+	}
+	return string(b), nil
+}
+
 // ErrBadCode is the answer to a wrong authenticator or recovery code.
 var ErrBadCode = apperr.Field("code", "That code is not right. Enter the current 6-digit code from your authenticator app, or a recovery code.")
 
@@ -71,13 +107,17 @@ var ErrBadCode = apperr.Field("code", "That code is not right. Enter the current
 // is recorded when used and later codes must be newer (replay protection across instances).
 func (s *Service) checkTOTP(ctx context.Context, db bun.IDB, u *User, code string) (bool, error) {
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
-	if len(code) != 6 || u.TOTPSecret == "" {
+	secret, err := s.totpSecret(u)
+	if err != nil {
+		return false, err
+	}
+	if len(code) != 6 || secret == "" {
 		return false, nil
 	}
 	now := time.Now()
 	for _, d := range []int64{0, -1, 1} {
 		t := now.Add(time.Duration(d) * 30 * time.Second)
-		want, err := totp.GenerateCodeCustom(u.TOTPSecret, t, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		want, err := totp.GenerateCodeCustom(secret, t, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 		if err != nil {
 			return false, err
 		}
@@ -85,8 +125,16 @@ func (s *Service) checkTOTP(ctx context.Context, db bun.IDB, u *User, code strin
 			continue
 		}
 		step := t.Unix() / 30
-		res, err := db.NewUpdate().Model((*User)(nil)).Set("totp_last_step = ?", step).
-			Where("id = ?", u.ID).Where("totp_last_step < ?", step).Exec(ctx)
+		q := db.NewUpdate().Model((*User)(nil)).Set("totp_last_step = ?", step).Where("id = ?", u.ID).Where("totp_last_step < ?", step)
+		if s.Keys != nil && sealbox.KeyID(u.TOTPSecret) == "" {
+			// Stored before secrets were sealed: seal it now that it is in hand.
+			stored, err := s.sealTOTP(u.ID, secret)
+			if err != nil {
+				return false, err
+			}
+			q = q.Set("totp_secret = ?", stored)
+		}
+		res, err := q.Exec(ctx)
 		if err != nil {
 			return false, err
 		}

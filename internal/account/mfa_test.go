@@ -13,6 +13,8 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
 
@@ -56,8 +58,11 @@ func TestTOTPEnrolmentAndSecondFactor(t *testing.T) {
 			t.Fatalf("QR image is %dx%d", b.Dx(), b.Dy())
 		}
 		// The pending secret is stored but not yet enabled; starting again re-shows the same secret.
-		if got := f.reload(u.ID); got.TOTPSecret != enr.Secret || got.MFAEnabled() {
+		// The secret is sealed at rest, under the current key and bound to this user.
+		if got := f.reload(u.ID); sealbox.KeyID(got.TOTPSecret) != "t1" || strings.Contains(got.TOTPSecret, enr.Secret) || got.MFAEnabled() {
 			t.Fatalf("stored %q enabled=%v", got.TOTPSecret, got.MFAEnabled())
+		} else if pt, err := testKeys.Open(got.TOTPSecret, "totp|"+u.ID); err != nil || string(pt) != enr.Secret {
+			t.Fatalf("the sealed secret does not open to the shown one: %v", err)
 		}
 		again, err := f.svc.BeginTOTP(f.ctx, f.reload(u.ID))
 		if err != nil || again.Secret != enr.Secret {
@@ -261,6 +266,39 @@ func TestIssueAPIToken(t *testing.T) {
 					t.Fatalf("lookup: %+v %v", gs, err)
 				}
 			})
+		}
+	})
+}
+
+// Secrets stored in the clear (before sealing existed, or by a fixture) still work, and are sealed
+// the first time they are used; a sealed secret copied onto another user's row does not open.
+func TestPlainTOTPSecretIsSealedOnFirstUse(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		v := f.vendor("seal", true)
+		u := f.user(account.RoleTrainer, v.ID, withTOTP(testSecret))
+		a := actor
+		a.UserID, a.Role, a.VendorID = u.ID, u.Role, v.ID
+		if err := f.svc.VerifySecondFactor(f.ctx, a, u, totpCode(t, testSecret, 0)); err != nil {
+			t.Fatalf("plain secret: %v", err)
+		}
+		got := f.reload(u.ID)
+		if sealbox.KeyID(got.TOTPSecret) != "t1" || strings.Contains(got.TOTPSecret, testSecret) {
+			t.Fatalf("after first use the secret is stored as %q; want it sealed", got.TOTPSecret)
+		}
+		if err := f.svc.VerifySecondFactor(f.ctx, a, got, totpCode(t, testSecret, 30*time.Second)); err != nil {
+			t.Fatalf("sealed secret: %v", err)
+		}
+
+		other := f.user(account.RoleTrainer, v.ID)
+		if _, err := f.db.NewUpdate().Model((*account.User)(nil)).Set("totp_secret = ?", got.TOTPSecret).Set("totp_enabled_at = ?", database.Now()).
+			Where("id = ?", other.ID).Exec(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		oa := actor
+		oa.UserID, oa.Role, oa.VendorID = other.ID, other.Role, v.ID
+		if err := f.svc.VerifySecondFactor(f.ctx, oa, f.reload(other.ID), totpCode(t, testSecret, 0)); err == nil || apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("a secret sealed for another user opened: %v", err)
 		}
 	})
 }

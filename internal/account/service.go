@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/peeracademy/peeracademy/internal/cache"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -15,8 +14,10 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
 // Service runs the account rules.
@@ -32,6 +33,9 @@ type Service struct {
 	MaxFailuresPerAccount int
 	MaxFailuresPerIP      int
 	Throttle              Throttle
+
+	// Keys seal authenticator secrets at rest; nil stores them in the clear (package tests only).
+	Keys *sealbox.Keyring
 
 	sessionCache *cache.Map[*Session] // nil until CacheSessions
 }

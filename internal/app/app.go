@@ -122,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
+	a.Accounts.Keys = keys // authenticator secrets are sealed at rest
 	a.Eligibility = &eligibility.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL, Retention: cfg.DocumentRetention}
 	// Only candidates with an approved application can be enrolled with a vendor.
 	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility}
