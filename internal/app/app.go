@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Accounts.Keys = keys // authenticator secrets are sealed at rest
-	a.Eligibility = &eligibility.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL, Retention: cfg.DocumentRetention}
+	a.Eligibility = &eligibility.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL, Retention: cfg.DocumentRetention, DraftRetention: cfg.DraftRetention}
 	// Only candidates with an approved application can be enrolled with a vendor.
 	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility}
 	// The signed-in user behind a session and the days a candidate may open are read on nearly every

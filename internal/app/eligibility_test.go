@@ -105,6 +105,8 @@ func TestEligibilityThroughThePages(t *testing.T) {
 		}
 		if _, body := cand.get(appURL); !strings.Contains(body, "All requirements met") {
 			t.Fatal("requirements not shown as met")
+		} else if !strings.Contains(body, "left untouched for 180 days, its documents are deleted") {
+			t.Error("the draft page does not say when an abandoned draft's documents are deleted")
 		}
 		// Documents: the type is sniffed, not taken from the name.
 		if resp := cand.upload(appURL+"/documents", "diploma", "diploma.pdf", append([]byte("MZ\x90\x00"), make([]byte, 400)...)); resp.StatusCode != 415 {

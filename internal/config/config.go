@@ -43,6 +43,8 @@ type Config struct {
 	EncryptionKeyID string
 	// DocumentRetention is how long documents of withdrawn or rejected applications are kept.
 	DocumentRetention time.Duration
+	// DraftRetention is how long documents of a draft application nobody has touched are kept.
+	DraftRetention time.Duration
 
 	// CERule names the continuing-education rule new certificates follow (annual18 or biennial36),
 	// CEGrace how long after a cycle ends an unmet rule lapses the certificate, and CertificateMonths
@@ -151,6 +153,7 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	c.CertificateMonths = r.integer("CERTIFICATE_MONTHS", 24, 1, 120)
 	c.VerifyPerMinute = r.integer("VERIFY_PER_MINUTE", 30, 1, 10000)
 	c.DocumentRetention = time.Duration(r.integer("DOCUMENT_RETENTION_DAYS", 90, 1, 3650)) * 24 * time.Hour
+	c.DraftRetention = time.Duration(r.integer("DRAFT_RETENTION_DAYS", 180, 1, 3650)) * 24 * time.Hour
 	if spec := r.secret("ENCRYPTION_KEYS"); spec != "" {
 		keys, err := parseKeys(spec)
 		if err != nil {

@@ -86,6 +86,7 @@ func TestValidValues(t *testing.T) {
 		"PEERACADEMY_ENCRYPTION_KEYS":          "k1:" + strings.Repeat("A", 43) + "=,k2:" + strings.Repeat("B", 43) + "=",
 		"PEERACADEMY_ENCRYPTION_KEY_ID":        "k2",
 		"PEERACADEMY_DOCUMENT_RETENTION_DAYS":  "30",
+		"PEERACADEMY_DRAFT_RETENTION_DAYS":     "60",
 	}
 	c, err := LoadFrom(envOf(env))
 	if err != nil {
@@ -99,6 +100,7 @@ func TestValidValues(t *testing.T) {
 		{"EncryptionKeyID", c.EncryptionKeyID, "k2"},
 		{"EncryptionKeys", len(c.EncryptionKeys), 2},
 		{"DocumentRetention", c.DocumentRetention, 30 * 24 * time.Hour},
+		{"DraftRetention", c.DraftRetention, 60 * 24 * time.Hour},
 		{"ListenAddr", c.ListenAddr, "0.0.0.0:9000"},
 		{"BaseURL (trailing slash trimmed)", c.BaseURL, "https://academy.example.org"},
 		{"CookieSecure (https default)", c.CookieSecure, true},

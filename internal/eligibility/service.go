@@ -42,6 +42,9 @@ const (
 	// DefaultRetention is how long documents of a withdrawn or rejected application are kept when
 	// Service.Retention is not set.
 	DefaultRetention = 90 * 24 * time.Hour
+	// DefaultDraftRetention is how long documents of an abandoned draft (not changed, nothing
+	// uploaded) are kept when Service.DraftRetention is not set.
+	DefaultDraftRetention = 180 * 24 * time.Hour
 )
 
 // AllowedTypes are the sniffed content types a document may have.
@@ -56,6 +59,8 @@ type Service struct {
 	Outbox    Mailer
 	BaseURL   string        // public URL, for links in email
 	Retention time.Duration // documents of withdrawn/rejected applications are purged after this (DefaultRetention if 0)
+	// DraftRetention: documents of a draft untouched this long are purged (DefaultDraftRetention if 0).
+	DraftRetention time.Duration
 }
 
 var _ cohort.Eligibility = (*Service)(nil)
@@ -86,6 +91,16 @@ func (s *Service) now() time.Time {
 
 // today is the current calendar date in Pennsylvania.
 func (s *Service) today() time.Time { return date(s.now().In(Pennsylvania)) }
+
+func (s *Service) draftRetention() time.Duration {
+	if s.DraftRetention > 0 {
+		return s.DraftRetention
+	}
+	return DefaultDraftRetention
+}
+
+// DraftRetentionDays is the draft retention in whole days, for telling candidates.
+func (s *Service) DraftRetentionDays() int { return int(s.draftRetention() / (24 * time.Hour)) }
 
 func (s *Service) retention() time.Duration {
 	if s.Retention > 0 {
@@ -882,7 +897,9 @@ func (s *Service) purgeObject(ctx context.Context, d *Document) error {
 const purgeLease = 5 * time.Minute
 
 // PurgeExpired is the background job that removes documents the platform no longer needs: those of
-// withdrawn and rejected applications decided (or last changed) longer than Retention ago, and any
+// withdrawn and rejected applications decided (or last changed) longer than Retention ago, those of
+// drafts nobody has changed or uploaded to for DraftRetention (abandoned; the draft itself stays, so
+// a returning candidate finds their answers and uploads again), and any
 // deleted document whose media object could not be removed at the time. It returns how many objects
 // it removed. Several instances may run it at once: each claims rows with one conditional UPDATE
 // (SKIP LOCKED on PostgreSQL) and a lease, so a document is handled by one of them; running it again
@@ -897,16 +914,20 @@ func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
 	for {
 		now := s.now()
 		cutoff := now.Add(-s.retention())
+		draftCutoff := now.Add(-s.draftRetention())
 		var batch []Document
 		// The lease conditions stand in the outer WHERE too, so a job that raced another re-checks the
 		// row it waited for and skips it.
 		err := s.DB.NewRaw(`UPDATE application_documents SET purge_lease_until = ?
 WHERE id IN (SELECT d.id FROM application_documents AS d JOIN applications AS a ON a.id = d.application_id
                WHERE d.purged_at IS NULL AND (d.purge_lease_until IS NULL OR d.purge_lease_until < ?)
-                 AND (d.deleted_at IS NOT NULL OR (a.status IN ('withdrawn', 'rejected') AND COALESCE(a.decided_at, a.updated_at) < ?))
+                 AND (d.deleted_at IS NOT NULL
+                      OR (a.status IN ('withdrawn', 'rejected') AND COALESCE(a.decided_at, a.updated_at) < ?)
+                      OR (a.status = 'draft' AND a.updated_at < ? AND NOT EXISTS (
+                            SELECT 1 FROM application_documents AS n WHERE n.application_id = a.id AND n.uploaded_at >= ?)))
                ORDER BY d.id LIMIT 50`+skip+`)
   AND purged_at IS NULL AND (purge_lease_until IS NULL OR purge_lease_until < ?)
-RETURNING *`, now.Add(purgeLease), now, cutoff, now).Scan(ctx, &batch)
+RETURNING *`, now.Add(purgeLease), now, cutoff, draftCutoff, draftCutoff, now).Scan(ctx, &batch)
 		if err != nil && !database.ErrIsNotFound(err) {
 			return purged, err
 		}
@@ -929,14 +950,25 @@ RETURNING *`, now.Add(purgeLease), now, cutoff, now).Scan(ctx, &batch)
 					return nil // purged meanwhile by the candidate's own deletion
 				}
 				purged++
-				var vendorID string
-				if err := tx.NewSelect().Model((*Application)(nil)).Column("vendor_id").Where("id = ?", d.ApplicationID).
-					Where("submitted_at IS NOT NULL").Scan(ctx, &vendorID); err != nil && !database.ErrIsNotFound(err) {
+				var app struct {
+					VendorID    string     `bun:"vendor_id"`
+					Status      string     `bun:"status"`
+					SubmittedAt *time.Time `bun:"submitted_at"`
+				}
+				if err := tx.NewSelect().Model((*Application)(nil)).Column("vendor_id", "status", "submitted_at").Where("id = ?", d.ApplicationID).
+					Scan(ctx, &app); err != nil {
 					return err
 				}
+				vendorID := ""
+				if app.SubmittedAt != nil {
+					vendorID = app.VendorID // the vendor's audit trail shows only what it could see
+				}
 				reason := "retention"
-				if d.DeletedAt != nil {
+				switch {
+				case d.DeletedAt != nil:
 					reason = "deleted"
+				case app.Status == StatusDraft:
+					reason = "abandoned draft"
 				}
 				return audit.Record(ctx, tx, audit.System, audit.Entry{Action: "document.purge", SubjectType: "application_document", SubjectID: d.ID,
 					VendorID: vendorID, Details: map[string]any{"application": d.ApplicationID, "kind": d.Kind, "reason": reason}})

@@ -590,6 +590,29 @@ func TestPurgeExpired(t *testing.T) {
 		if f.auditCount("document.purge", dr.ID) != 1 {
 			t.Fatal("purge not audited")
 		}
+
+		// An abandoned draft loses its documents once nobody has changed it or uploaded to it for the
+		// draft retention (180 days by default); a draft with a recent upload keeps them.
+		c5 := f.user(account.RoleCandidate, "")
+		busy := f.start(c5, f.vendor)
+		f.now = f.now.Add(120 * 24 * time.Hour) // the first draft was last changed 151 days ago
+		db := f.upload(c5, busy.ID, pdf)
+		if n, err := f.svc.PurgeExpired(f.ctx); n != 0 || err != nil || !stored(dd) {
+			t.Fatalf("draft purged early: %d %v", n, err)
+		}
+		f.now = f.now.Add(30 * 24 * time.Hour) // 181 days; the busy draft's upload is 30 days old
+		n, err = f.svc.PurgeExpired(f.ctx)
+		if n != 1 || err != nil || stored(dd) || !stored(db) {
+			t.Fatalf("abandoned draft: %d %v; stored abandoned=%v busy=%v", n, err, stored(dd), stored(db))
+		}
+		var ev audit.Event
+		must(t, f.db.NewSelect().Model(&ev).Where("action = 'document.purge'").Where("subject_id = ?", dd.ID).Scan(f.ctx))
+		if !strings.Contains(ev.Details, `"reason":"abandoned draft"`) || ev.VendorID != nil && *ev.VendorID != "" {
+			t.Fatalf("abandoned-draft purge audited as %+v", ev)
+		}
+		if got := f.load(c4, draftApp.ID); got.Status != eligibility.StatusDraft || len(got.Documents) != 0 {
+			t.Fatalf("the draft itself should stay, without documents: %+v", got)
+		}
 		f.noPII()
 	})
 }

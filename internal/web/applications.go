@@ -57,7 +57,7 @@ func (h *Handlers) applicationPage(c *fiber.Ctx, id string, reviewer bool, p *Pa
 		base = "/review/" + v.ID + "/documents"
 	}
 	p.Title = "Application"
-	p.Data = map[string]any{"App": v, "Result": res, "Reviewer": reviewer, "DocBase": base, "Kinds": eligibility.Kinds,
+	p.Data = map[string]any{"App": v, "Result": res, "Reviewer": reviewer, "DocBase": base, "Kinds": eligibility.Kinds, "DraftDays": h.Eligibility.DraftRetentionDays(),
 		"WorkMonths": monthsLabel(res.WorkDays), "Credits": eligibility.FormatNumber(res.Credits)}
 	return h.Render.Render(c, status, "application", p)
 }
