@@ -114,7 +114,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	} else if link != "" {
 		fmt.Fprintf(stdout, "\nNo platform administrator exists yet. Open this one-time link to create one (valid 24 hours):\n\n  %s\n\n", link)
 	}
-	a.RunWorkers(ctx)
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers() // before a.Close (defers run last first), which waits for the workers
+	a.RunWorkers(wctx)
 	log.Info("listening", "addr", cfg.ListenAddr, "base_url", cfg.BaseURL, "database", dbKind(cfg), "media", mediaKind(cfg), "mail", cfg.Mail.Mode, "version", app.Version)
 	fmt.Fprintf(stdout, "PeerAcademy is running at %s (Ctrl+C to stop)\n", cfg.BaseURL)
 	return a.Serve(ctx)

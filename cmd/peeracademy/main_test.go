@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -68,5 +70,32 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 	}
 	if _, err := runCmd(t, "", "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+// serve with its address already taken fails with the reason, and returns (the workers it started
+// are stopped before the app closes, so nothing waits forever).
+func TestServeFailsCleanlyWhenTheAddressIsTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	t.Setenv("PEERACADEMY_DATABASE_URL", filepath.Join(t.TempDir(), "serve.db"))
+	t.Setenv("PEERACADEMY_MEDIA_DIR", filepath.Join(t.TempDir(), "media"))
+	t.Setenv("PEERACADEMY_LOG_LEVEL", "error")
+	t.Setenv("PEERACADEMY_LISTEN_ADDR", ln.Addr().String())
+	done := make(chan error, 1)
+	go func() {
+		_, err := runCmd(t, "", "serve")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("serve on a taken address: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve on a taken address did not return within 30s")
 	}
 }

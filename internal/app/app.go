@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,6 +61,8 @@ type App struct {
 	Certificates *certificate.Service
 	CE           *ce.Service
 	Changes      *database.Feed // committed writes to the tables behind the caches
+
+	workers sync.WaitGroup
 }
 
 // OpenStore opens the configured media store.
@@ -279,12 +282,13 @@ func (a *App) readyz(c *fiber.Ctx) error {
 }
 
 // RunWorkers runs the background jobs until ctx ends: the outbox sender (SMTP mode) and housekeeping.
+// Close waits for them to stop.
 func (a *App) RunWorkers(ctx context.Context) {
 	if a.Sender != nil {
 		w := &notify.Worker{DB: a.DB, Sender: a.Sender, Log: a.Log}
-		go w.Run(ctx)
+		a.workers.Go(func() { w.Run(ctx) })
 	}
-	go func() {
+	a.workers.Go(func() {
 		// Attempts past their deadline are graded on what was saved, within half a minute.
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()
@@ -302,8 +306,8 @@ func (a *App) RunWorkers(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-	}()
-	go func() {
+	})
+	a.workers.Go(func() {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()
 		for {
@@ -333,7 +337,7 @@ func (a *App) RunWorkers(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-	}()
+	})
 }
 
 // Serve listens until ctx ends, then shuts down gracefully: in-flight requests finish (up to the grace period).
@@ -352,8 +356,10 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the database.
+// Close waits for the background workers (stopped by cancelling RunWorkers' context) and releases
+// the database.
 func (a *App) Close() error {
+	a.workers.Wait()
 	if a.Changes != nil {
 		a.Changes.Close()
 	}
