@@ -31,6 +31,7 @@ Usage:
   peeracademy migrate up|down|status        manage the database schema
   peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]
   peeracademy user create -email E -name N -role R [-vendor SLUG]   (password read from stdin)
+  peeracademy keys reseal                   re-seal private data under the current encryption key
   peeracademy content check [-dir DIR]      validate the curriculum, exam item bank and oral rubric
   peeracademy certificate verify FILE [-keys JWKS_FILE]   check a signed credential offline
   peeracademy version
@@ -92,6 +93,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return vendorCmd(ctx, cfg, log, args[1:], stdout)
 	case "user":
 		return userCmd(ctx, cfg, log, args[1:], stdin, stdout)
+	case "keys":
+		return keysCmd(ctx, cfg, log, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -186,6 +189,34 @@ func migrate(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, error) {
 	return app.New(ctx, cfg, log)
+}
+
+// keysCmd re-seals everything sealed under an older encryption key (or, for authenticator secrets,
+// not sealed yet) with the current one, so the old key can be removed from the configuration.
+func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "reseal" {
+		return errors.New("usage: peeracademy keys reseal")
+	}
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	apps, err := a.Eligibility.Reseal(ctx)
+	if err != nil {
+		return err
+	}
+	secrets, err := a.Accounts.ResealTOTP(ctx)
+	if err != nil {
+		return err
+	}
+	vkeys, err := a.Certificates.Reseal(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "resealed under key %q: %d applications, %d authenticator secrets, %d vendor signing keys\n",
+		a.Eligibility.Keys.Current(), apps, secrets, vkeys)
+	return nil
 }
 
 func vendorCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {

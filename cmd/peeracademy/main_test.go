@@ -56,6 +56,12 @@ func TestCommandLine(t *testing.T) {
 		if _, err = runCmd(t, "a long enough passphrase here\n", "user", "create", "-email", "cy@example.org", "-name", "Cy", "-role", "trainer"); err == nil || !strings.Contains(message(err), "belong to a vendor") {
 			t.Fatalf("trainer without vendor: %v", err)
 		}
+		if out, err = runCmd(t, "", "keys", "reseal"); err != nil || !strings.Contains(out, "resealed under key") {
+			t.Fatalf("keys reseal: %q %v", out, err)
+		}
+		if _, err = runCmd(t, "", "keys", "rotate"); err == nil || !strings.Contains(err.Error(), "usage") {
+			t.Fatalf("keys with a wrong subcommand: %v", err)
+		}
 		if out, err = runCmd(t, "", "migrate", "down"); err != nil || !strings.Contains(out, "rolled back") {
 			t.Fatalf("down: %q %v", out, err)
 		}

@@ -302,3 +302,43 @@ func TestPlainTOTPSecretIsSealedOnFirstUse(t *testing.T) {
 		}
 	})
 }
+
+// ResealTOTP moves every authenticator secret, sealed under an old key or stored in the clear, to
+// the current key.
+func TestResealTOTP(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		v := f.vendor("reseal", true)
+		plain := f.user(account.RoleTrainer, v.ID, withTOTP(testSecret))
+		pending := f.user(account.RoleTrainer, v.ID)
+		enr, err := f.svc.BeginTOTP(f.ctx, pending) // sealed under t1
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated, err := sealbox.NewKeyring("t2", map[string][]byte{"t1": bytes.Repeat([]byte{7}, sealbox.KeySize), "t2": bytes.Repeat([]byte{9}, sealbox.KeySize)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.Keys = rotated
+		if n, err := f.svc.ResealTOTP(f.ctx); n != 2 || err != nil {
+			t.Fatalf("reseal: %d %v; want 2", n, err)
+		}
+		onlyNew, _ := sealbox.NewKeyring("t2", map[string][]byte{"t2": bytes.Repeat([]byte{9}, sealbox.KeySize)})
+		f.svc.Keys = onlyNew
+		for _, c := range []struct {
+			u      *account.User
+			secret string
+		}{{plain, testSecret}, {pending, enr.Secret}} {
+			got := f.reload(c.u.ID)
+			if sealbox.KeyID(got.TOTPSecret) != "t2" {
+				t.Fatalf("%s: stored %q", c.u.ID, got.TOTPSecret)
+			}
+			if pt, err := onlyNew.Open(got.TOTPSecret, "totp|"+c.u.ID); err != nil || string(pt) != c.secret {
+				t.Fatalf("%s: resealed secret does not open to the original: %v", c.u.ID, err)
+			}
+		}
+		if n, err := f.svc.ResealTOTP(f.ctx); n != 0 || err != nil {
+			t.Fatalf("second reseal: %d %v", n, err)
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
 
@@ -495,6 +496,41 @@ func TestReminders(t *testing.T) {
 		want := []string{"ce-" + c.ID + "-2028-03-14-30", "ce-" + c.ID + "-2028-03-14-60", "ce-" + c.ID + "-2029-03-14-60"}
 		if strings.Join(keys, ",") != strings.Join(want, ",") {
 			t.Fatalf("dedupe keys %v, want %v", keys, want)
+		}
+	})
+}
+
+// After an encryption-key rotation, Reseal moves vendor signing keys to the new key; certificates
+// are then still issued (and signed with the same vendor key) with the old encryption key removed.
+func TestResealVendorKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		first := f.issue(f.candidate(holderName)) // creates the vendor's signing key, sealed under k1
+		rotated, err := sealbox.NewKeyring("k2", map[string][]byte{"k1": bytes.Repeat([]byte{9}, 32), "k2": bytes.Repeat([]byte{5}, 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.Keys = rotated
+		if n, err := f.svc.Reseal(f.ctx); n != 1 || err != nil {
+			t.Fatalf("reseal: %d %v; want 1", n, err)
+		}
+		f.svc.Keys, _ = sealbox.NewKeyring("k2", map[string][]byte{"k2": bytes.Repeat([]byte{5}, 32)})
+		if n, err := f.svc.Reseal(f.ctx); n != 0 || err != nil {
+			t.Fatalf("second reseal: %d %v", n, err)
+		}
+		second := f.issue(f.candidate("Sam Second"))
+		keys, err := f.svc.PublicKeys(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, k := range keys {
+			if k.VendorID == f.vendor.ID {
+				n++
+			}
+		}
+		if n != 1 || first.ID == second.ID {
+			t.Fatalf("the vendor has %d signing keys after resealing; want the same one", n)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
 
@@ -706,6 +707,40 @@ func TestQueueFilters(t *testing.T) {
 		}
 		if _, err := f.svc.Queue(f.ctx, f.admin, eligibility.QueueFilter{Status: "bogus"}); err == nil {
 			t.Fatal("bogus status accepted")
+		}
+	})
+}
+
+// After a rotation, Reseal moves every sealed value to the new key, so the old one can be dropped;
+// running it again changes nothing.
+func TestResealAfterRotation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		id := f.submitted(f.cand, f.vendor)
+		f.start(f.cand2, f.vendor) // a draft with nothing sealed yet
+		rotated, err := sealboxRotated()
+		must(t, err)
+		f.svc = f.service(rotated)
+		n, err := f.svc.Reseal(f.ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("reseal: %d %v; want 1 application", n, err)
+		}
+		var dobSealed, attSealed string
+		must(t, f.db.NewSelect().Table("applications").Column("dob_sealed", "attestation_sealed").Where("id = ?", id).Scan(f.ctx, &dobSealed, &attSealed))
+		if !strings.HasPrefix(dobSealed, "k2:") || !strings.HasPrefix(attSealed, "k2:") {
+			t.Fatalf("after reseal: %q %q", dobSealed, attSealed)
+		}
+		onlyNew, err := sealbox.NewKeyring("k2", map[string][]byte{"k2": bytes.Repeat([]byte{8}, 32)})
+		must(t, err)
+		f.svc = f.service(onlyNew)
+		if got := f.load(f.cand, id); got.DateOfBirth != dob || got.Attestation != attestation {
+			t.Fatalf("with the old key removed: %q %q", got.DateOfBirth, got.Attestation)
+		}
+		if n, err := f.svc.Reseal(f.ctx); n != 0 || err != nil {
+			t.Fatalf("second reseal: %d %v", n, err)
+		}
+		if f.auditCount("keys.reseal", "k2") != 1 {
+			t.Fatal("reseal not audited once")
 		}
 	})
 }

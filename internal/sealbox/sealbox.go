@@ -196,3 +196,21 @@ func decode(s string) ([]byte, error) {
 	}
 	return base64.RawStdEncoding.DecodeString(s)
 }
+
+// Reseal returns sealed re-sealed under the current key, and whether that changed anything: a value
+// already under the current key (or empty) is returned as it is. Used after a rotation, so the old
+// key can be retired.
+func (k *Keyring) Reseal(sealed, aad string) (string, bool, error) {
+	if sealed == "" || KeyID(sealed) == k.current {
+		return sealed, false, nil
+	}
+	pt, err := k.Open(sealed, aad)
+	if err != nil {
+		return "", false, err
+	}
+	out, err := k.Seal(pt, aad)
+	if err != nil {
+		return "", false, err
+	}
+	return out, true, nil
+}

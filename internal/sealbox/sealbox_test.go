@@ -148,3 +148,31 @@ func TestParseKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestReseal(t *testing.T) {
+	old, err := sealbox.NewKeyring("k1", map[string][]byte{"k1": bytes.Repeat([]byte{1}, sealbox.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := sealbox.NewKeyring("k2", map[string][]byte{"k1": bytes.Repeat([]byte{1}, sealbox.KeySize), "k2": bytes.Repeat([]byte{2}, sealbox.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := old.Seal([]byte("1990-02-14"), "application/a/dob")
+	out, changed, err := both.Reseal(sealed, "application/a/dob")
+	if err != nil || !changed || sealbox.KeyID(out) != "k2" {
+		t.Fatalf("reseal: %q %v %v", out, changed, err)
+	}
+	if pt, err := both.Open(out, "application/a/dob"); err != nil || string(pt) != "1990-02-14" {
+		t.Fatalf("resealed value opens to %q, %v", pt, err)
+	}
+	if again, changed, err := both.Reseal(out, "application/a/dob"); err != nil || changed || again != out {
+		t.Fatal("a value under the current key was resealed")
+	}
+	if _, _, err := both.Reseal(sealed, "application/b/dob"); err == nil {
+		t.Fatal("resealed with the wrong aad")
+	}
+	if v, changed, err := both.Reseal("", "x"); v != "" || changed || err != nil {
+		t.Fatal("empty value")
+	}
+}
