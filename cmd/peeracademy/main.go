@@ -30,6 +30,7 @@ Usage:
   peeracademy serve                         start the web server (applies migrations)
   peeracademy migrate up|down|status        manage the database schema
   peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]
+  peeracademy vendor rotate-key -slug S     give a vendor a new certificate-signing key
   peeracademy user create -email E -name N -role R [-vendor SLUG]   (password read from stdin)
   peeracademy keys reseal                   re-seal private data under the current encryption key
   peeracademy content check [-dir DIR]      validate the curriculum, exam item bank and oral rubric
@@ -219,9 +220,39 @@ func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	return nil
 }
 
+// rotateKey retires a vendor's certificate-signing key and makes a new one current.
+func rotateKey(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("vendor rotate-key", flag.ContinueOnError)
+	slug := fs.String("slug", "", "the vendor's short name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *slug == "" {
+		return errors.New("usage: peeracademy vendor rotate-key -slug S")
+	}
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.Accounts.VendorBySlug(ctx, *slug)
+	if err != nil {
+		return err
+	}
+	kid, err := a.Certificates.RotateKey(ctx, audit.System, v.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s now signs with %s; earlier keys stay published as retired, so issued credentials still verify\n", v.Name, kid)
+	return nil
+}
+
 func vendorCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return rotateKey(ctx, cfg, log, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]")
+		return errors.New("usage: peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]\n       peeracademy vendor rotate-key -slug S")
 	}
 	fs := flag.NewFlagSet("vendor create", flag.ContinueOnError)
 	name := fs.String("name", "", "organisation name")

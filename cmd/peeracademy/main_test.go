@@ -56,6 +56,12 @@ func TestCommandLine(t *testing.T) {
 		if _, err = runCmd(t, "a long enough passphrase here\n", "user", "create", "-email", "cy@example.org", "-name", "Cy", "-role", "trainer"); err == nil || !strings.Contains(message(err), "belong to a vendor") {
 			t.Fatalf("trainer without vendor: %v", err)
 		}
+		if out, err = runCmd(t, "", "vendor", "rotate-key", "-slug", "recovery-works"); err != nil || !strings.Contains(out, "Recovery Works now signs with did:key:") {
+			t.Fatalf("rotate-key: %q %v", out, err)
+		}
+		if _, err = runCmd(t, "", "vendor", "rotate-key", "-slug", "nobody"); err == nil {
+			t.Fatal("rotate-key for an unknown vendor succeeded")
+		}
 		if out, err = runCmd(t, "", "keys", "reseal"); err != nil || !strings.Contains(out, "resealed under key") {
 			t.Fatalf("keys reseal: %q %v", out, err)
 		}

@@ -212,3 +212,60 @@ func TestVerifyCommand(t *testing.T) {
 		}
 	})
 }
+
+// After a rotation new credentials are signed with the new key, the old key stays published (retired),
+// and a credential signed before the rotation still verifies against the published key set.
+func TestRotateSigningKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		before := f.issue(f.candidate(holderName))
+		kid, err := f.svc.RotateKey(f.ctx, actor(f.admin), f.vendor.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := f.issue(f.candidate("Sam Second"))
+		keys, err := f.svc.PublicKeys(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var current, retired []string
+		for _, k := range keys {
+			if k.VendorID != f.vendor.ID {
+				continue
+			}
+			if k.RetiredAt == nil {
+				current = append(current, k.KID)
+			} else {
+				retired = append(retired, k.KID)
+			}
+		}
+		if len(current) != 1 || current[0] != kid || len(retired) != 1 || retired[0] == kid {
+			t.Fatalf("keys after rotation: current %v, retired %v (new %s)", current, retired, kid)
+		}
+		header := func(jws string) string {
+			h, _, _ := strings.Cut(jws, ".")
+			b, err := base64.RawURLEncoding.DecodeString(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+		if !strings.Contains(header(before.CredentialJSON), retired[0]) || !strings.Contains(header(after.CredentialJSON), kid) {
+			t.Fatal("credentials are not signed with the key current when they were issued")
+		}
+		jwks, _ := certificate.JWKS(keys)
+		keysFile := filepath.Join(t.TempDir(), "jwks.json")
+		if err := os.WriteFile(keysFile, jwks, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []certificate.Certificate{before, after} {
+			var out, errb bytes.Buffer
+			if err := certificate.RunVerify([]string{"-", "-keys", keysFile}, strings.NewReader(c.CredentialJSON), &out, &errb, f.clock()); err != nil || !strings.HasPrefix(out.String(), "valid: "+c.Number) {
+				t.Fatalf("%s after rotation: %q %v", c.Number, out.String(), err)
+			}
+		}
+		if f.auditCount("vendor.key_rotate", f.vendor.ID) != 1 {
+			t.Fatal("rotation not audited")
+		}
+	})
+}

@@ -24,11 +24,12 @@ import (
 type vendorKey struct {
 	bun.BaseModel `bun:"table:vendor_keys"`
 
-	VendorID         string    `bun:"vendor_id,pk"`
-	KID              string    `bun:"kid,notnull"`
-	PublicKey        string    `bun:"public_key,notnull"` // standard base64 of the 32-byte key
-	PrivateKeySealed string    `bun:"private_key_sealed,notnull"`
-	CreatedAt        time.Time `bun:"created_at,notnull"`
+	KID              string     `bun:"kid,pk"`
+	VendorID         string     `bun:"vendor_id,notnull"`
+	PublicKey        string     `bun:"public_key,notnull"` // standard base64 of the 32-byte key
+	PrivateKeySealed string     `bun:"private_key_sealed,notnull"`
+	CreatedAt        time.Time  `bun:"created_at,notnull"`
+	RetiredAt        *time.Time `bun:"retired_at"` // nil for the vendor's current key
 }
 
 // VendorKey is a vendor's public signing key, for a published JWKS.
@@ -38,6 +39,7 @@ type VendorKey struct {
 	KID        string            `json:"kid"`
 	PublicKey  ed25519.PublicKey `json:"-"`
 	CreatedAt  time.Time         `json:"created_at"`
+	RetiredAt  *time.Time        `json:"retired_at,omitempty"` // no longer signs; still verifies what it signed
 }
 
 func sealAAD(vendorID string) string { return "vendor_key/" + vendorID }
@@ -49,21 +51,12 @@ func (s *Service) signingKey(ctx context.Context, db bun.IDB, vendorID string) (
 		return "", nil, errors.New("certificate: no keyring to seal vendor signing keys")
 	}
 	k := new(vendorKey)
-	err := db.NewSelect().Model(k).Where("vendor_id = ?", vendorID).Scan(ctx)
+	err := db.NewSelect().Model(k).Where("vendor_id = ?", vendorID).Where("retired_at IS NULL").Scan(ctx)
 	if database.ErrIsNotFound(err) {
-		pub, priv, gerr := ed25519.GenerateKey(rand.Reader)
-		if gerr != nil {
-			return "", nil, gerr
-		}
-		sealed, serr := s.Keys.Seal(priv.Seed(), sealAAD(vendorID))
-		if serr != nil {
-			return "", nil, serr
-		}
-		nk := &vendorKey{VendorID: vendorID, KID: KeyID(pub), PublicKey: base64.StdEncoding.EncodeToString(pub), PrivateKeySealed: sealed, CreatedAt: s.now()}
-		if _, err := db.NewInsert().Model(nk).On("CONFLICT (vendor_id) DO NOTHING").Exec(ctx); err != nil {
+		if err := s.newKey(ctx, db, vendorID); err != nil {
 			return "", nil, err
 		}
-		err = db.NewSelect().Model(k).Where("vendor_id = ?", vendorID).Scan(ctx)
+		err = db.NewSelect().Model(k).Where("vendor_id = ?", vendorID).Where("retired_at IS NULL").Scan(ctx)
 	}
 	if err != nil {
 		return "", nil, err
@@ -82,14 +75,62 @@ func (s *Service) signingKey(ctx context.Context, db bun.IDB, vendorID string) (
 	return k.KID, priv, nil
 }
 
-// PublicKeys lists every vendor's public signing key (for a published JWKS; see JWKS).
+// newKey stores a new current key pair for the vendor, unless it has one (the partial unique index on
+// current keys settles two callers at once: the loser inserts nothing).
+func (s *Service) newKey(ctx context.Context, db bun.IDB, vendorID string) error {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.Keys.Seal(priv.Seed(), sealAAD(vendorID))
+	if err != nil {
+		return err
+	}
+	nk := &vendorKey{KID: KeyID(pub), VendorID: vendorID, PublicKey: base64.StdEncoding.EncodeToString(pub), PrivateKeySealed: sealed, CreatedAt: s.now()}
+	_, err = db.NewInsert().Model(nk).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+// RotateKey retires the vendor's current signing key and makes a new one current, for example after
+// a suspected compromise. Certificates already issued keep their credentials: the retired key stays
+// in the published key set, so they still verify. It returns the new key id.
+func (s *Service) RotateKey(ctx context.Context, a audit.Actor, vendorID string) (string, error) {
+	if s.Keys == nil {
+		return "", errors.New("certificate: no keyring to seal vendor signing keys")
+	}
+	var kid string
+	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		var old []string
+		if err := tx.NewSelect().Model((*vendorKey)(nil)).Column("kid").Where("vendor_id = ?", vendorID).Where("retired_at IS NULL").
+			Scan(ctx, &old); err != nil && !database.ErrIsNotFound(err) {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model((*vendorKey)(nil)).Set("retired_at = ?", s.now()).Where("vendor_id = ?", vendorID).
+			Where("retired_at IS NULL").Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.newKey(ctx, tx, vendorID); err != nil {
+			return err
+		}
+		if err := tx.NewSelect().Model((*vendorKey)(nil)).Column("kid").Where("vendor_id = ?", vendorID).Where("retired_at IS NULL").
+			Scan(ctx, &kid); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, audit.Entry{Action: "vendor.key_rotate", SubjectType: "vendor", SubjectID: vendorID, VendorID: vendorID,
+			Details: map[string]any{"retired": old, "current": kid}})
+	})
+	return kid, err
+}
+
+// PublicKeys lists every vendor's public signing keys, retired ones included (for a published JWKS;
+// see JWKS): a credential signed before a rotation still verifies.
 func (s *Service) PublicKeys(ctx context.Context) ([]VendorKey, error) {
 	var rows []struct {
 		vendorKey
 		VendorName string `bun:"vendor_name"`
 	}
 	err := s.DB.NewSelect().TableExpr("vendor_keys AS k").Join("JOIN vendors AS v ON v.id = k.vendor_id").
-		ColumnExpr("k.vendor_id, k.kid, k.public_key, k.created_at, v.name AS vendor_name").OrderExpr("k.vendor_id").Scan(ctx, &rows)
+		ColumnExpr("k.vendor_id, k.kid, k.public_key, k.created_at, k.retired_at, v.name AS vendor_name").OrderExpr("k.vendor_id, k.created_at, k.kid").Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +140,7 @@ func (s *Service) PublicKeys(ctx context.Context) ([]VendorKey, error) {
 		if err != nil || len(pub) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("certificate: stored public key of vendor %s is malformed", r.VendorID)
 		}
-		out = append(out, VendorKey{VendorID: r.VendorID, VendorName: r.VendorName, KID: r.KID, PublicKey: pub, CreatedAt: r.CreatedAt})
+		out = append(out, VendorKey{VendorID: r.VendorID, VendorName: r.VendorName, KID: r.KID, PublicKey: pub, CreatedAt: r.CreatedAt, RetiredAt: r.RetiredAt})
 	}
 	return out, nil
 }
@@ -231,7 +272,7 @@ func base58Decode(s string) ([]byte, error) {
 // eligibility.Service.Reseal). It returns how many it changed.
 func (s *Service) Reseal(ctx context.Context) (int, error) {
 	var keys []vendorKey
-	if err := s.DB.NewSelect().Model(&keys).Order("vendor_id").Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+	if err := s.DB.NewSelect().Model(&keys).Order("kid").Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
 		return 0, err
 	}
 	n := 0
@@ -244,7 +285,7 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 			continue
 		}
 		res, err := s.DB.NewUpdate().Model((*vendorKey)(nil)).Set("private_key_sealed = ?", sealed).
-			Where("vendor_id = ?", k.VendorID).Where("private_key_sealed = ?", k.PrivateKeySealed).Exec(ctx)
+			Where("kid = ?", k.KID).Where("private_key_sealed = ?", k.PrivateKeySealed).Exec(ctx)
 		if err != nil {
 			return n, err
 		}
