@@ -190,6 +190,9 @@ func (a *App) buildHTTP() error {
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
 		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE,
 		VerifyLimit: account.Throttle{DB: a.DB, Window: time.Minute}, VerifyPerMinute: a.Cfg.VerifyPerMinute}
+	if err := wh.Prerender(); err != nil {
+		return err
+	}
 	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
 		Certificates: a.Certificates, CE: a.CE, VerifyLimit: account.Throttle{DB: a.DB, Window: time.Minute}, VerifyPerMinute: a.Cfg.VerifyPerMinute}
 

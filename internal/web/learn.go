@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"errors"
 	"html/template"
 	"strconv"
@@ -123,6 +124,17 @@ func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, 
 	}
 	p.Data = d
 	return h.Render.Render(c, status, "module", p)
+}
+
+// Prerender renders every module's unchanging parts now (at start-up), so no candidate waits for it
+// and a template error surfaces before the server takes traffic.
+func (h *Handlers) Prerender() error {
+	for _, m := range h.Curriculum.Modules() {
+		if _, err := h.moduleStatic(m); err != nil {
+			return fmt.Errorf("module %s: %w", m.Slug, err)
+		}
+	}
+	return nil
 }
 
 // moduleFragments are a module's unchanging parts, rendered once: objectives, contents and body, and
