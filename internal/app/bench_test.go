@@ -109,9 +109,12 @@ func pageSize(tb testing.TB, t benchTarget) int {
 
 // moduleTarget starts the real app on SQLite with a candidate enrolled in a cohort whose days have
 // all opened, and returns the first module's page with the candidate's session cookie.
-func moduleTarget(tb testing.TB) benchTarget {
+func moduleTarget(tb testing.TB) benchTarget { return moduleTargetOn(tb, dbtest.SQLite) }
+
+// moduleTargetOn is moduleTarget on either database.
+func moduleTargetOn(tb testing.TB, d dbtest.Dialect) benchTarget {
 	tb.Helper()
-	env := apptest.New(tb, dbtest.SQLite)
+	env := apptest.New(tb, d)
 	ctx := context.Background()
 	vendor := env.Vendor("bench")
 	admin := env.User(account.RoleVendorAdmin, vendor.ID)
@@ -191,6 +194,12 @@ func BenchmarkModulePage(b *testing.B) {
 		name string
 		t    benchTarget
 	}{"bare_fiber_same_size", sameSizeTarget(b, pageSize(b, targets[1].t))})
+	if os.Getenv("PEERACADEMY_TEST_POSTGRES_URL") != "" { // the several-instance deployment's database
+		targets = append(targets, struct {
+			name string
+			t    benchTarget
+		}{"module_page_postgres", moduleTargetOn(b, dbtest.Postgres)})
+	}
 	for _, tc := range targets {
 		b.Run(tc.name, func(b *testing.B) {
 			c := benchClient(benchParallelism * 64)
