@@ -55,7 +55,9 @@ export PEERACADEMY_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PGPORT/post
 # --- Chromium for the browser tests ------------------------------------------------------------
 export PEERACADEMY_CHROMIUM="$(command -v chromium)"
 
-log "go vet"
+log "gofmt, go vet"
+unformatted=$(gofmt -l cmd internal migrations static content 2>/dev/null || true)
+if [ -n "$unformatted" ]; then echo "not gofmt-formatted:" >&2; echo "$unformatted" >&2; exit 1; fi
 go vet ./...
 log "go test (SQLite, PostgreSQL, MinIO, Chromium)"
 go test -count=1 -timeout 20m "$@" ./...
