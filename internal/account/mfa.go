@@ -301,40 +301,6 @@ func (s *Service) ResealTOTP(ctx context.Context) (int, error) {
 	if s.Keys == nil {
 		return 0, errors.New("account: no keyring to seal authenticator secrets")
 	}
-	var users []struct {
-		ID     string `bun:"id"`
-		Secret string `bun:"totp_secret"`
-	}
-	if err := s.DB.NewSelect().Model((*User)(nil)).Column("id", "totp_secret").Where("totp_secret <> ''").Order("id").Scan(ctx, &users); err != nil && !database.ErrIsNotFound(err) {
-		return 0, err
-	}
-	n := 0
-	for _, u := range users {
-		var stored string
-		var err error
-		changed := true
-		if sealbox.KeyID(u.Secret) == "" {
-			stored, err = s.sealTOTP(u.ID, u.Secret)
-		} else {
-			stored, changed, err = s.Keys.Reseal(u.Secret, totpAAD(u.ID))
-		}
-		if err != nil {
-			return n, fmt.Errorf("account: reseal the authenticator secret of %s: %w", u.ID, err)
-		}
-		if !changed {
-			continue
-		}
-		res, err := s.DB.NewUpdate().Model((*User)(nil)).Set("totp_secret = ?", stored).Where("id = ?", u.ID).Where("totp_secret = ?", u.Secret).Exec(ctx)
-		if err != nil {
-			return n, err
-		}
-		if c, _ := res.RowsAffected(); c == 1 {
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, audit.Record(ctx, s.DB, audit.System, audit.Entry{Action: "keys.reseal", SubjectType: "key", SubjectID: s.Keys.Current(),
-		Details: map[string]any{"table": "users", "rows": n}})
+	return s.Keys.ResealRows(ctx, s.DB, sealbox.Columns{Table: "users", Key: "id", AADColumn: "id", Sealed: []string{"totp_secret"},
+		AAD: func(userID, _ string) string { return totpAAD(userID) }, SealPlain: true})
 }

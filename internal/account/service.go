@@ -323,8 +323,7 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 		idle = s.APITokenTTL
 	}
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > idle {
-		_, _ = s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", sess.ID).Exec(ctx)
-		s.sessionCache.Delete(id)
+		_, _ = s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", sess.ID).Exec(ctx) // the change feed drops the cached copy
 		return nil, nil, ErrNoSession
 	}
 	u := sess.User
@@ -335,7 +334,6 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 		if _, err := s.DB.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Where("id = ?", sess.ID).Exec(ctx); err != nil {
 			return nil, nil, err
 		}
-		s.sessionCache.Delete(id)
 		sess.LastSeenAt = now
 	}
 	return sess, u, nil

@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// Health is what the cache asks before answering: the change feed's health.
+// Health is what the cache asks before answering: the change feed's health. A nil Health is always
+// healthy (a cache no database write can make wrong, such as a write throttle).
 type Health interface{ Healthy() bool }
 
 // Map is a concurrent map of values that expire.
@@ -38,10 +39,12 @@ func New[V any](health Health, ttl time.Duration, max int) *Map[V] {
 	return &Map[V]{health: health, ttl: ttl, max: max, m: make(map[string]item[V])}
 }
 
+func (c *Map[V]) healthy() bool { return c.health == nil || c.health.Healthy() }
+
 // Get returns the value for k, if present, fresh, and the feed healthy.
 func (c *Map[V]) Get(k string) (V, bool) {
 	var zero V
-	if c == nil || !c.health.Healthy() {
+	if c == nil || !c.healthy() {
 		return zero, false
 	}
 	c.mu.RLock()
@@ -65,7 +68,7 @@ func (c *Map[V]) Gen() uint64 {
 
 // Put stores v under k unless anything was invalidated since gen was taken or the feed is unhealthy.
 func (c *Map[V]) Put(k string, v V, gen uint64) {
-	if c == nil || !c.health.Healthy() {
+	if c == nil || !c.healthy() {
 		return
 	}
 	c.mu.Lock()

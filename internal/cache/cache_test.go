@@ -152,3 +152,12 @@ func TestConcurrentReadersNeverResurrectDroppedValues(t *testing.T) {
 		t.Fatalf("cache holds version %d after the database moved to %d", v, version.Load())
 	}
 }
+
+// A cache without a feed (nil Health) always answers: for values no database write can make wrong.
+func TestNilHealthIsAlwaysHealthy(t *testing.T) {
+	c := New[int](nil, time.Minute, 10)
+	c.Put("a", 1, c.Gen())
+	if v, ok := c.Get("a"); !ok || v != 1 {
+		t.Fatalf("Get = %d, %v", v, ok)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
 // vendorKey is a vendor's signing key as stored. The private key is sealed with the service's
@@ -271,31 +272,6 @@ func base58Decode(s string) ([]byte, error) {
 // Reseal re-seals vendor signing keys sealed under an older encryption key with the current one (see
 // eligibility.Service.Reseal). It returns how many it changed.
 func (s *Service) Reseal(ctx context.Context) (int, error) {
-	var keys []vendorKey
-	if err := s.DB.NewSelect().Model(&keys).Order("kid").Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
-		return 0, err
-	}
-	n := 0
-	for _, k := range keys {
-		sealed, changed, err := s.Keys.Reseal(k.PrivateKeySealed, sealAAD(k.VendorID))
-		if err != nil {
-			return n, fmt.Errorf("certificate: reseal the signing key of vendor %s: %w", k.VendorID, err)
-		}
-		if !changed {
-			continue
-		}
-		res, err := s.DB.NewUpdate().Model((*vendorKey)(nil)).Set("private_key_sealed = ?", sealed).
-			Where("kid = ?", k.KID).Where("private_key_sealed = ?", k.PrivateKeySealed).Exec(ctx)
-		if err != nil {
-			return n, err
-		}
-		if c, _ := res.RowsAffected(); c == 1 {
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, audit.Record(ctx, s.DB, audit.System, audit.Entry{Action: "keys.reseal", SubjectType: "key", SubjectID: s.Keys.Current(),
-		Details: map[string]any{"table": "vendor_keys", "rows": n}})
+	return s.Keys.ResealRows(ctx, s.DB, sealbox.Columns{Table: "vendor_keys", Key: "kid", AADColumn: "vendor_id",
+		Sealed: []string{"private_key_sealed"}, AAD: func(vendorID, _ string) string { return sealAAD(vendorID) }})
 }

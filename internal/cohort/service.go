@@ -499,7 +499,7 @@ const viewedEvery = time.Minute
 func (s *Service) Viewed(ctx context.Context, candidateID, slug string) error {
 	now := s.now()
 	key := candidateID + "|" + slug
-	s.viewedOnce.Do(func() { s.viewed = cache.New[struct{}](always{}, viewedEvery, 100_000) })
+	s.viewedOnce.Do(func() { s.viewed = cache.New[struct{}](nil, viewedEvery, 100_000) })
 	if _, ok := s.viewed.Get(key); ok {
 		return nil
 	}
@@ -511,11 +511,6 @@ func (s *Service) Viewed(ctx context.Context, candidateID, slug string) error {
 	}
 	return err
 }
-
-// always is a cache health that never fails: the view throttle needs no change feed.
-type always struct{}
-
-func (always) Healthy() bool { return true }
 
 // RecordCheck records a knowledge-check attempt; passed marks the module completed (once).
 func (s *Service) RecordCheck(ctx context.Context, a audit.Actor, candidateID, slug string, passed bool) error {

@@ -985,46 +985,7 @@ RETURNING *`, now.Add(purgeLease), now, cutoff, draftCutoff, draftCutoff, now).S
 // platform serves (a row changed meanwhile was sealed with the current key anyway) and to run again.
 // It returns how many applications it changed.
 func (s *Service) Reseal(ctx context.Context) (int, error) {
-	n, after := 0, ""
-	for {
-		var rows []struct {
-			ID          string `bun:"id"`
-			DOB         string `bun:"dob_sealed"`
-			Attestation string `bun:"attestation_sealed"`
-		}
-		if err := s.DB.NewSelect().Model((*Application)(nil)).Column("id", "dob_sealed", "attestation_sealed").
-			Where("id > ?", after).Order("id").Limit(200).Scan(ctx, &rows); err != nil && !database.ErrIsNotFound(err) {
-			return n, err
-		}
-		if len(rows) == 0 {
-			break
-		}
-		for _, r := range rows {
-			after = r.ID
-			dob, c1, err := s.Keys.Reseal(r.DOB, aad(r.ID, "dob"))
-			if err != nil {
-				return n, fmt.Errorf("eligibility: reseal application %s: %w", r.ID, err)
-			}
-			att, c2, err := s.Keys.Reseal(r.Attestation, aad(r.ID, "attestation"))
-			if err != nil {
-				return n, fmt.Errorf("eligibility: reseal application %s: %w", r.ID, err)
-			}
-			if !c1 && !c2 {
-				continue
-			}
-			res, err := s.DB.NewUpdate().Model((*Application)(nil)).Set("dob_sealed = ?", dob).Set("attestation_sealed = ?", att).
-				Where("id = ?", r.ID).Where("dob_sealed = ?", r.DOB).Where("attestation_sealed = ?", r.Attestation).Exec(ctx)
-			if err != nil {
-				return n, err
-			}
-			if k, _ := res.RowsAffected(); k == 1 {
-				n++
-			}
-		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, audit.Record(ctx, s.DB, audit.System, audit.Entry{Action: "keys.reseal", SubjectType: "key", SubjectID: s.Keys.Current(),
-		Details: map[string]any{"table": "applications", "rows": n}})
+	return s.Keys.ResealRows(ctx, s.DB, sealbox.Columns{Table: "applications", Key: "id", AADColumn: "id",
+		Sealed: []string{"dob_sealed", "attestation_sealed"},
+		AAD:    func(appID, column string) string { return aad(appID, strings.TrimSuffix(column, "_sealed")) }})
 }

@@ -243,6 +243,8 @@ func shows(page []byte, values ...string) bool {
 	return false
 }
 
+// write sends an HTML page. Write copies b into the response (Send would keep a reference to a
+// pooled buffer).
 func (r *Renderer) write(c *fiber.Ctx, status int, b []byte) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Status(status)
@@ -272,8 +274,5 @@ func (r *Renderer) Render(c *fiber.Ctx, status int, name string, p *Page) error 
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Status(status)
-	_, err := c.Write(buf.Bytes()) // Write copies into the response (Send would keep a reference to the pooled buffer)
-	return err
+	return r.write(c, status, buf.Bytes())
 }
