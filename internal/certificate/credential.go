@@ -138,11 +138,6 @@ func SignJWS(payload []byte, kid string, key ed25519.PrivateKey) (string, error)
 	return input + "." + b64.EncodeToString(ed25519.Sign(key, []byte(input))), nil
 }
 
-// VerifyCredential checks a compact-JWS credential at the current time; see VerifyCredentialAt.
-func VerifyCredential(jws []byte, keys map[string]ed25519.PublicKey) (*Claims, error) {
-	return VerifyCredentialAt(jws, keys, time.Now())
-}
-
 // VerifyCredentialAt checks a compact-JWS credential: the algorithm is EdDSA, its kid names one of
 // keys and the signature matches (any altered byte fails), the issuer is the key's DID, and now
 // lies in [validFrom, validUntil). It does not know about revocation: the credential's id is the

@@ -86,9 +86,6 @@ func TestJWSRoundTripAndTampering(t *testing.T) {
 	if _, err := certificate.VerifyCredentialAt([]byte(jws), keys, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); !errors.Is(err, certificate.ErrNotYetValid) {
 		t.Fatalf("not yet valid: %v", err)
 	}
-	if _, err := certificate.VerifyCredential([]byte(jws), keys); !errors.Is(err, certificate.ErrExpired) && time.Now().After(time.Date(2029, 3, 14, 4, 0, 0, 0, time.UTC)) {
-		t.Fatalf("VerifyCredential uses the clock: %v", err)
-	}
 
 	// Signed by another key but claiming the first issuer: the kid's DID must be the issuer.
 	forged, _ := certificate.SignJWS(payload, kid2, priv2)
@@ -141,8 +138,8 @@ func TestVerifyCommand(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		f := newFixture(t, d)
 		c := f.issue(f.candidate(holderName))
-		other := f.candidate("Olive Other")
-		oc, err := f.svc.Issue(f.ctx, actor(f.admin2), f.admin2, []string{other.ID})
+		other := f.candidate("Olive Other") // the other vendor issues too, so it has a key of its own
+		_, err := f.svc.Issue(f.ctx, actor(f.admin2), f.admin2, []string{other.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,9 +194,6 @@ func TestVerifyCommand(t *testing.T) {
 		}
 		if _, _, err := run(credFile, "-keys", otherKeysFile); err == nil || !strings.Contains(err.Error(), "not among the trusted keys") {
 			t.Fatalf("other vendor's keys: %v", err)
-		}
-		if out, _, err := run(credFile); err != nil || strings.Contains(out, oc[0].Number) {
-			t.Fatalf("%q %v", out, err)
 		}
 		var outb, errb bytes.Buffer
 		if err := certificate.RunVerify([]string{credFile}, nil, &outb, &errb, time.Date(2029, 3, 14, 4, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "expired") {

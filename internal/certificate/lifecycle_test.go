@@ -3,6 +3,8 @@ package certificate_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"strings"
 	"sync"
@@ -195,7 +197,7 @@ func TestRecordReviewRenew(t *testing.T) {
 		if _, err := f.ces.Record(f.ctx, actor(f.admin), f.admin, c.ID, good, nil); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("admin recorded as holder: %v", err)
 		}
-		if n, _ := f.db.NewSelect().Model((*ce.Activity)(nil)).Count(f.ctx); n != 0 {
+		if n, err := f.db.NewSelect().Model((*ce.Activity)(nil)).Count(f.ctx); err != nil || n != 0 {
 			t.Fatalf("%d activities stored by failed calls", n)
 		}
 
@@ -229,7 +231,7 @@ func TestRecordReviewRenew(t *testing.T) {
 		if err != nil || len(q) != 2 || q[0].CertificateNumber != c.Number || q[0].HolderName != holderName {
 			t.Fatalf("queue: %+v %v", q, err)
 		}
-		if q, _ := f.ces.Queue(f.ctx, f.admin2); len(q) != 0 {
+		if q, err := f.ces.Queue(f.ctx, f.admin2); err != nil || len(q) != 0 {
 			t.Fatalf("other vendor's queue: %+v", q)
 		}
 		if st, _ := f.svc.Dashboard(f.ctx, f.admin); st.CEAwaitingReview != 2 || st.Active != 1 {
@@ -389,7 +391,7 @@ func TestLapseAndReactivation(t *testing.T) {
 		if lapseMails != 1 {
 			t.Fatalf("%d lapse emails", lapseMails)
 		}
-		if l, cl, _ := f.ces.UpdateLapses(f.ctx, now.Add(time.Hour), grace); l != 0 || cl != 0 {
+		if l, cl, err := f.ces.UpdateLapses(f.ctx, now.Add(time.Hour), grace); err != nil || l != 0 || cl != 0 {
 			t.Fatal("lapsed again")
 		}
 
@@ -397,7 +399,7 @@ func TestLapseAndReactivation(t *testing.T) {
 		a1 := f.record(zoe, c.ID, "2028-02-10", "12", ce.PeerSupportRecovery)
 		a2 := f.record(zoe, c.ID, "2028-03-13", "5.5", ce.General)
 		f.verify(a1, a2)
-		if _, cl, _ := f.ces.UpdateLapses(f.ctx, now.Add(2*time.Hour), grace); cl != 0 {
+		if _, cl, err := f.ces.UpdateLapses(f.ctx, now.Add(2*time.Hour), grace); err != nil || cl != 0 {
 			t.Fatal("cleared with 17.5 hours")
 		}
 		f.verify(f.record(zoe, c.ID, "2027-06-01", "0.5", ce.Ethics))
@@ -529,8 +531,26 @@ func TestResealVendorKeys(t *testing.T) {
 				n++
 			}
 		}
-		if n != 1 || first.ID == second.ID {
+		if n != 1 {
 			t.Fatalf("the vendor has %d signing keys after resealing; want the same one", n)
+		}
+		// Both credentials name the same key: resealing kept the signing key, it did not replace it.
+		kidOf := func(jws string) string {
+			h, _, _ := strings.Cut(jws, ".")
+			b, err := base64.RawURLEncoding.DecodeString(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hdr struct {
+				Kid string `json:"kid"`
+			}
+			if err := json.Unmarshal(b, &hdr); err != nil {
+				t.Fatal(err)
+			}
+			return hdr.Kid
+		}
+		if a, b := kidOf(first.CredentialJSON), kidOf(second.CredentialJSON); a == "" || a != b {
+			t.Fatalf("signed with %q before resealing and %q after; want the same key", a, b)
 		}
 	})
 }

@@ -93,10 +93,9 @@ func passedWritten(t *testing.T, env *apptest.Env) people {
 		}
 	}
 	r, err := env.App.Exams.Submit(ctx, audit.Actor{UserID: p.cand.ID}, p.cand, sum.ID)
-	if err != nil || !r.Passed {
+	if err != nil || !r.Passed || r.Status != exam.StatusSubmitted {
 		t.Fatalf("written exam: %+v %v", r, err)
 	}
-	_ = exam.StatusSubmitted
 	return p
 }
 
@@ -114,7 +113,7 @@ func TestIssueVerifyRevoke(t *testing.T) {
 		ctx := context.Background()
 		env, base := startApp(t, d)
 		p := passedWritten(t, env)
-		// The oral exam through the services (its browser journey is the test above).
+		// The oral exam through the services (its browser journey is TestTrainerPublishesCandidateBooksTrainerGrades).
 		ta := audit.Actor{UserID: p.trainer.ID, Role: p.trainer.Role, VendorID: p.vendor.ID}
 		ny, _ := time.LoadLocation("America/New_York")
 		slots, err := env.App.Oral.CreateSlots(ctx, ta, p.trainer, oral.SlotInput{Date: time.Now().In(ny).AddDate(0, 0, 3).Format("2006-01-02"), Start: "10:00", End: "10:45", Weeks: 1, Mode: "virtual", Location: "https://meet.example.org/x"})
@@ -180,11 +179,13 @@ func TestIssueVerifyRevoke(t *testing.T) {
 		// The vendor admin revokes; the public page shows it at once.
 		adm.do("give a reason", chromedp.SetValue(chromedp.CSS("#rv-"+cert.ID), "Issued in error"))
 		pg = adm.load("revoke", chromedp.Click(fmt.Sprintf(`//form[@action="/vendor/certificates/%s/revoke"]//button`, cert.ID)))
+		wantPage(t, "after revoking", pg, http.StatusOK, "/vendor/certificates")
 		dialogs.want(t, "revoke", "Revoke "+cert.Number+"? Verification shows it as revoked at once.")
 		if m := adm.text("main"); !strings.Contains(m, "The certificate is revoked") {
 			t.Fatalf("no revocation message: %.300s", m)
 		}
 		pg = pub.open("/verify/" + cert.VerifyCode)
+		wantPage(t, "verification after revocation", pg, http.StatusOK, "/verify/"+cert.VerifyCode)
 		if m := pub.text("main"); !strings.Contains(m, "Status: revoked") {
 			t.Fatalf("verification after revocation: %.300s", m)
 		}
