@@ -41,11 +41,9 @@ type Handlers struct {
 	Exams       *exam.Service
 	Oral        *oral.Service
 
-	Certificates    *certificate.Service
-	CE              *ce.Service
-	VerifyLimit     account.Throttle
-	VerifyPerMinute int
-	Now             func() time.Time
+	Certificates *certificate.Service
+	CE           *ce.Service
+	Now          func() time.Time
 }
 
 func (h *Handlers) now() time.Time {

@@ -177,20 +177,17 @@ func (h *Handlers) reviewCE(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (h *Handlers) verifyLimited(c *fiber.Ctx) error {
-	n, err := h.VerifyLimit.Hit(c.UserContext(), "verify:"+httpx.ClientIP(c))
-	if err != nil {
+// publicLookup applies the public look-up limit and marks the answer as not for search engines.
+func (h *Handlers) publicLookup(c *fiber.Ctx) error {
+	if err := h.Certificates.AllowLookup(c.UserContext(), httpx.ClientIP(c)); err != nil {
 		return err
-	}
-	if n > h.VerifyPerMinute {
-		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.")
 	}
 	c.Set("X-Robots-Tag", "noindex, nofollow")
 	return nil
 }
 
 func (h *Handlers) verifyCode(c *fiber.Ctx) error {
-	if err := h.verifyLimited(c); err != nil {
+	if err := h.publicLookup(c); err != nil {
 		return err
 	}
 	pub, err := h.Certificates.Verify(c.UserContext(), c.Params("code"))
@@ -201,7 +198,7 @@ func (h *Handlers) verifyCode(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
-	if err := h.verifyLimited(c); err != nil {
+	if err := h.publicLookup(c); err != nil {
 		return err
 	}
 	var in LookupRequest

@@ -151,7 +151,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: writtenExam{a.Exams, a.Accounts}, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	rule, _ := ce.RuleByID(cfg.CERule)
 	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: evidence{a}, BaseURL: cfg.BaseURL,
-		ValidityMonths: cfg.CertificateMonths, Rule: rule}
+		ValidityMonths: cfg.CertificateMonths, Rule: rule,
+		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute}
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
@@ -188,13 +189,12 @@ func (a *App) buildHTTP() error {
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE,
-		VerifyLimit: account.Throttle{DB: a.DB, Window: time.Minute}, VerifyPerMinute: a.Cfg.VerifyPerMinute}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE}
 	if err := wh.Prerender(); err != nil {
 		return err
 	}
 	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
-		Certificates: a.Certificates, CE: a.CE, VerifyLimit: account.Throttle{DB: a.DB, Window: time.Minute}, VerifyPerMinute: a.Cfg.VerifyPerMinute}
+		Certificates: a.Certificates, CE: a.CE}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",

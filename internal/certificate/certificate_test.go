@@ -3,6 +3,7 @@ package certificate_test
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -473,6 +474,33 @@ func TestHolderNameFromApprovedApplication(t *testing.T) {
 		cs, err := f.svc.Issue(f.ctx, actor(f.admin2), f.admin2, []string{u.ID})
 		if err != nil || cs[0].HolderName != "Zoe N" {
 			t.Fatalf("other vendor: %+v %v", cs, err)
+		}
+	})
+}
+
+// The CSV export shows dates as printed on the certificate (Pennsylvania calendar dates, not UTC),
+// defuses formula-like names, and is for vendor administrators only.
+func TestExportCSV(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		f.setNow(time.Date(2027, 3, 15, 2, 0, 0, 0, time.UTC)) // 22:00 on March 14 in Pennsylvania
+		c := f.issue(f.candidate("=HYPERLINK(\"http://x\") Smith"))
+		var buf bytes.Buffer
+		if err := f.svc.ExportCSV(f.ctx, f.admin, &buf); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[1][0] != c.Number {
+			t.Fatalf("rows %q", rows)
+		}
+		if got := rows[1]; !strings.HasPrefix(got[1], "'=") || got[2] != certificate.StateActive || got[3] != "2027-03-14" || got[4] != "2029-03-14" {
+			t.Fatalf("row %q: want a defused name, active, issued 2027-03-14, valid until 2029-03-14", got)
+		}
+		if err := f.svc.ExportCSV(f.ctx, f.trainer, &bytes.Buffer{}); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("trainer export: %v", err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/csvsafe"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
@@ -49,6 +51,26 @@ type Service struct {
 	ValidityMonths int
 	// Rule is the CE rule new certificates follow (ce.Default if its ID is empty).
 	Rule ce.Rule
+	// LookupLimit counts public verification look-ups per client address, in the database so every
+	// instance shares the count; LookupsPerMinute is the allowance. No limit when LookupLimit.DB is nil.
+	LookupLimit      account.Throttle
+	LookupsPerMinute int
+}
+
+// AllowLookup counts one public look-up (by code or by number) from addr and refuses it once the
+// address has used its allowance for the minute.
+func (s *Service) AllowLookup(ctx context.Context, addr string) error {
+	if s.LookupLimit.DB == nil {
+		return nil
+	}
+	n, err := s.LookupLimit.Hit(ctx, "verify:"+addr)
+	if err != nil {
+		return err
+	}
+	if n > s.LookupsPerMinute {
+		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.")
+	}
+	return nil
 }
 
 var (
@@ -155,6 +177,28 @@ func (s *Service) List(ctx context.Context, viewer *account.User) ([]Certificate
 		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only holders and vendor administrators list certificates.")
 	}
 	return cs, q.Scan(ctx)
+}
+
+// ExportCSV writes the administrator's vendor's certificates as CSV: number, holder, state now,
+// and the issue and expiry dates as Pennsylvania calendar dates (as printed on the certificate).
+func (s *Service) ExportCSV(ctx context.Context, admin *account.User, w io.Writer) error {
+	if admin == nil || admin.Role != account.RoleVendorAdmin {
+		return apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators export certificates.")
+	}
+	cs, err := s.List(ctx, admin)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"number", "holder", "status", "issued", "valid_until", "curriculum_version"})
+	now := s.now()
+	for i := range cs {
+		x := &cs[i]
+		_ = cw.Write([]string{x.Number, csvsafe.Cell(x.HolderName), x.State(now), ce.Day(x.IssuedAt).Format(ce.DateLayout),
+			ce.Day(x.ExpiresAt).Format(ce.DateLayout), x.CurriculumVersion})
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // ---- readiness and issue ----

@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/csvsafe"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
@@ -128,7 +129,7 @@ func (s *Service) ExportCSV(ctx context.Context, admin *account.User, cohortID s
 		if r.Passed {
 			passed = "yes"
 		}
-		rec := []string{cell(r.Name), cell(r.Email), strconv.Itoa(r.Number), r.Status, finished, strconv.Itoa(r.Correct), strconv.Itoa(r.Total),
+		rec := []string{csvsafe.Cell(r.Name), csvsafe.Cell(r.Email), strconv.Itoa(r.Number), r.Status, finished, strconv.Itoa(r.Correct), strconv.Itoa(r.Total),
 			strconv.FormatFloat(r.Percent, 'f', 1, 64), passed}
 		by := map[string]DomainResult{}
 		for _, d := range r.Domains {
@@ -147,14 +148,6 @@ func (s *Service) ExportCSV(ctx context.Context, admin *account.User, cohortID s
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// cell defuses spreadsheet formulas in free text.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // ItemAnalysis computes, for every bank item, difficulty (proportion correct), corrected item-total

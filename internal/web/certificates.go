@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"io"
 	"strings"
 	"time"
@@ -117,29 +116,9 @@ func (h *Handlers) reviewCE(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) certificatesCSV(c *fiber.Ctx) error {
-	cs, err := h.Certificates.List(c.UserContext(), httpx.User(c))
-	if err != nil {
-		return err
-	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="certificates.csv"`)
-	w := csv.NewWriter(c.Response().BodyWriter())
-	_ = w.Write([]string{"number", "holder", "status", "issued", "valid_until", "curriculum_version"})
-	now := h.now()
-	for i := range cs {
-		x := &cs[i]
-		_ = w.Write([]string{x.Number, csvCell(x.HolderName), x.State(now), x.IssuedAt.Format("2006-01-02"), x.ExpiresAt.Format("2006-01-02"), x.CurriculumVersion})
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// csvCell keeps spreadsheets from running a cell as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return h.Certificates.ExportCSV(c.UserContext(), httpx.User(c), c.Response().BodyWriter())
 }
 
 func (h *Handlers) reportCSV(c *fiber.Ctx) error {
@@ -270,18 +249,6 @@ func (h *Handlers) ceProof(c *fiber.Ctx) error {
 
 // ---- public verification ----
 
-// verifyLimited applies the per-address look-up limit, shared by every instance through the database.
-func (h *Handlers) verifyLimited(c *fiber.Ctx) error {
-	n, err := h.VerifyLimit.Hit(c.UserContext(), "verify:"+httpx.ClientIP(c))
-	if err != nil {
-		return err
-	}
-	if n > h.VerifyPerMinute {
-		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.")
-	}
-	return nil
-}
-
 func (h *Handlers) verifyPage(c *fiber.Ctx, pub *certificate.Public, p *Page, status int) error {
 	p.NoIndex = true
 	p.Data = map[string]any{"Public": pub}
@@ -295,7 +262,7 @@ func (h *Handlers) verifyForm(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) verifyCode(c *fiber.Ctx) error {
-	if err := h.verifyLimited(c); err != nil {
+	if err := h.Certificates.AllowLookup(c.UserContext(), httpx.ClientIP(c)); err != nil {
 		return err
 	}
 	pub, err := h.Certificates.Verify(c.UserContext(), c.Params("code"))
@@ -306,7 +273,7 @@ func (h *Handlers) verifyCode(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
-	if err := h.verifyLimited(c); err != nil {
+	if err := h.Certificates.AllowLookup(c.UserContext(), httpx.ClientIP(c)); err != nil {
 		return err
 	}
 	pub, err := h.Certificates.Lookup(c.UserContext(), c.FormValue("number"), c.FormValue("last_name"))

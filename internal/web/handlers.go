@@ -46,9 +46,6 @@ type Handlers struct {
 	BaseURL      string
 	Certificates *certificate.Service
 	CE           *ce.Service
-	// VerifyLimit counts public certificate look-ups per address (in the database, across instances).
-	VerifyLimit     account.Throttle
-	VerifyPerMinute int
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time
