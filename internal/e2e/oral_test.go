@@ -247,6 +247,11 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 			t.Errorf("after booking, the page still offers slots: %.400s", m)
 		}
 		cb.checkA11y("candidate's oral page (booked)", "")
+		p = cb.open("/dashboard")
+		wantPage(t, "candidate's dashboard (booked)", p, http.StatusOK, "/dashboard")
+		if m := cb.text("main"); !strings.Contains(m, "Booked for "+oral.When(first, loc)+".") {
+			t.Errorf("the dashboard does not show the booking: %.600s", m)
+		}
 
 		mail := env.LastMail(cast.candidate.Email)
 		atts, err := mail.AttachmentsOf()

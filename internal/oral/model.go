@@ -144,3 +144,6 @@ type BookingView struct {
 	VendorName  string     `json:"vendor_name,omitempty"`   // the training organisation
 	TrainerMail string     `json:"trainer_email,omitempty"` // for questions about the exam
 }
+
+// When is the exam's start in the vendor's zone, as pages and emails write it.
+func (v *BookingView) When() string { return When(v.Slot.StartsAt, zone(v.Timezone)) }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // slot times are wall-clock times in the vendor's zone, also on hosts without zoneinfo
 
@@ -175,12 +176,19 @@ func zone(name string) *time.Location {
 	if strings.TrimSpace(name) == "" {
 		name = DefaultTimezone
 	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		l, _ = time.LoadLocation(DefaultTimezone)
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
 	}
+	l, err := time.LoadLocation(name) // reads the zone database every time: hence the cache
+	if err != nil {
+		l = zone(DefaultTimezone)
+	}
+	zones.Store(name, l)
 	return l
 }
+
+// zones caches loaded time zones by name.
+var zones sync.Map
 
 func loadUser(ctx context.Context, db bun.IDB, id string) (*account.User, error) {
 	u := new(account.User)

@@ -1,22 +1,26 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
-	"time"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
 // Pager links to the neighbouring pages of a listing.
@@ -50,7 +54,7 @@ func (h *Handlers) dashboard(c *fiber.Ctx) error {
 		data["Vendor"] = vendor
 	}
 	if u.Role == account.RoleCandidate {
-		steps, err := h.candidateSteps(c, u)
+		steps, err := h.candidateSteps(c.UserContext(), u)
 		if err != nil {
 			return err
 		}
@@ -368,8 +372,9 @@ type step struct {
 	Done                          bool
 }
 
-func (h *Handlers) candidateSteps(c *fiber.Ctx, u *account.User) ([]step, error) {
-	ctx := c.UserContext()
+// candidateSteps is the candidate's path to certification. Where each step stands comes from the
+// services' own gates, so the dashboard says what the exam pages would.
+func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]step, error) {
 	apps, err := h.Eligibility.Mine(ctx, u)
 	if err != nil {
 		return nil, err
@@ -394,20 +399,34 @@ func (h *Handlers) candidateSteps(c *fiber.Ctx, u *account.User) ([]step, error)
 	} else if !errors.Is(err, cohort.ErrNotEnrolled) {
 		return nil, err
 	}
-	written := step{Title: "Pass the written examination", Status: "Opens when your coursework is complete", Link: "/exam", LinkText: "Written examination"}
-	if rs, err := h.Exams.Results(ctx, u); err != nil {
+	written := step{Title: "Pass the written examination", Link: "/exam", LinkText: "Written examination"}
+	rs, err := h.Exams.Results(ctx, u)
+	if err != nil {
 		return nil, err
-	} else {
-		for _, r := range rs {
-			if r.Graded {
-				written.Status = fmt.Sprintf("Attempt %d: %.1f%%", r.Number, r.Percent)
-				if r.Passed {
-					written.Done, written.Status = true, written.Status+", passed"
-				}
+	}
+	for _, r := range rs {
+		if r.Graded {
+			written.Status = fmt.Sprintf("Attempt %d: %.1f%%", r.Number, r.Percent)
+			if r.Passed {
+				written.Done, written.Status = true, written.Status+", passed"
 			}
 		}
 	}
-	orl := step{Title: "Pass the oral examination", Status: "Opens when you pass the written examination", Link: "/oral", LinkText: "Oral examination"}
+	if !written.Done {
+		g, err := h.Exams.Gate(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		now := "Open: you can take it now."
+		switch {
+		case g.OpenAttemptID != "":
+			now = "An attempt is in progress: go back to it."
+		case !g.CanStart:
+			now = g.Message
+		}
+		written.Status = strings.TrimPrefix(written.Status+". "+now, ". ")
+	}
+	orl := step{Title: "Pass the oral examination", Link: "/oral", LinkText: "Oral examination"}
 	if r, err := h.Oral.Result(ctx, u); err == nil {
 		orl.Done = r.Passed
 		orl.Status = fmt.Sprintf("Total %d of %d", r.Total, r.MaxTotal)
@@ -416,16 +435,37 @@ func (h *Handlers) candidateSteps(c *fiber.Ctx, u *account.User) ([]step, error)
 		}
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return nil, err
-	} else if bs, err := h.Oral.Bookings(ctx, u); err == nil {
-		for _, b := range bs {
-			if b.Status == "active" {
-				loc, _ := time.LoadLocation(b.Timezone)
-				if loc == nil {
-					loc = time.UTC
-				}
-				orl.Status = "Booked for " + b.Slot.StartsAt.In(loc).Format("Mon, Jan 2, 2006, 3:04 PM MST")
+	}
+	if !orl.Done {
+		g, err := h.Oral.Gate(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		now := g.Message
+		switch {
+		case g.CanBook:
+			now = "Open: book a time with your training organisation."
+		case g.Code == oral.ErrAlreadyBooked.Code:
+			b, err := h.Oral.GetBooking(ctx, u, g.ActiveBookingID)
+			if err != nil {
+				return nil, err
 			}
+			now = "Booked for " + b.When() + "."
+		}
+		orl.Status = strings.TrimPrefix(orl.Status+". "+now, ". ")
+	}
+	cert := step{Title: "Receive your certificate", Status: "Your training organisation issues it once both examinations are passed.",
+		Link: "/certificates", LinkText: "Your certificates"}
+	cs, err := h.Certificates.List(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		if st := cs[i].State(h.now()); st == certificate.StateActive {
+			cert.Done = true
+			cert.Status = fmt.Sprintf("Certificate %s, valid until %s", cs[i].Number, ce.Day(cs[i].ExpiresAt).Format("January 2, 2006"))
+			break
 		}
 	}
-	return []step{app, course, written, orl}, nil
+	return []step{app, course, written, orl, cert}, nil
 }

@@ -20,7 +20,7 @@ func (h *Handlers) vendorTZ(c *fiber.Ctx, vendorID string) string {
 	if v, err := h.Accounts.VendorByID(c.UserContext(), vendorID); err == nil && v.Timezone != "" {
 		return v.Timezone
 	}
-	return "America/New_York"
+	return oral.DefaultTimezone
 }
 
 // ---- trainers ----
@@ -239,7 +239,7 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 	for _, b := range bookings {
 		active = active || b.Status == "active"
 	}
-	data := map[string]any{"Gate": g, "Bookings": bookings, "Result": res, "HasActive": active, "TZ": "America/New_York"}
+	data := map[string]any{"Gate": g, "Bookings": bookings, "Result": res, "HasActive": active, "TZ": oral.DefaultTimezone}
 	if g.CanBook {
 		now := h.now()
 		slots, err := h.Oral.OpenSlots(ctx, u, g.VendorID, now, now.Add(oralHorizon))
@@ -267,11 +267,7 @@ func (h *Handlers) book(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	loc, _ := time.LoadLocation(b.Timezone)
-	if loc == nil {
-		loc = time.UTC
-	}
-	h.flash(c, "success", "Booked for "+oral.When(b.Slot.StartsAt, loc)+". A confirmation with a calendar invitation is on its way.")
+	h.flash(c, "success", "Booked for "+b.When()+". A confirmation with a calendar invitation is on its way.")
 	return c.Redirect("/oral", fiber.StatusSeeOther)
 }
 
