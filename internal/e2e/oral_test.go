@@ -392,3 +392,53 @@ func scoreAll(r *oral.Rubric, s int) []chromedp.Action[chromedp.Void] {
 	}
 	return steps
 }
+
+// TestCandidateMovesOralBooking: a candidate with a booking moves it to another open time from the
+// oral page, confirming first; the old time becomes free again and the new one is booked.
+func TestCandidateMovesOralBooking(t *testing.T) {
+	chromium := chromiumPath(t)
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env, base := startApp(t, d)
+		ctx := context.Background()
+		cast := oralFixture(t, env)
+		loc, err := time.LoadLocation(oral.DefaultTimezone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		day := time.Now().In(loc).AddDate(0, 0, 5)
+		ta := audit.Actor{UserID: cast.trainer.ID, Role: cast.trainer.Role, VendorID: cast.vendor.ID}
+		slots, err := env.App.Oral.CreateSlots(ctx, ta, cast.trainer, oral.SlotInput{Date: day.Format("2006-01-02"), Start: "09:00", End: "10:30",
+			SlotMinutes: 45, Weeks: 1, Mode: oral.ModeVirtual, Location: "https://meet.example.org/move"})
+		if err != nil || len(slots) != 2 {
+			t.Fatalf("slots: %v %v", slots, err)
+		}
+		if _, err := env.App.Oral.Book(ctx, audit.Actor{UserID: cast.candidate.ID}, cast.candidate, slots[0].ID); err != nil {
+			t.Fatal(err)
+		}
+
+		cb := signedIn(t, env, chromium, base, cast.candidate)
+		dialogs := cb.acceptDialogs()
+		p := cb.open("/oral")
+		wantPage(t, "candidate's oral page", p, http.StatusOK, "/oral")
+		cb.do("choose the other time", chromedp.Click(chromedp.CSS(`main input[name="slot_id"][value="`+slots[1].ID+`"]`)))
+		p = cb.load("move the booking", chromedp.Click(`//main//form[contains(@action,"/reschedule")]//button[@type="submit"]`))
+		wantPage(t, "after moving", p, http.StatusOK, "/oral")
+		dialogs.want(t, "move", "Move your booking to the time you chose?")
+		if f, want := cb.text(".flash-success"), "Moved to "+oral.When(slots[1].StartsAt, loc)+". An updated calendar invitation is on its way."; f != want {
+			t.Errorf("after moving: flash %q, want %q", f, want)
+		}
+		g, err := env.App.Oral.Gate(ctx, cast.candidate)
+		if err != nil || g.ActiveBookingID == "" {
+			t.Fatalf("gate after moving: %+v %v", g, err)
+		}
+		b, err := env.App.Oral.GetBooking(ctx, cast.candidate, g.ActiveBookingID)
+		if err != nil || b.SlotID != slots[1].ID {
+			t.Fatalf("active booking after moving: %+v %v; want the second slot", b, err)
+		}
+		open, err := env.App.Oral.OpenSlots(ctx, cast.candidate, cast.vendor.ID, time.Now(), time.Now().AddDate(0, 1, 0))
+		if err != nil || len(open) != 1 || open[0].ID != slots[0].ID {
+			t.Fatalf("open slots after moving: %+v %v; want the first slot free again", open, err)
+		}
+		cb.checkA11y("candidate's oral page (moved)", "")
+	})
+}

@@ -249,13 +249,6 @@ func Day(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Monday, January 2, 2006")
 }
 
-func modeLabel(mode string) string {
-	if mode == ModeVirtual {
-		return "online"
-	}
-	return "in person"
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)

@@ -158,12 +158,10 @@ func (h *Handlers) gradePage(c *fiber.Ctx, bookingID string, p *Page, status int
 		}
 	}
 	action := "/oral/bookings/" + b.ID + "/grade"
-	scores := map[string]int{}
 	if n := len(grades); n > 0 {
 		action = "/oral/grades/" + grades[n-1].ID + "/amend"
-		scores = grades[n-1].Scores
 	}
-	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "CandidateName": cand.Name, "ScoresOf": scores}
+	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "CandidateName": cand.Name}
 	return h.Render.Render(c, status, "oral_grade", p)
 }
 
@@ -236,10 +234,23 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 		return err
 	}
 	active := false
+	data := map[string]any{"Gate": g, "Bookings": bookings, "Result": res, "TZ": oral.DefaultTimezone}
 	for _, b := range bookings {
-		active = active || b.Status == "active"
+		if b.Status != oral.BookingActive {
+			continue
+		}
+		active = true
+		if b.CancelBy != nil && h.now().Before(*b.CancelBy) {
+			// Still movable: offer the vendor's other open times.
+			now := h.now()
+			slots, err := h.Oral.OpenSlots(ctx, u, b.Slot.VendorID, now, now.Add(oralHorizon))
+			if err != nil {
+				return err
+			}
+			data["MoveSlots"], data["MoveTZ"] = slots, b.Timezone
+		}
 	}
-	data := map[string]any{"Gate": g, "Bookings": bookings, "Result": res, "HasActive": active, "TZ": oral.DefaultTimezone}
+	data["HasActive"] = active
 	if g.CanBook {
 		now := h.now()
 		slots, err := h.Oral.OpenSlots(ctx, u, g.VendorID, now, now.Add(oralHorizon))
@@ -250,6 +261,27 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 	}
 	p.Data = data
 	return h.Render.Render(c, status, "oral_candidate", p)
+}
+
+// reschedule moves the candidate's booking to another open slot, in one step (the old time is kept
+// if the new one cannot be had).
+func (h *Handlers) reschedule(c *fiber.Ctx) error {
+	if c.FormValue("slot_id") == "" {
+		p := h.page(c, "Oral examination")
+		p.ErrorSummary = "Choose the time to move your booking to."
+		return h.oralCandidatePage(c, p, fiber.StatusUnprocessableEntity)
+	}
+	b, err := h.Oral.Reschedule(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.FormValue("slot_id"))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Conflict || e.Kind == apperr.Invalid || e.Kind == apperr.Forbidden) {
+			p := h.page(c, "Oral examination")
+			p.ErrorSummary = e.Message
+			return h.oralCandidatePage(c, p, httpx.Status(e.Kind))
+		}
+		return err
+	}
+	h.flash(c, "success", "Moved to "+b.When()+". An updated calendar invitation is on its way.")
+	return c.Redirect("/oral", fiber.StatusSeeOther)
 }
 
 func (h *Handlers) book(c *fiber.Ctx) error {

@@ -92,6 +92,7 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/oral/slots/:id/cancel", staff, h.cancelSlot)
 	r.Post("/oral/book", candidate, h.book)
 	r.Post("/oral/bookings/:id/cancel", oralUsers, h.cancelBooking)
+	r.Post("/oral/bookings/:id/reschedule", candidate, h.reschedule)
 	r.Post("/oral/bookings/:id/no-show", staff, h.noShow)
 	r.Get("/oral/bookings/:id/grade", staff, h.gradeForm)
 	r.Post("/oral/bookings/:id/grade", staff, h.submitGrade(false))
