@@ -393,9 +393,9 @@ func scoreAll(r *oral.Rubric, s int) []chromedp.Action[chromedp.Void] {
 	return steps
 }
 
-// TestCandidateMovesOralBooking: a candidate with a booking moves it to another open time from the
+// TestCandidateMovesAndCancelsOralBooking: a candidate with a booking moves it to another open time from the
 // oral page, confirming first; the old time becomes free again and the new one is booked.
-func TestCandidateMovesOralBooking(t *testing.T) {
+func TestCandidateMovesAndCancelsOralBooking(t *testing.T) {
 	chromium := chromiumPath(t)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		env, base := startApp(t, d)
@@ -440,5 +440,26 @@ func TestCandidateMovesOralBooking(t *testing.T) {
 			t.Fatalf("open slots after moving: %+v %v; want the first slot free again", open, err)
 		}
 		cb.checkA11y("candidate's oral page (moved)", "")
+
+		// The candidate cancels from the page (no reason asked of them), and the trainer removes the
+		// now unbooked first slot (no reason needed: nobody is booked on it).
+		p = cb.load("cancel the booking", chromedp.Click(`//main//form[contains(@action,"/cancel")]//button[@type="submit"]`))
+		wantPage(t, "after cancelling", p, http.StatusOK, "/oral")
+		dialogs.want(t, "cancel", "Cancel this booking?")
+		if f := cb.text(".flash-success"); f != "Your booking was cancelled." {
+			t.Errorf("after cancelling: flash %q", f)
+		}
+		if g, err := env.App.Oral.Gate(ctx, cast.candidate); err != nil || !g.CanBook {
+			t.Fatalf("gate after cancelling: %+v %v; want free to book again", g, err)
+		}
+		tr := signedIn(t, env, chromium, base, cast.trainer)
+		p = tr.open("/oral")
+		wantPage(t, "trainer's oral page", p, http.StatusOK, "/oral")
+		p = tr.load("remove the first slot", chromedp.Click(`//main//form[@action="/oral/slots/`+slots[0].ID+`/cancel"]//button[@type="submit"]`))
+		wantPage(t, "after removing the slot", p, http.StatusOK, "/oral")
+		open, err = env.App.Oral.OpenSlots(ctx, cast.candidate, cast.vendor.ID, time.Now(), time.Now().AddDate(0, 1, 0))
+		if err != nil || len(open) != 1 || open[0].ID != slots[1].ID {
+			t.Fatalf("open slots after removing the first: %+v %v; want only the second", open, err)
+		}
 	})
 }

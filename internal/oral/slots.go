@@ -214,8 +214,8 @@ func (s *Service) CreateSlots(ctx context.Context, a audit.Actor, trainer *accou
 }
 
 // CancelSlot withdraws an open slot that has not started: the slot's trainer or an administrator
-// of its vendor, with a reason. An active booking of the slot is cancelled too, with the same
-// reason, and the candidate is emailed (with a calendar cancellation).
+// of its vendor. An active booking of the slot is cancelled too, and then a reason is required: the
+// candidate is emailed it (with a calendar cancellation).
 func (s *Service) CancelSlot(ctx context.Context, a audit.Actor, actor *account.User, slotID, reason string) error {
 	reason = strings.TrimSpace(reason)
 	now := s.now()
@@ -227,14 +227,22 @@ func (s *Service) CancelSlot(ctx context.Context, a audit.Actor, actor *account.
 		if !canExamine(actor, sl) {
 			return errSlotNotFound
 		}
-		if reason == "" || utf8.RuneCountInString(reason) > 1000 {
-			return apperr.Field("reason", "Give the reason for cancelling the slot (at most 1000 characters); a booked candidate will read it.")
+		if utf8.RuneCountInString(reason) > 1000 {
+			return apperr.Field("reason", "Use at most 1000 characters for the reason.")
 		}
 		if sl.Status != SlotOpen {
 			return apperr.New(apperr.Conflict, "slot_cancelled", "This slot is already cancelled.")
 		}
 		if !sl.StartsAt.After(now) {
 			return apperr.New(apperr.Conflict, "slot_started", "This slot has already started; record the exam or a no-show instead.")
+		}
+		// The slot row is locked, so nobody can book it meanwhile: the bookings read now are all of them.
+		var bs []Booking
+		if err := tx.NewSelect().Model(&bs).Where("slot_id = ?", sl.ID).Where("status = ?", BookingActive).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+			return err
+		}
+		if len(bs) > 0 && reason == "" {
+			return apperr.Field("reason", "Give the reason for cancelling the slot; the booked candidate will read it.")
 		}
 		res, err := tx.NewUpdate().Model((*Slot)(nil)).Set("status = ?", SlotCancelled).Set("cancel_reason = ?", reason).
 			Set("cancelled_at = ?", now).Set("cancelled_by = ?", actor.ID).Where("id = ?", sl.ID).Where("status = ?", SlotOpen).Exec(ctx)
@@ -243,10 +251,6 @@ func (s *Service) CancelSlot(ctx context.Context, a audit.Actor, actor *account.
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "slot_cancelled", "This slot is already cancelled.")
-		}
-		var bs []Booking
-		if err := tx.NewSelect().Model(&bs).Where("slot_id = ?", sl.ID).Where("status = ?", BookingActive).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
-			return err
 		}
 		for i := range bs {
 			if err := s.cancelBooking(ctx, tx, a, actor, &bs[i], sl, reason, now, true); err != nil {

@@ -233,6 +233,17 @@ func TestSlotOverlap(t *testing.T) {
 	})
 }
 
+// An unbooked slot can be withdrawn without a reason: nobody is told anything.
+func TestCancelUnbookedSlotNeedsNoReason(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		sl := f.slot(f.trainer, f.at(2027, 3, 2, 9, 0), 45)
+		must(t, f.svc.CancelSlot(f.ctx, actor(f.trainer), f.trainer, sl.ID, ""))
+		err := f.svc.CancelSlot(f.ctx, actor(f.trainer), f.trainer, sl.ID, "")
+		wantCode(t, err, apperr.Conflict, "slot_cancelled")
+	})
+}
+
 func TestCancelSlotCancelsBooking(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		f := newFixture(t, d)
