@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peeracademy/peeracademy/internal/api"
 	"github.com/peeracademy/peeracademy/internal/exam"
 )
 
@@ -41,13 +42,6 @@ type worker struct {
 	retries    int
 	failed     int
 	failures   []string
-}
-
-// answerBody is the body of PUT /api/v1/exam/attempts/:id/answers/:item.
-type answerBody struct {
-	Choice  []int `json:"choice"`
-	Flagged bool  `json:"flagged"`
-	Seq     int64 `json:"seq"`
 }
 
 // load releases every candidate at once (a barrier) and runs the exam for each.
@@ -167,7 +161,7 @@ func (w *worker) sit(ctx context.Context, token string) {
 			w.ansFirst = time.Now()
 		}
 		var saved exam.Saved
-		ok := w.call(ctx, phaseAnswer, "PUT", path+"/answers/"+q.ItemID, token, answerBody{Choice: []int{0}, Seq: seq}, &saved, http.StatusOK)
+		ok := w.call(ctx, phaseAnswer, "PUT", path+"/answers/"+q.ItemID, token, api.AnswerRequest{Choice: []int{0}, Seq: seq}, &saved, http.StatusOK)
 		w.ansLast = time.Now()
 		if ok && saved.Seq == seq && saved.ItemID == q.ItemID {
 			w.acked++

@@ -4,7 +4,8 @@
 // submitted eligibility application and admitted by a gate override, with a bearer session), then
 // releases every candidate at once against the JSON API: start an attempt, read it, save every
 // question's answer (with seq), submit. Afterwards it checks the database: exactly N x form-length
-// answers, no duplicate (attempt, item), every attempt submitted and graded once. In the same run it
+// answers (the primary key rules out a duplicate (attempt, item)), every attempt submitted and
+// graded once. In the same run it
 // measures the raw INSERT rate of the same database (as many rows, the same concurrency, plain
 // INSERTs through database/sql) and prints answers/s, the answer latency percentiles, raw inserts/s
 // and their ratio. It exits 2 when an answer was lost or duplicated (or an attempt not graded

@@ -33,7 +33,6 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 type check struct {
 	Expected              int // candidates x form length
 	Rows                  int // rows in exam_answers
-	Distinct              int // distinct (attempt_id, item_id)
 	Attempts              int
 	CandidatesWithAttempt int
 	Submitted             int // status submitted, finished_at set
@@ -73,7 +72,7 @@ type report struct {
 // OK reports whether every answer arrived exactly once and every attempt was graded exactly once.
 func (r *report) OK() bool {
 	c := r.Check
-	return r.Failed == 0 && c.Lost == 0 && c.Duplicated == 0 && c.Rows == c.Expected && c.Distinct == c.Expected &&
+	return r.Failed == 0 && c.Lost == 0 && c.Duplicated == 0 && c.Rows == c.Expected &&
 		c.Attempts == r.Candidates && c.CandidatesWithAttempt == r.Candidates && c.Submitted == r.Candidates && c.Graded == r.Candidates &&
 		c.IncompleteAttempts == 0 && c.SubmitEvents == r.Candidates && c.ExpireEvents == 0
 }
@@ -100,8 +99,8 @@ func (r *report) print(w io.Writer) {
 		r.RawRows, r.RawWindow.Round(time.Millisecond), r.RawPerSec, r.Concurrency)
 	p("  ratio answers/s ÷ raw inserts/s = %.3f", r.Ratio)
 	c := r.Check
-	p("  check: exam_answers rows %d (want %d), distinct (attempt_id, item_id) %d; attempts %d for %d candidates; submitted %d, graded %d;",
-		c.Rows, c.Expected, c.Distinct, c.Attempts, c.CandidatesWithAttempt, c.Submitted, c.Graded)
+	p("  check: exam_answers rows %d (want %d); attempts %d for %d candidates; submitted %d, graded %d;",
+		c.Rows, c.Expected, c.Attempts, c.CandidatesWithAttempt, c.Submitted, c.Graded)
 	p("         attempts without exactly %d answers %d; exam.submit audit events %d, exam.expire %d", r.FormLength, c.IncompleteAttempts, c.SubmitEvents, c.ExpireEvents)
 	if r.OK() {
 		p("  result: OK: 0 answers lost, 0 duplicated, every attempt graded once")

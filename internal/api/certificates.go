@@ -1,8 +1,6 @@
 package api
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
@@ -57,9 +55,9 @@ type VendorReport struct {
 	Certificates certificate.Stats `json:"certificates"`
 }
 
-func views(cs []certificate.Certificate) []CertificateView {
+func (h *Handlers) views(cs []certificate.Certificate) []CertificateView {
 	out := make([]CertificateView, len(cs))
-	now := time.Now()
+	now := h.now()
 	for i := range cs {
 		out[i] = CertificateView{Certificate: cs[i], State: cs[i].State(now)}
 	}
@@ -71,7 +69,7 @@ func (h *Handlers) listCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(CertificateList{Certificates: views(cs)})
+	return c.JSON(CertificateList{Certificates: h.views(cs)})
 }
 
 func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
@@ -97,7 +95,7 @@ func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(CertificateList{Certificates: views(cs)})
+	return c.Status(fiber.StatusCreated).JSON(CertificateList{Certificates: h.views(cs)})
 }
 
 func (h *Handlers) certificateAction(action string) fiber.Handler {
@@ -125,7 +123,7 @@ func (h *Handlers) certificateAction(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(CertificateView{Certificate: *cert, State: cert.State(time.Now())})
+		return c.JSON(CertificateView{Certificate: *cert, State: cert.State(h.now())})
 	}
 }
 

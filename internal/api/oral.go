@@ -1,8 +1,6 @@
 package api
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
@@ -43,7 +41,8 @@ type OralStatus struct {
 
 func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 	u := httpx.User(c)
-	from, to := time.Now(), time.Now().Add(12*7*24*time.Hour)
+	from := h.now()
+	to := from.Add(oral.Horizon)
 	switch u.Role {
 	case account.RoleCandidate:
 		g, err := h.Oral.Gate(c.UserContext(), u)

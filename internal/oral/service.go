@@ -169,6 +169,9 @@ func loadVendor(ctx context.Context, db bun.IDB, id string) (*vendorInfo, error)
 	return &vendorInfo{Vendor: *v, loc: zone(v.Timezone)}, nil
 }
 
+// Horizon is how far ahead the pages and the API list slots.
+const Horizon = 12 * 7 * 24 * time.Hour
+
 // DefaultTimezone is the zone of a vendor that names none (or an unknown one).
 const DefaultTimezone = "America/New_York"
 

@@ -14,8 +14,6 @@ import (
 	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
-const oralHorizon = 12 * 7 * 24 * time.Hour
-
 func (h *Handlers) vendorTZ(c *fiber.Ctx, vendorID string) string {
 	if v, err := h.Accounts.VendorByID(c.UserContext(), vendorID); err == nil && v.Timezone != "" {
 		return v.Timezone
@@ -28,7 +26,7 @@ func (h *Handlers) vendorTZ(c *fiber.Ctx, vendorID string) string {
 func (h *Handlers) oralTrainerPage(c *fiber.Ctx, p *Page, status int, newFeed string) error {
 	u := httpx.User(c)
 	now := h.now()
-	slots, err := h.Oral.TrainerSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oralHorizon))
+	slots, err := h.Oral.TrainerSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oral.Horizon))
 	if err != nil {
 		return err
 	}
@@ -243,7 +241,7 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 		if b.CancelBy != nil && h.now().Before(*b.CancelBy) {
 			// Still movable: offer the vendor's other open times.
 			now := h.now()
-			slots, err := h.Oral.OpenSlots(ctx, u, b.Slot.VendorID, now, now.Add(oralHorizon))
+			slots, err := h.Oral.OpenSlots(ctx, u, b.Slot.VendorID, now, now.Add(oral.Horizon))
 			if err != nil {
 				return err
 			}
@@ -253,7 +251,7 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 	data["HasActive"] = active
 	if g.CanBook {
 		now := h.now()
-		slots, err := h.Oral.OpenSlots(ctx, u, g.VendorID, now, now.Add(oralHorizon))
+		slots, err := h.Oral.OpenSlots(ctx, u, g.VendorID, now, now.Add(oral.Horizon))
 		if err != nil {
 			return err
 		}
@@ -315,7 +313,7 @@ func (h *Handlers) oralAdminPage(c *fiber.Ctx, p *Page, status int) error {
 		p.Form["cutoff_hours"], p.Form["retake_wait_days"] = strconv.Itoa(s.CutoffHours), strconv.Itoa(s.RetakeWaitDays)
 	}
 	now := h.now()
-	slots, err := h.Oral.VendorSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oralHorizon))
+	slots, err := h.Oral.VendorSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oral.Horizon))
 	if err != nil {
 		return err
 	}
