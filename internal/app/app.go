@@ -62,7 +62,7 @@ type App struct {
 	Certificates *certificate.Service
 	CE           *ce.Service
 	Privacy      *privacy.Service // a person's own data: download and deletion
-	Changes      *database.Feed // committed writes to the tables behind the caches
+	Changes      *database.Feed   // committed writes to the tables behind the caches
 
 	workers sync.WaitGroup
 }
