@@ -32,6 +32,9 @@ Usage:
   peeracademy vendor create -name N -slug S [-timezone TZ] [-recognised]
   peeracademy vendor rotate-key -slug S     give a vendor a new certificate-signing key
   peeracademy user create -email E -name N -role R [-vendor SLUG]   (password read from stdin)
+  peeracademy backup -out FILE              archive the database and media store while the server runs
+  peeracademy backup verify -in FILE        check an archive's checksums
+  peeracademy restore -in FILE              restore an archive into an empty database and media store
   peeracademy keys reseal                   re-seal private data under the current encryption key
   peeracademy content check [-dir DIR]      validate the curriculum, exam item bank and oral rubric
   peeracademy certificate verify FILE [-keys JWKS_FILE]   check a signed credential offline
@@ -96,6 +99,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return userCmd(ctx, cfg, log, args[1:], stdin, stdout)
 	case "keys":
 		return keysCmd(ctx, cfg, log, args[1:], stdout)
+	case "backup":
+		return backupCmd(ctx, cfg, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, cfg, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -23,6 +23,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/privacy"
 )
 
 // Prefix is where the API is mounted.
@@ -43,6 +44,7 @@ type Handlers struct {
 
 	Certificates *certificate.Service
 	CE           *ce.Service
+	Privacy      *privacy.Service
 	Now          func() time.Time
 }
 

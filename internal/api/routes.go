@@ -13,6 +13,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/privacy"
 )
 
 // route pairs an operation's documentation with its handler.
@@ -43,6 +44,10 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/auth/password/forgot", Summary: "Email a password-reset link", Roles: public, Body: EmailRequest{}, Resp: MessageResponse{}, Status: 202}, h.forgot},
 		{Op{Method: "POST", Path: "/auth/password/reset", Summary: "Set a new password with the emailed token", Roles: public, Body: ResetRequest{}, Resp: MessageResponse{}}, h.reset},
 		{Op{Method: "GET", Path: "/me", Summary: "The signed-in user", Roles: signedIn, Resp: UserView{}}, h.me},
+		{Op{Method: "POST", Path: "/me/data-exports", Summary: "Ask for an archive of everything held about you (built in the background; e-mailed when ready)", Roles: signedIn, Resp: privacy.Export{}, Status: 202}, h.requestExport},
+		{Op{Method: "GET", Path: "/me/data-exports", Summary: "Your data-archive requests, newest first", Roles: signedIn, Resp: ExportList{}}, h.listExports},
+		{Op{Method: "GET", Path: "/me/data-exports/:id/download", Summary: "Download a ready archive (zip; once: it is deleted afterwards; audited)", Roles: signedIn}, h.downloadExport},
+		{Op{Method: "POST", Path: "/me/deletion", Summary: "Delete your candidate account: personal data and documents go; an issued certificate's public record stays", Roles: candidates, Body: DeleteAccountRequest{}, Status: 204}, h.deleteAccount},
 		{Op{Method: "GET", Path: "/vendors", Summary: "Recognised vendors (all vendors for platform admins)", Roles: signedIn, Resp: VendorList{}}, h.listVendors},
 		{Op{Method: "POST", Path: "/vendors", Summary: "Create a vendor", Roles: platform, Body: VendorRequest{}, Resp: account.Vendor{}, Status: 201}, h.createVendor},
 		{Op{Method: "PUT", Path: "/vendors/:id/recognition", Summary: "Recognise a vendor or withdraw recognition", Roles: platform, Body: RecognitionRequest{}, Resp: account.Vendor{}}, h.setRecognition},

@@ -34,6 +34,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/privacy"
 	"github.com/peeracademy/peeracademy/internal/web"
 	"github.com/peeracademy/peeracademy/migrations"
 	"github.com/peeracademy/peeracademy/static"
@@ -60,7 +61,8 @@ type App struct {
 	Oral         *oral.Service
 	Certificates *certificate.Service
 	CE           *ce.Service
-	Changes      *database.Feed // committed writes to the tables behind the caches
+	Privacy      *privacy.Service // a person's own data: download and deletion
+	Changes      *database.Feed   // committed writes to the tables behind the caches
 
 	workers sync.WaitGroup
 }
@@ -154,6 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ValidityMonths: cfg.CertificateMonths, Rule: rule,
 		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute}
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
 	}
@@ -189,12 +192,12 @@ func (a *App) buildHTTP() error {
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy}
 	if err := wh.Prerender(); err != nil {
 		return err
 	}
 	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
-		Certificates: a.Certificates, CE: a.CE}
+		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",
@@ -298,6 +301,10 @@ func (a *App) RunWorkers(ctx context.Context) {
 		for {
 			if _, err := a.Exams.FinalizeExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("finalise expired exam attempts", "err", err)
+			}
+			// "Download my data" archives are built within half a minute of the request.
+			if _, err := a.Privacy.BuildPending(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("build data exports", "err", err)
 			}
 			// Oral-exam reminders go out 24 hours ahead, once each, whatever the number of instances.
 			if _, err := a.Oral.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {

@@ -30,17 +30,14 @@ var (
 // Open opens the database named by dsn and checks that it answers.
 func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 	var db *bun.DB
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgresURL(dsn) {
 		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn), pgdriver.WithTimeout(10*time.Second)))
 		sqldb.SetMaxOpenConns(25)
 		sqldb.SetMaxIdleConns(25)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db = bun.NewDB(sqldb, pgdialect.New())
 	} else {
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
+		path := SQLitePath(dsn)
 		if path == "" {
 			return nil, fmt.Errorf("database: empty SQLite path")
 		}
@@ -73,6 +70,20 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		return nil, fmt.Errorf("database: cannot reach the database: %w", err)
 	}
 	return db, nil
+}
+
+// IsPostgresURL reports whether dsn names a PostgreSQL database (anything else is a SQLite file).
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLitePath is the file a SQLite database URL names ("sqlite://", "file:" and query stripped).
+func SQLitePath(dsn string) string {
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return path
 }
 
 // IsPostgres reports whether db speaks PostgreSQL.

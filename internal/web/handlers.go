@@ -25,6 +25,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/privacy"
 )
 
 // Handlers holds what the HTML pages need.
@@ -46,6 +47,7 @@ type Handlers struct {
 	BaseURL      string
 	Certificates *certificate.Service
 	CE           *ce.Service
+	Privacy      *privacy.Service
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

@@ -41,6 +41,11 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/account/mfa", h.mfaSetupForm) // signed in, or held at the mfa_setup stage
 	r.Post("/account/mfa", h.mfaSetup)
 	r.Post("/account/sessions/end", signedIn, h.endAllSessions)
+	r.Get("/account/data", signedIn, h.myData)
+	r.Post("/account/data/export", signedIn, h.requestExport)
+	r.Get("/account/data/exports/:id/download", signedIn, h.downloadExport)
+	r.Get("/account/delete", RequireRole(account.RoleCandidate), h.deleteAccountForm)
+	r.Post("/account/delete", RequireRole(account.RoleCandidate), h.deleteAccount)
 
 	// Vendor administrators: their own organisation.
 	r.Get("/vendor", vendorAdmin, h.ownVendor)

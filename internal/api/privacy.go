@@ -1,0 +1,59 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/privacy"
+)
+
+// ExportList is the caller's "download my data" requests, newest first.
+type ExportList struct {
+	Exports []privacy.Export `json:"exports"`
+}
+
+// DeleteAccountRequest confirms deleting the caller's account.
+type DeleteAccountRequest struct {
+	Password string `json:"password"`
+}
+
+func (h *Handlers) requestExport(c *fiber.Ctx) error {
+	e, err := h.Privacy.RequestExport(c.UserContext(), httpx.Actor(c), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(e)
+}
+
+func (h *Handlers) listExports(c *fiber.Ctx) error {
+	list, err := h.Privacy.Exports(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []privacy.Export{}
+	}
+	return c.JSON(ExportList{Exports: list})
+}
+
+func (h *Handlers) downloadExport(c *fiber.Ctx) error {
+	rc, size, err := h.Privacy.Download(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="peeracademy-my-data.zip"`)
+	return c.SendStream(rc, int(size))
+}
+
+func (h *Handlers) deleteAccount(c *fiber.Ctx) error {
+	var in DeleteAccountRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Privacy.DeleteAccount(c.UserContext(), httpx.Actor(c), httpx.User(c), in.Password, nil); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,166 @@
+package apptest
+
+import (
+	"context"
+	"time"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/certificate"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/exam"
+	"github.com/peeracademy/peeracademy/internal/oral"
+)
+
+// People is the cast of the journeys: a vendor, its admin and trainer, and one candidate.
+type People struct {
+	Vendor               *account.Vendor
+	Admin, Trainer, Cand *account.User
+}
+
+// AdminActor, TrainerActor and CandActor are the audit actors of the cast.
+func (p People) AdminActor() audit.Actor {
+	return audit.Actor{UserID: p.Admin.ID, Role: p.Admin.Role, VendorID: p.Vendor.ID}
+}
+func (p People) TrainerActor() audit.Actor {
+	return audit.Actor{UserID: p.Trainer.ID, Role: p.Trainer.Role, VendorID: p.Vendor.ID}
+}
+func (p People) CandActor() audit.Actor { return audit.Actor{UserID: p.Cand.ID} }
+
+// PassedWritten builds, through the services, a candidate named Zoë Nuñez-O'Brien with an approved
+// application, coursework complete (every module, full attendance) and the written exam passed,
+// with the vendor named by slug.
+func (e *Env) PassedWritten(slug string) People {
+	t := e.T
+	t.Helper()
+	ctx := context.Background()
+	p := People{Vendor: e.Vendor(slug)}
+	p.Admin = e.User(account.RoleVendorAdmin, p.Vendor.ID)
+	p.Trainer = e.User(account.RoleTrainer, p.Vendor.ID)
+	p.Cand = e.User(account.RoleCandidate, "")
+	p.Cand.Name = "Zoë Nuñez-O'Brien"
+	if _, err := e.App.DB.NewUpdate().Model((*account.User)(nil)).Set("name = ?", p.Cand.Name).Where("id = ?", p.Cand.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	start := time.Now().In(ny).AddDate(0, 0, -20)
+	var dates []string
+	for i := 0; i < cohort.Days; i++ {
+		dates = append(dates, start.AddDate(0, 0, i).Format("2006-01-02"))
+	}
+	a := p.AdminActor()
+	co, err := e.App.Cohorts.Create(ctx, a, p.Admin, cohort.CreateInput{Name: "Autumn", Delivery: "virtual", Capacity: 5, Dates: dates, TrainerIDs: []string{p.Trainer.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Enroll(p.Admin, co.ID, p.Cand)
+	for day := 1; day <= cohort.Days; day++ {
+		if err := e.App.Cohorts.RecordAttendance(ctx, a, p.Admin, co.ID, day, []cohort.Mark{{CandidateID: p.Cand.ID, Status: cohort.Present}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range e.App.Curriculum.Modules() {
+		if err := e.App.Cohorts.RecordCheck(ctx, p.CandActor(), p.Cand.ID, m.Slug, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := e.App.Exams.Settings(ctx, p.Vendor.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.FormLength = 5
+	if _, err := e.App.Exams.UpdateSettings(ctx, a, p.Admin, s); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := e.App.Exams.Start(ctx, p.CandActor(), p.Cand)
+	if err != nil {
+		t.Fatalf("start the written exam: %v", err)
+	}
+	v, err := e.App.Exams.View(ctx, p.Cand, sum.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range v.Questions {
+		it, _ := e.App.Exams.Bank.Item(q.ItemID)
+		keyed := map[string]bool{}
+		for _, o := range it.Answer {
+			keyed[it.Options[o]] = true
+		}
+		var right []int
+		for d, text := range q.Options {
+			if keyed[text] {
+				right = append(right, d)
+			}
+		}
+		if _, err := e.App.Exams.SaveAnswer(ctx, p.Cand, sum.ID, q.ItemID, right, false, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := e.App.Exams.Submit(ctx, p.CandActor(), p.Cand, sum.ID)
+	if err != nil || !r.Passed || r.Status != exam.StatusSubmitted {
+		t.Fatalf("written exam: %+v %v", r, err)
+	}
+	return p
+}
+
+// PassedOral has the trainer publish a slot three days ahead, the candidate book it, and the
+// trainer grade it (every competency "demonstrated") once it has started. It returns the grade.
+func (e *Env) PassedOral(p People) *oral.Grade {
+	t := e.T
+	t.Helper()
+	ctx := context.Background()
+	ny, _ := time.LoadLocation("America/New_York")
+	slots, err := e.App.Oral.CreateSlots(ctx, p.TrainerActor(), p.Trainer, oral.SlotInput{Date: time.Now().In(ny).AddDate(0, 0, 3).Format("2006-01-02"),
+		Start: "10:00", End: "10:45", Weeks: 1, Mode: "virtual", Location: "https://meet.example.org/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.App.Oral.Book(ctx, p.CandActor(), p.Cand, slots[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.App.Oral.Now = func() time.Time { return slots[0].StartsAt.Add(time.Hour) }
+	defer func() { e.App.Oral.Now = nil }()
+	g, err := e.App.Oral.Grade(ctx, p.TrainerActor(), p.Trainer, b.ID, e.PassingGrade("Clear, warm and safe."))
+	if err != nil || !g.Passed {
+		t.Fatalf("oral grade: %v", err)
+	}
+	return g
+}
+
+// PassingGrade scores every competency "demonstrated" and the first ones "with skill", just enough
+// for the rubric's pass rule, with an evidence note for each competency.
+func (e *Env) PassingGrade(feedback string) oral.GradeInput {
+	r := e.App.Oral.Rubric
+	in := oral.GradeInput{Scores: map[string]int{}, Notes: map[string]string{}, Feedback: feedback}
+	total := 0
+	for _, c := range r.Competencies {
+		in.Scores[c.ID] = r.MinEach
+		total += r.MinEach
+	}
+	top := r.Scale[len(r.Scale)-1].Score
+	for _, c := range r.Competencies {
+		if total >= r.MinTotal {
+			break
+		}
+		total += top - in.Scores[c.ID]
+		in.Scores[c.ID] = top
+	}
+	for _, c := range r.Competencies {
+		in.Notes[c.ID] = "Observed in the role-play: " + c.Title + "."
+	}
+	return in
+}
+
+// Certified runs PassedWritten and PassedOral and has the vendor admin issue the certificate.
+func (e *Env) Certified(slug string) (People, certificate.Certificate) {
+	t := e.T
+	t.Helper()
+	p := e.PassedWritten(slug)
+	e.PassedOral(p)
+	certs, err := e.App.Certificates.Issue(context.Background(), p.AdminActor(), p.Admin, []string{p.Cand.ID})
+	if err != nil || len(certs) != 1 {
+		t.Fatalf("issue the certificate: %v", err)
+	}
+	return p, certs[0]
+}
