@@ -41,8 +41,9 @@ type fxCheck struct {
 // items keyed 1, 2 and 3 of 4, one true/false item keyed True and one False), no absolute words, and
 // two modules whose knowledge checks are as balanced.
 type fixture struct {
-	items  map[string][]fxItem // by domain
-	checks map[string][]fxCheck
+	items       map[string][]fxItem // by domain
+	checks      map[string][]fxCheck
+	noTimetable bool
 }
 
 var fxOptions = []string{"kiwi", "melon pie", "banana bread loaf", "carrot"} // lengths 4, 9, 17, 6
@@ -138,6 +139,8 @@ func (f *fixture) fs(t *testing.T) fstest.MapFS {
 		}
 		m["exams/written/"+d+".yaml"] = &fstest.MapFile{Data: data}
 	}
+	m["curriculum/day-01/timetable.yaml"] = &fstest.MapFile{Data: []byte("day: 1\nhours: 1\nstart: \"09:00\"\nblocks:\n" +
+		"  - {kind: module, module: mod-one, minutes: 30}\n  - {kind: break, title: Break, minutes: 10}\n  - {kind: module, module: mod-two, minutes: 30}\n")}
 	var concepts []string // the modules teach the concepts of newFixture
 	for n := range 60 {
 		concepts = append(concepts, "lesson "+uniq(n))
@@ -150,6 +153,9 @@ func (f *fixture) fs(t *testing.T) fstest.MapFS {
 		}
 		body := "## Teaching\n\n" + strings.Join(concepts, ". ") + ".\n\n## Discussion prompts\n\nTalk.\n\n## Activity\n\nDo.\n"
 		m[fmt.Sprintf("curriculum/day-01/%02d-%s.md", i+1, slug)] = &fstest.MapFile{Data: []byte("---\n" + string(fm) + "---\n" + body)}
+	}
+	if f.noTimetable {
+		delete(m, "curriculum/day-01/timetable.yaml")
 	}
 	return m
 }
@@ -297,6 +303,8 @@ func TestQualityProblems(t *testing.T) {
 				}
 			}
 		}, []string{bpFile + ": test-wise simulation: a candidate who knows nothing and answers by \"most words shared with the stem\" passes 100.0% of 200 forms (mean score 80.0%); fewer than 1% may pass"}},
+		{"missing timetable", func(f *fixture) { f.noTimetable = true },
+			[]string{"curriculum/day-01/timetable.yaml: day 1 has no timetable; every day needs one, adding up to the course's 75 hours"}},
 		{"knowledge checks keyed longest", func(f *fixture) {
 			f.checks["mod-one"][0].Answer, f.checks["mod-one"][1].Answer = 2, 2
 		}, []string{"curriculum: the knowledge checks: the key is strictly the longest option in 50% (2 of 4) of single-answer knowledge checks; at most 35% allowed"}},
