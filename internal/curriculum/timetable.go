@@ -109,11 +109,22 @@ func loadTimetable(fsys fs.FS, day Day, ps *[]Problem) *Timetable {
 	for i, b := range y.Blocks {
 		blk := Block{Kind: b.Kind, Title: strings.TrimSpace(b.Title), Module: b.Module, Minutes: b.Minutes, Start: at}
 		validateBlock(p, lines.Line("blocks", i), i+1, blk, day)
+		if m := dayModule(day, b.Module); m != nil && blk.Title == "" {
+			blk.Title = m.Title // a module block shows its module's title
+		}
 		t.Blocks = append(t.Blocks, blk)
 		at += max(b.Minutes, 0)
 	}
 	checkDayTotals(p, lines, t, day)
 	return t
+}
+
+func dayModule(day Day, slug string) *Module {
+	i := slices.IndexFunc(day.Modules, func(m *Module) bool { return m.Slug == slug })
+	if slug == "" || i < 0 {
+		return nil
+	}
+	return day.Modules[i]
 }
 
 func validateBlock(p problems, line, n int, b Block, day Day) {
@@ -132,12 +143,11 @@ func validateBlock(p problems, line, n int, b Block, day Day) {
 		}
 		return
 	}
-	i := slices.IndexFunc(day.Modules, func(m *Module) bool { return m.Slug == b.Module })
-	switch {
-	case i < 0:
+	switch m := dayModule(day, b.Module); {
+	case m == nil:
 		p.add(line, "block %d: module %q is not a module of day %d", n, b.Module, day.Number)
-	case b.Kind == BlockModule && day.Modules[i].Minutes > 0 && b.Minutes != day.Modules[i].Minutes: // 0: reported with the module
-		p.add(line, "block %d: %d minutes, but the module %s plans %d (its front matter's minutes)", n, b.Minutes, b.Module, day.Modules[i].Minutes)
+	case b.Kind == BlockModule && m.Minutes > 0 && b.Minutes != m.Minutes: // 0: reported with the module
+		p.add(line, "block %d: %d minutes, but the module %s plans %d (its front matter's minutes)", n, b.Minutes, b.Module, m.Minutes)
 	}
 }
 
@@ -168,6 +178,15 @@ func countModuleBlocks(t *Timetable, slug string) int {
 		}
 	}
 	return n
+}
+
+// Timetable is day n's timetable, or nil.
+func (c *Curriculum) Timetable(n int) *Timetable {
+	i := slices.IndexFunc(c.Days, func(d Day) bool { return d.Number == n })
+	if i < 0 {
+		return nil
+	}
+	return c.Days[i].Timetable
 }
 
 // TimetableMinutes is the course's instructional total by the timetables, and whether every day has
