@@ -20,8 +20,9 @@ type Summary struct {
 
 	// The item-writing figures, filled in when the quality gates ran (Checked).
 	Checked    bool
-	LongestKey float64   // percent of single-answer items keyed strictly the longest option
-	TestWise   SimResult // the test-wise candidate's best strategy
+	LongestKey float64     // percent of single-answer items keyed strictly the longest option
+	TestWise   SimResult   // the test-wise candidate's best strategy
+	Strategies []SimResult // every strategy, best first
 }
 
 // String is the one-line report of a clean check.
@@ -96,7 +97,7 @@ func Quality(c *curriculum.Curriculum, bank *exam.Bank, sim SimConfig, s *Summar
 	if err != nil {
 		return append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: "test-wise simulation: " + err.Error()})
 	}
-	s.TestWise = res[0]
+	s.TestWise, s.Strategies = res[0], res
 	if res[0].PassPct() >= MaxTestWisePct {
 		ps = append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: fmt.Sprintf(
 			"test-wise simulation: a candidate who knows nothing and answers by %q passes %.1f%% of %d forms (mean score %.1f%%); fewer than %.0f%% may pass",
