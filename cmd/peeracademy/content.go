@@ -13,12 +13,13 @@ import (
 	"github.com/peeracademy/peeracademy/internal/contentcheck"
 )
 
-const contentUsage = "usage: peeracademy content check [-dir DIR]"
+const contentUsage = "usage: peeracademy content check [-v] [-dir DIR]"
 
 // contentCmd runs "peeracademy content check [-dir DIR]" (args exclude the word "content"). It
 // validates the course content (curriculum, written-exam bank, oral rubric) in DIR, or the content
-// built into the binary, and prints each problem as "file:line: problem", or the summary line when
-// there are none. It needs no configuration or database.
+// built into the binary, and prints each problem as "file:line: problem" (then the item-writing
+// figures, when the content was sound enough to measure), or the two summary lines when there are
+// none. It needs no configuration or database.
 func contentCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprintln(stderr, contentUsage)
@@ -27,6 +28,7 @@ func contentCmd(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("content check", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dir := flags.String("dir", "", "content directory to check (holding curriculum/, exams/ and media/); default: the built-in content")
+	verbose := flags.Bool("v", false, "also list how each test-wise strategy fared")
 	if err := flags.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -45,6 +47,11 @@ func contentCmd(args []string, stdout, stderr io.Writer) error {
 		fsys = os.DirFS(*dir)
 	}
 	summary, problems := contentcheck.Run(fsys)
+	if *verbose {
+		for _, r := range summary.Strategies {
+			fmt.Fprintln(stderr, "test-wise:", r)
+		}
+	}
 	for _, p := range problems {
 		if *dir != "" {
 			p.File = filepath.Join(*dir, filepath.FromSlash(p.File))
@@ -52,8 +59,12 @@ func contentCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, p)
 	}
 	if len(problems) > 0 {
+		if summary.Checked {
+			fmt.Fprintln(stdout, summary.Figures())
+		}
 		return fmt.Errorf("content check: %d problems", len(problems))
 	}
 	fmt.Fprintln(stdout, summary)
+	fmt.Fprintln(stdout, summary.ItemsLine())
 	return nil
 }
