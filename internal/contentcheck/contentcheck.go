@@ -72,12 +72,26 @@ func RunWith(fsys fs.FS, sim SimConfig) (Summary, []curriculum.Problem) {
 	return s, ps
 }
 
+// missingTimetables reports days without a timetable. serve shows such a day without one (the
+// content writers add them day by day); content check requires every day's.
+func missingTimetables(c *curriculum.Curriculum) []curriculum.Problem {
+	var ps []curriculum.Problem
+	for _, d := range c.Days {
+		if d.Timetable == nil {
+			ps = append(ps, curriculum.Problem{File: fmt.Sprintf("curriculum/day-%02d/%s", d.Number, curriculum.TimetableName),
+				Msg: fmt.Sprintf("day %d has no timetable; every day needs one, adding up to the course's %d hours", d.Number, curriculum.CourseMinutes/60)})
+		}
+	}
+	return ps
+}
+
 // Quality applies the item-writing rules to a curriculum and bank that loaded without problems and
 // fills in the summary's figures.
 func Quality(c *curriculum.Curriculum, bank *exam.Bank, sim SimConfig, s *Summary) []curriculum.Problem {
 	figs, ps := checkItems(bank, c)
 	s.Checked, s.LongestKey = true, figs.LongestKey
 	ps = append(ps, checkKnowledgeChecks(c)...)
+	ps = append(ps, missingTimetables(c)...)
 	res, err := Simulate(bank, sim)
 	if err != nil {
 		return append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: "test-wise simulation: " + err.Error()})
