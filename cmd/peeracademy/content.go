@@ -17,8 +17,9 @@ const contentUsage = "usage: peeracademy content check [-dir DIR]"
 
 // contentCmd runs "peeracademy content check [-dir DIR]" (args exclude the word "content"). It
 // validates the course content (curriculum, written-exam bank, oral rubric) in DIR, or the content
-// built into the binary, and prints each problem as "file:line: problem", or the summary line when
-// there are none. It needs no configuration or database.
+// built into the binary, and prints each problem as "file:line: problem" (then the item-writing
+// figures, when the content was sound enough to measure), or the two summary lines when there are
+// none. It needs no configuration or database.
 func contentCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprintln(stderr, contentUsage)
@@ -52,8 +53,12 @@ func contentCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, p)
 	}
 	if len(problems) > 0 {
+		if summary.Checked {
+			fmt.Fprintln(stdout, summary.Figures())
+		}
 		return fmt.Errorf("content check: %d problems", len(problems))
 	}
 	fmt.Fprintln(stdout, summary)
+	fmt.Fprintln(stdout, summary.ItemsLine())
 	return nil
 }

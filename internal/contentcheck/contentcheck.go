@@ -1,5 +1,8 @@
 // Package contentcheck validates all course content at once: the curriculum, the written-exam
-// item bank and the oral-exam rubric (see content/FORMAT.md).
+// item bank and the oral-exam rubric (see content/FORMAT.md). Two kinds of problems come out:
+// structural ones, which the loaders report and which stop `serve` from starting, and the quality
+// gates of item writing (cue statistics and the test-wise simulation), which only `content check`
+// and the shipped-content test apply.
 package contentcheck
 
 import (
@@ -14,6 +17,11 @@ import (
 // Summary counts what a content tree holds.
 type Summary struct {
 	Days, Modules, Words, Items, Competencies int
+
+	// The item-writing figures, filled in when the quality gates ran (Checked).
+	Checked    bool
+	LongestKey float64   // percent of single-answer items keyed strictly the longest option
+	TestWise   SimResult // the test-wise candidate's best strategy
 }
 
 // String is the one-line report of a clean check.
@@ -22,19 +30,63 @@ func (s Summary) String() string {
 		s.Days, s.Modules, s.Words, s.Items, s.Competencies)
 }
 
+// ItemsLine is the one-line report of the item-writing figures of a clean check.
+func (s Summary) ItemsLine() string { return "items ok: " + s.itemFigures() }
+
+// Figures reports the item-writing figures of a check that found problems (to see how far off the
+// limits the bank is).
+func (s Summary) Figures() string {
+	return fmt.Sprintf("items (not ok): %s; best test-wise strategy: %s", s.itemFigures(), s.TestWise.Strategy)
+}
+
+func (s Summary) itemFigures() string {
+	return fmt.Sprintf("%d items, longest-key %.0f%%, test-wise pass %.1f%% of %d forms",
+		s.Items, s.LongestKey, s.TestWise.PassPct(), s.TestWise.Forms)
+}
+
 // Run loads everything in fsys (curriculum/, media/, exams/) and returns what it holds and every
-// problem found, sorted by file and then line.
+// problem found, sorted by file and then line. When the content is structurally sound (what serve
+// needs), it also applies the item-writing quality gates with the default simulation; statistics
+// over content that does not load would mislead, so structural problems come first.
 func Run(fsys fs.FS) (Summary, []curriculum.Problem) {
+	return RunWith(fsys, DefaultSim())
+}
+
+// RunWith is Run with the given simulation.
+func RunWith(fsys fs.FS, sim SimConfig) (Summary, []curriculum.Problem) {
 	c, ps := curriculum.Load(fsys)
 	bank, bps := exam.LoadBank(fsys)
 	rubric, rps := oral.LoadRubric(fsys)
-	ps = append(append(ps, bps...), rps...)
-	curriculum.SortProblems(ps)
-	return Summary{
+	s := Summary{
 		Days:         len(c.Days),
 		Modules:      len(c.Modules()),
 		Words:        c.Words,
 		Items:        len(bank.Items),
 		Competencies: len(rubric.Competencies),
-	}, ps
+	}
+	ps = append(append(ps, bps...), rps...)
+	if len(ps) == 0 {
+		ps = Quality(c, bank, sim, &s)
+	}
+	curriculum.SortProblems(ps)
+	return s, ps
+}
+
+// Quality applies the item-writing rules to a curriculum and bank that loaded without problems and
+// fills in the summary's figures.
+func Quality(c *curriculum.Curriculum, bank *exam.Bank, sim SimConfig, s *Summary) []curriculum.Problem {
+	figs, ps := checkItems(bank, c)
+	s.Checked, s.LongestKey = true, figs.LongestKey
+	ps = append(ps, checkKnowledgeChecks(c)...)
+	res, err := Simulate(bank, sim)
+	if err != nil {
+		return append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: "test-wise simulation: " + err.Error()})
+	}
+	s.TestWise = res[0]
+	if res[0].PassPct() >= MaxTestWisePct {
+		ps = append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: fmt.Sprintf(
+			"test-wise simulation: a candidate who knows nothing and answers by %q passes %.1f%% of %d forms (mean score %.1f%%); fewer than %.0f%% may pass",
+			res[0].Strategy, res[0].PassPct(), res[0].Forms, res[0].MeanPercent, MaxTestWisePct)})
+	}
+	return ps
 }

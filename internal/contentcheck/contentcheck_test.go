@@ -12,6 +12,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 )
 
+// TestRunRealContent is the quality gate over the shipped content (CI runs it): no structural
+// problem and every item-writing limit met, the test-wise simulation included.
 func TestRunRealContent(t *testing.T) {
 	s, ps := Run(content.FS)
 	for _, p := range ps {
@@ -24,7 +26,11 @@ func TestRunRealContent(t *testing.T) {
 	if s.String() != want {
 		t.Errorf("String() = %q", s.String())
 	}
+	if !s.Checked || s.LongestKey > BankLimits.maxLongest || s.TestWise.PassPct() >= MaxTestWisePct || s.TestWise.Forms != SimForms {
+		t.Errorf("item figures: %s", s.Figures())
+	}
 	t.Log(s)
+	t.Log(s.ItemsLine())
 }
 
 func TestRunSortsProblems(t *testing.T) {

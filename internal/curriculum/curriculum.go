@@ -46,6 +46,7 @@ type CheckItem struct {
 	Options  []string
 	Answer   int
 	Feedback string
+	Line     int // the item's line in the module file, for content check
 }
 
 // Module is one rendered curriculum module.
@@ -61,6 +62,7 @@ type Module struct {
 	HTML       template.HTML // the sanitised body
 	TOC        []Heading     // h2 and h3 headings of the body
 	Words      int           // words of body text
+	Text       string        // plain body text (no markup), for content check
 }
 
 // URL is the module's page on the site.
@@ -388,7 +390,7 @@ func validateFrontMatter(s *source, day int) {
 		p.add(l.Line("check"), "check: %d items given; a module needs %d to %d", n, MinCheckItems, MaxCheckItems)
 	}
 	for i, q := range f.Check {
-		item := CheckItem{Prompt: strings.TrimSpace(q.Prompt), Options: q.Options, Feedback: strings.TrimSpace(q.Feedback)}
+		item := CheckItem{Prompt: strings.TrimSpace(q.Prompt), Options: q.Options, Feedback: strings.TrimSpace(q.Feedback), Line: l.Line("check", i)}
 		at := func(key string) int { return l.Line("check", i, key) }
 		n := i + 1
 		if item.Prompt == "" {
@@ -456,7 +458,7 @@ func renderModule(fsys fs.FS, s *source, byFile map[string]*source) {
 		s.prob.add(s.bodyLine, "cannot render the body: %v", err)
 		return
 	}
-	s.m.HTML, s.m.TOC, s.m.Words = out.HTML, out.TOC, out.Words
+	s.m.HTML, s.m.TOC, s.m.Words, s.m.Text = out.HTML, out.TOC, out.Words, out.Text
 
 	for _, h := range out.headings {
 		if h.Level == 1 {

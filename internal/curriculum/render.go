@@ -33,6 +33,7 @@ type rendered struct {
 	HTML     template.HTML
 	TOC      []Heading // h2 and h3
 	Words    int
+	Text     string      // the plain text, words separated by whitespace
 	headings []headingAt // every heading, for validation
 	rawHTML  []int       // offsets of raw HTML, which is not allowed (and never rendered)
 }
@@ -144,7 +145,8 @@ func render(src []byte, resolve resolveFunc) (*rendered, error) {
 		return ast.WalkContinue, nil
 	})
 	writeText(&all, doc, src)
-	out.Words = countWords(all.String())
+	out.Text = all.String()
+	out.Words = countWords(out.Text)
 	return out, nil
 }
 

@@ -63,13 +63,37 @@ func (bp Blueprint) Domain(id string) (Domain, bool) {
 	return bp.Domains[i], true
 }
 
+// Item kinds (see content/FORMAT.md).
+const (
+	KindScenario  = "scenario"  // apply a skill: what would a peer specialist say or do next, and why
+	KindKnowledge = "knowledge" // recall a fact
+)
+
+// Kinds are the allowed item kinds.
+var Kinds = []string{KindScenario, KindKnowledge}
+
 // Item is one written-exam question. Answer holds the zero-based indices of the keyed options, in
-// ascending order.
+// ascending order. Kind, Modules, Concept and Distractors describe the item for its writers and for
+// content check; grading does not use them. Distractors maps a wrong option's index to the
+// misconception it represents.
 type Item struct {
 	ID, Domain, Type, Difficulty, Stem string
 	Options                            []string
 	Answer                             []int
 	Rationale                          string
+	Kind, Concept                      string
+	Modules                            []string
+	Distractors                        map[int]string
+	// Src is where the item is written, for problems about it (File and Line of its id).
+	Src curriculum.Problem
+}
+
+// Keyed reports whether option i is a key.
+func (it *Item) Keyed(i int) bool { return slices.Contains(it.Answer, i) }
+
+// At reports a problem about the item (or the field key of it, when lines knows the field).
+func (it *Item) At(format string, args ...any) curriculum.Problem {
+	return curriculum.Problem{File: it.Src.File, Line: it.Src.Line, Msg: it.ID + ": " + fmt.Sprintf(format, args...)}
 }
 
 // Bank is the whole item bank, items ordered by blueprint domain and then as written.
@@ -122,6 +146,11 @@ type itemYAML struct {
 	Options    []string `yaml:"options"`
 	Answer     []int    `yaml:"answer"`
 	Rationale  string   `yaml:"rationale"`
+	// Item-writing metadata: checked by content check, not needed to deliver or grade.
+	Kind        string         `yaml:"kind"`
+	Modules     []string       `yaml:"modules"`
+	Concept     string         `yaml:"concept"`
+	Distractors map[int]string `yaml:"distractors"`
 }
 
 type reporter struct {
@@ -202,6 +231,8 @@ func LoadBank(fsys fs.FS) (*Bank, []curriculum.Problem) {
 				ID: strings.TrimSpace(y.ID), Domain: df.Domain, Type: y.Type, Difficulty: y.Difficulty,
 				Stem: strings.TrimSpace(y.Stem), Options: y.Options, Rationale: strings.TrimSpace(y.Rationale),
 				Answer: slices.Sorted(slices.Values(y.Answer)),
+				Kind:   y.Kind, Modules: y.Modules, Concept: strings.TrimSpace(y.Concept), Distractors: y.Distractors,
+				Src: curriculum.Problem{File: file, Line: lines.Line("items", i)},
 			}
 			switch prev, dup := ids[it.ID]; {
 			case it.ID == "":
@@ -350,8 +381,8 @@ func validateItem(r reporter, it Item, y itemYAML, at func(string) int) {
 			r.add(at("answer"), "%s: a %s item keys exactly one option; %d given", name, it.Type, k)
 		}
 	case TypeMultiple:
-		if k < 2 {
-			r.add(at("answer"), "%s: a multiple item keys at least two options; %d given", name, k)
+		if k < 1 || k >= len(it.Options) {
+			r.add(at("answer"), "%s: a multiple (select all that apply) item keys 1 to %d of its options; %d given", name, max(len(it.Options)-1, 1), k)
 		}
 	}
 }

@@ -89,12 +89,36 @@ func TestLoadBankValid(t *testing.T) {
 	if _, ok := b.Item("nope"); ok {
 		t.Error("Item(nope) found")
 	}
+	if it.Src.File != "exams/written/alpha.yaml" || it.Src.Line != 11 {
+		t.Errorf("ALP-2 written at %s:%d, want exams/written/alpha.yaml:11", it.Src.File, it.Src.Line)
+	}
 	got := b.ByDomain("beta")
 	if len(got) != 3 || got[2].ID != "BET-3" || got[0] != &b.Items[3] {
 		t.Errorf("ByDomain(beta) = %v", got)
 	}
 	if len(b.ByDomain("gamma")) != 0 {
 		t.Error("ByDomain(gamma) not empty")
+	}
+}
+
+func TestLoadBankItemMetadata(t *testing.T) {
+	f := bankTree()
+	edit(t, f, "exams/written/alpha.yaml", "    rationale: \"Because b.\"\n", `    rationale: "Because b."
+    kind: scenario
+    modules: [one, two]
+    concept: "  the b thing "
+    distractors:
+      0: "Thinks a."
+      2: "Thinks c."
+`)
+	b, ps := LoadBank(f)
+	if len(ps) > 0 {
+		t.Fatalf("problems: %q", strs(ps))
+	}
+	it, _ := b.Item("ALP-1")
+	if it.Kind != KindScenario || !slices.Equal(it.Modules, []string{"one", "two"}) || it.Concept != "the b thing" ||
+		len(it.Distractors) != 2 || it.Distractors[2] != "Thinks c." {
+		t.Errorf("ALP-1 = %+v", it)
 	}
 }
 
@@ -139,8 +163,10 @@ func TestLoadBankProblems(t *testing.T) {
 			[]string{alpha + `:5: ALP-1: difficulty "trivial" must be one of easy, medium, hard`}},
 		{"single with two keys", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "answer: [1]", "answer: [1, 2]") },
 			[]string{alpha + ":8: ALP-1: a single item keys exactly one option; 2 given"}},
-		{"multiple with one key", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "answer: [3, 0]", "answer: [3]") },
-			[]string{alpha + ":16: ALP-2: a multiple item keys at least two options; 1 given"}},
+		{"multiple keying every option", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "answer: [3, 0]", "answer: [3, 0, 1, 2]") },
+			[]string{alpha + ":16: ALP-2: a multiple (select all that apply) item keys 1 to 3 of its options; 4 given"}},
+		{"multiple with no key", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "answer: [3, 0]", "answer: []") },
+			[]string{alpha + ":16: ALP-2: a multiple (select all that apply) item keys 1 to 3 of its options; 0 given"}},
 		{"answer out of range", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "answer: [1]", "answer: [3]") },
 			[]string{alpha + ":8: ALP-1: answer index 3 is not an option (0 to 2)"}},
 		{"repeated answer", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "answer: [3, 0]", "answer: [3, 3]") },
@@ -159,8 +185,8 @@ func TestLoadBankProblems(t *testing.T) {
 			edit(t, f, alpha, "    type: single\n", "    domain: beta\n    type: single\n")
 		},
 			[]string{alpha + `:4: ALP-1: domain "beta" does not match the file's domain "alpha"`}},
-		{"unknown key", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "    type: single\n", "    kind: single\n") },
-			[]string{alpha + `:4: invalid YAML: unknown key "kind"`}},
+		{"unknown key", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "    type: single\n", "    sort: single\n") },
+			[]string{alpha + `:4: invalid YAML: unknown key "sort"`}},
 		{"malformed YAML", func(t *testing.T, f fstest.MapFS) { edit(t, f, alpha, "type: single", "type: : single") },
 			[]string{alpha + ":4: invalid YAML: mapping values are not allowed in this context",
 				bp + `:3: domain "alpha" has no item file (expected exams/written/alpha.yaml with domain: alpha)`}},

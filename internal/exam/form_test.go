@@ -353,3 +353,24 @@ func TestAnalyzeItemsHandExample(t *testing.T) {
 		}
 	}
 }
+
+// A select-all item may key a single option: only exactly that option earns the point.
+func TestCorrectMultipleWithOneKey(t *testing.T) {
+	it := &Item{ID: "M-1", Type: TypeMultiple, Options: []string{"a", "b", "c", "d"}, Answer: []int{2}}
+	cases := []struct {
+		choice []int
+		want   bool
+	}{
+		{[]int{2}, true},
+		{[]int{2, 2}, true},
+		{[]int{1}, false},
+		{[]int{2, 3}, false},
+		{[]int{0, 1, 2, 3}, false},
+		{nil, false},
+	}
+	for _, tc := range cases {
+		if got := Correct(it, tc.choice); got != tc.want {
+			t.Errorf("Correct(%v) = %v, want %v", tc.choice, got, tc.want)
+		}
+	}
+}
