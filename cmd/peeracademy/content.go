@@ -13,7 +13,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/contentcheck"
 )
 
-const contentUsage = "usage: peeracademy content check [-dir DIR]"
+const contentUsage = "usage: peeracademy content check [-v] [-dir DIR]"
 
 // contentCmd runs "peeracademy content check [-dir DIR]" (args exclude the word "content"). It
 // validates the course content (curriculum, written-exam bank, oral rubric) in DIR, or the content
@@ -28,6 +28,7 @@ func contentCmd(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("content check", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dir := flags.String("dir", "", "content directory to check (holding curriculum/, exams/ and media/); default: the built-in content")
+	verbose := flags.Bool("v", false, "also list how each test-wise strategy fared")
 	if err := flags.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -46,6 +47,11 @@ func contentCmd(args []string, stdout, stderr io.Writer) error {
 		fsys = os.DirFS(*dir)
 	}
 	summary, problems := contentcheck.Run(fsys)
+	if *verbose {
+		for _, r := range summary.Strategies {
+			fmt.Fprintln(stderr, "test-wise:", r)
+		}
+	}
 	for _, p := range problems {
 		if *dir != "" {
 			p.File = filepath.Join(*dir, filepath.FromSlash(p.File))

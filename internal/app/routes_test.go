@@ -70,6 +70,7 @@ var access = map[string][]string{
 	"GET /learn":                          {account.RoleCandidate},
 	"GET /learn/:slug":                    {signedIn},
 	"POST /learn/:slug/check":             {account.RoleCandidate},
+	"GET /learn/:slug/handouts/*":         {signedIn},
 	"GET /media/content/*":                {signedIn},
 	"GET /media/vendor/:vendor/:id":       {signedIn},
 	"GET /vendor/media":                   {account.RoleVendorAdmin},

@@ -8,13 +8,16 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/curriculum"
 )
 
 // Days is the length of the course.
 const Days = 10
 
-// DefaultRequiredMinutes is the course's required total: 75 hours.
-const DefaultRequiredMinutes = 75 * 60
+// DefaultRequiredMinutes is the course's required total, 75 hours: the figure the day timetables
+// must add up to (content check enforces it), defined once in curriculum.
+const DefaultRequiredMinutes = curriculum.CourseMinutes
 
 // DefaultSessionMinutes is one day's planned teaching time (7.5 hours).
 const DefaultSessionMinutes = 450

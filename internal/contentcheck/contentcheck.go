@@ -20,8 +20,9 @@ type Summary struct {
 
 	// The item-writing figures, filled in when the quality gates ran (Checked).
 	Checked    bool
-	LongestKey float64   // percent of single-answer items keyed strictly the longest option
-	TestWise   SimResult // the test-wise candidate's best strategy
+	LongestKey float64     // percent of single-answer items keyed strictly the longest option
+	TestWise   SimResult   // the test-wise candidate's best strategy
+	Strategies []SimResult // every strategy, best first
 }
 
 // String is the one-line report of a clean check.
@@ -72,17 +73,31 @@ func RunWith(fsys fs.FS, sim SimConfig) (Summary, []curriculum.Problem) {
 	return s, ps
 }
 
+// missingTimetables reports days without a timetable. serve shows such a day without one (the
+// content writers add them day by day); content check requires every day's.
+func missingTimetables(c *curriculum.Curriculum) []curriculum.Problem {
+	var ps []curriculum.Problem
+	for _, d := range c.Days {
+		if d.Timetable == nil {
+			ps = append(ps, curriculum.Problem{File: fmt.Sprintf("curriculum/day-%02d/%s", d.Number, curriculum.TimetableName),
+				Msg: fmt.Sprintf("day %d has no timetable; every day needs one, adding up to the course's %d hours", d.Number, curriculum.CourseMinutes/60)})
+		}
+	}
+	return ps
+}
+
 // Quality applies the item-writing rules to a curriculum and bank that loaded without problems and
 // fills in the summary's figures.
 func Quality(c *curriculum.Curriculum, bank *exam.Bank, sim SimConfig, s *Summary) []curriculum.Problem {
 	figs, ps := checkItems(bank, c)
 	s.Checked, s.LongestKey = true, figs.LongestKey
 	ps = append(ps, checkKnowledgeChecks(c)...)
+	ps = append(ps, missingTimetables(c)...)
 	res, err := Simulate(bank, sim)
 	if err != nil {
 		return append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: "test-wise simulation: " + err.Error()})
 	}
-	s.TestWise = res[0]
+	s.TestWise, s.Strategies = res[0], res
 	if res[0].PassPct() >= MaxTestWisePct {
 		ps = append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: fmt.Sprintf(
 			"test-wise simulation: a candidate who knows nothing and answers by %q passes %.1f%% of %d forms (mean score %.1f%%); fewer than %.0f%% may pass",

@@ -58,6 +58,7 @@ type Module struct {
 	Minutes    int
 	Objectives []string
 	Media      []string // paths under media/
+	Handouts   []*Handout
 	Check      []CheckItem
 	HTML       template.HTML // the sanitised body
 	TOC        []Heading     // h2 and h3 headings of the body
@@ -68,10 +69,11 @@ type Module struct {
 // URL is the module's page on the site.
 func (m *Module) URL() string { return LearnPath + m.Slug }
 
-// Day is one training day and its modules in order.
+// Day is one training day and its modules in order. Timetable is nil when the day has none.
 type Day struct {
-	Number  int
-	Modules []*Module
+	Number    int
+	Modules   []*Module
+	Timetable *Timetable
 }
 
 // Words is the number of body words in the day's modules.
@@ -151,6 +153,7 @@ type frontMatter struct {
 	Minutes    *int        `yaml:"minutes"`
 	Objectives []string    `yaml:"objectives"`
 	Media      []string    `yaml:"media"`
+	Handouts   []string    `yaml:"handouts"`
 	Check      []checkYAML `yaml:"check"`
 }
 
@@ -239,9 +242,10 @@ func Load(fsys fs.FS) (*Curriculum, []Problem) {
 		c.bySlug[s.m.Slug] = s.m
 	}
 
+	hs := &handouts{fsys: fsys, rendered: map[string]*Handout{}, ps: &ps}
 	for _, s := range all {
 		if s.body != nil {
-			renderModule(fsys, s, byFile)
+			renderModule(fsys, s, byFile, hs)
 		}
 	}
 
@@ -272,9 +276,11 @@ func Load(fsys fs.FS) (*Curriculum, []Problem) {
 		} else if w := day.Words(); parsed && w < MinDayWords {
 			ps = append(ps, Problem{File: dir, Msg: fmt.Sprintf("day %d has %d words of body text; about 2,000 are expected (at least %d)", d, w, MinDayWords)})
 		}
+		day.Timetable = loadTimetable(fsys, day, &ps)
 		c.Words += day.Words()
 		c.Days = append(c.Days, day)
 	}
+	checkCourseTotal(c, &ps)
 	checkMedia(fsys, &ps)
 	SortProblems(ps)
 	return c, ps
@@ -294,6 +300,9 @@ func readDay(fsys fs.FS, dir string, ps *[]Problem) []*source {
 			continue
 		}
 		file := dir + "/" + name
+		if name == TimetableName && !e.IsDir() {
+			continue // read with the day's modules
+		}
 		sm := moduleFileRE.FindStringSubmatch(name)
 		if e.IsDir() || sm == nil {
 			*ps = append(*ps, Problem{File: file, Msg: "unexpected entry: module files are named NN-words.md (for example 01-what-peer-support-is.md)"})
@@ -431,7 +440,7 @@ type mediaRef struct {
 }
 
 // renderModule renders the body, resolving links, and checks the body's structure and media.
-func renderModule(fsys fs.FS, s *source, byFile map[string]*source) {
+func renderModule(fsys fs.FS, s *source, byFile map[string]*source, hs *handouts) {
 	var refs []mediaRef
 	resolve := func(dest string, off int) (string, bool) {
 		line := s.lineAt(off)
@@ -439,6 +448,9 @@ func renderModule(fsys fs.FS, s *source, byFile map[string]*source) {
 			refs = append(refs, mediaRef{rest, line})
 			if !validMediaPath(rest) || !fileExists(fsys, "media/"+rest) {
 				return "", false
+			}
+			if isHandout(rest) {
+				return HandoutURL(s.m.Slug, rest), true
 			}
 			return MediaPath + rest, true
 		}
@@ -478,11 +490,16 @@ func renderModule(fsys fs.FS, s *source, byFile map[string]*source) {
 	if !s.fmOK {
 		return
 	}
+	checkHandouts(s, refs, hs)
 	for i, md := range s.fm.Media {
 		if !validMediaPath(md) {
 			continue // reported with the front matter
 		}
 		line := s.lines.Line("media", i)
+		if isHandout(md) {
+			s.prob.add(line, "media entry %q is a handout: list it under handouts:", md)
+			continue
+		}
 		if !fileExists(fsys, "media/"+md) {
 			s.prob.add(line, "media file media/%s does not exist", md)
 		}
@@ -492,7 +509,7 @@ func renderModule(fsys fs.FS, s *source, byFile map[string]*source) {
 	}
 	reported := map[string]bool{}
 	for _, r := range refs {
-		if reported[r.path] || slices.Contains(s.fm.Media, r.path) {
+		if reported[r.path] || slices.Contains(s.fm.Media, r.path) || isHandout(r.path) {
 			continue
 		}
 		reported[r.path] = true

@@ -168,11 +168,7 @@ func sumWords(c *Curriculum) int {
 
 func TestLoadProblems(t *testing.T) {
 	m11, m12 := moduleFile(1, 1), moduleFile(1, 2)
-	tests := []struct {
-		name   string
-		mutate func(t *testing.T, fsys fstest.MapFS)
-		want   []string
-	}{
+	runLoadCases(t, validTree, []loadCase{
 		{"missing title", func(t *testing.T, f fstest.MapFS) { edit(t, f, m11, "title: Module 1.1\n", "") },
 			[]string{m11 + ":1: title is required"}},
 		{"bad slug", func(t *testing.T, f fstest.MapFS) { edit(t, f, m11, "slug: mod-1-1", "slug: Mod_1") },
@@ -228,7 +224,7 @@ func TestLoadProblems(t *testing.T) {
 			f["media/day-01/pic.svg"].Data = []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>`)
 		}, []string{"media/day-01/pic.svg:1: the SVG needs a <title> (and ideally a <desc>) for screen readers"}},
 		{"unsupported media type", func(t *testing.T, f fstest.MapFS) { f["media/day-01/run.exe"] = &fstest.MapFile{Data: []byte("MZ")} },
-			[]string{`media/day-01/run.exe: unsupported media type ".exe" (allowed: .svg .png .jpg .jpeg .gif .webp .pdf .mp3 .mp4 .webm .vtt)`}},
+			[]string{`media/day-01/run.exe: unsupported media type ".exe" (allowed: .svg .png .jpg .jpeg .gif .webp .pdf .mp3 .mp4 .webm .vtt .md)`}},
 		{"unknown front matter key", func(t *testing.T, f fstest.MapFS) { edit(t, f, m11, "minutes: 30\n", "minutes: 30\nauthor: Sam\n") },
 			[]string{m11 + `:7: invalid YAML: unknown key "author"`}},
 		{"malformed YAML", func(t *testing.T, f fstest.MapFS) { edit(t, f, m11, "day: 1", "day: : 1") },
@@ -255,10 +251,21 @@ func TestLoadProblems(t *testing.T) {
 		{"two modules with one number", func(t *testing.T, f fstest.MapFS) {
 			f["curriculum/day-05/04-another.md"] = &fstest.MapFile{Data: []byte(strings.Replace(moduleSource(5, 4), "mod-5-4", "another", 1))}
 		}, []string{"curriculum/day-05/04-m-5-4.md: file number 04 is also used by 04-another.md; each module needs its own order"}},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// loadCase is a fixture mutation and the problems Load must report for it, exactly.
+type loadCase struct {
+	name   string
+	mutate func(t *testing.T, fsys fstest.MapFS)
+	want   []string
+}
+
+func runLoadCases(t *testing.T, tree func() fstest.MapFS, cases []loadCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys := validTree()
+			fsys := tree()
 			tt.mutate(t, fsys)
 			_, ps := Load(fsys)
 			if got := problemStrings(ps); !slices.Equal(got, tt.want) {

@@ -1,5 +1,7 @@
 package curriculum
 
+import "slices"
+
 // CheckResult is the outcome of a knowledge-check attempt. Knowledge checks are practice, not part of
 // certification: passing means every item answered correctly, and it completes the module.
 type CheckResult struct {
@@ -34,13 +36,15 @@ func (m *Module) Grade(answers []int) CheckResult {
 	return res
 }
 
-// HasMedia reports whether a media path is used by some module (only those are served).
+// HasMedia reports whether a media path is used by some module, as media or as a handout (only
+// those are served).
 func (c *Curriculum) HasMedia(p string) bool {
 	for _, m := range c.modules {
-		for _, x := range m.Media {
-			if x == p {
-				return true
-			}
+		if slices.Contains(m.Media, p) {
+			return true
+		}
+		if _, ok := m.Handout(p); ok {
+			return true
 		}
 	}
 	return false

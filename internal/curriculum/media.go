@@ -13,7 +13,7 @@ import (
 )
 
 // MediaTypes are the file extensions allowed under media/.
-var MediaTypes = []string{".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".mp4", ".webm", ".vtt"}
+var MediaTypes = []string{".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".mp4", ".webm", ".vtt", HandoutExt}
 
 // checkMedia validates every file under media/. Media are served from the site's own origin, so
 // an SVG opened directly could run script: SVGs must be static (no script, event handlers,

@@ -159,7 +159,7 @@ func (h *Handlers) attendancePage(c *fiber.Ctx, p *Page, status int) error {
 	}
 	p.Title = fmt.Sprintf("Attendance, day %d", day)
 	p.Data = map[string]any{"Cohort": co, "Session": sess, "Roster": roster, "Register": reg,
-		"Statuses": []string{cohort.Present, cohort.Late, cohort.Absent, cohort.Excused}}
+		"Statuses": []string{cohort.Present, cohort.Late, cohort.Absent, cohort.Excused}, "Timetable": h.Curriculum.Timetable(day)}
 	return h.Render.Render(c, status, "attendance", p)
 }
 

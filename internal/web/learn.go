@@ -22,10 +22,11 @@ type moduleLink struct {
 }
 
 type dayView struct {
-	Number  int
-	Date    string
-	Open    bool
-	Modules []moduleLink
+	Number    int
+	Date      string
+	Open      bool
+	Modules   []moduleLink
+	Timetable *curriculum.Timetable
 }
 
 // learn is the candidate's course overview: days, what is open, progress, where to resume.
@@ -51,7 +52,7 @@ func (h *Handlers) learn(c *fiber.Ctx) error {
 	now := h.now()
 	var days []dayView
 	for _, d := range h.Curriculum.Days {
-		dv := dayView{Number: d.Number, Open: co.DayOpen(d.Number, now)}
+		dv := dayView{Number: d.Number, Open: co.DayOpen(d.Number, now), Timetable: d.Timetable}
 		if s, ok := co.Session(d.Number); ok {
 			dv.Date = s.Date
 		}
@@ -193,6 +194,21 @@ func (h *Handlers) moduleCheck(c *fiber.Ctx) error {
 		return err
 	}
 	return h.modulePage(c, m, false, &res, 200)
+}
+
+// handout shows one of a module's handouts as a printable page, to whoever may read the module.
+func (h *Handlers) handout(c *fiber.Ctx) error {
+	m, _, err := h.moduleAccess(c)
+	if err != nil {
+		return err
+	}
+	ho, ok := m.Handout(c.Params("*"))
+	if !ok {
+		return apperr.New(apperr.NotFound, "not_found", "This module has no such handout.")
+	}
+	p := h.page(c, ho.Title)
+	p.Data = map[string]any{"Module": m, "Handout": ho}
+	return h.Render.Render(c, 200, "handout", p)
 }
 
 // ---- media ----

@@ -128,6 +128,7 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)
 	r.Get("/learn/:slug", signedIn, h.module)
 	r.Post("/learn/:slug/check", RequireRole(account.RoleCandidate), h.moduleCheck)
+	r.Get("/learn/:slug/handouts/*", signedIn, h.handout)
 	r.Get("/media/content/*", signedIn, h.contentMedia)
 	r.Get("/media/vendor/:vendor/:id", signedIn, h.vendorMedia)
 	r.Get("/vendor/media", vendorAdmin, h.mediaLibrary)
