@@ -125,11 +125,17 @@ func TestIssueVerifyRevoke(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.App.Oral.Now = func() time.Time { return slots[0].StartsAt.Add(time.Hour) }
-		scores := map[string]int{}
+		scores, notes := map[string]int{}, map[string]string{}
 		for _, c := range env.App.Oral.Rubric.Competencies {
-			scores[c.ID] = 3
+			scores[c.ID], notes[c.ID] = 3, "Clear evidence for "+c.Title
 		}
-		if g, err := env.App.Oral.Grade(ctx, ta, p.trainer, b.ID, oral.GradeInput{Scores: scores, Feedback: "Well done."}); err != nil || !g.Passed {
+		// The trainer taught the candidate's cohort: an administrator records an exception first.
+		if _, err := env.App.Oral.AddException(ctx, audit.Actor{UserID: p.admin.ID, Role: p.admin.Role, VendorID: p.vendor.ID}, p.admin,
+			oral.ExceptionInput{ExaminerID: p.trainer.ID, BookingID: b.ID, Reason: "The only examiner available this month."}); err != nil {
+			t.Fatalf("examiner exception: %v", err)
+		}
+		in := oral.GradeInput{Scenario: env.App.Oral.Rubric.Scenarios[0].ID, Scores: scores, Notes: notes, Feedback: "Well done."}
+		if g, err := env.App.Oral.Grade(ctx, ta, p.trainer, b.ID, in); err != nil || !g.Passed {
 			t.Fatalf("oral grade: %v", err)
 		}
 		env.App.Oral.Now = nil

@@ -121,7 +121,8 @@ func settingsIn(ctx context.Context, db bun.IDB, vendorID string) (Settings, err
 }
 
 // UpdateSettings saves the settings of the administrator's own vendor. They apply from now on,
-// to existing bookings too.
+// to existing bookings too, except that a booking keeps the number of examiners it had when its
+// first grade was recorded.
 func (s *Service) UpdateSettings(ctx context.Context, a audit.Actor, admin *account.User, in Settings) (Settings, error) {
 	if admin == nil || !isAdminOf(admin, admin.Vendor()) || admin.Vendor() == "" {
 		return Settings{}, errAdminOnly
@@ -136,16 +137,16 @@ func (s *Service) UpdateSettings(ctx context.Context, a audit.Actor, admin *acco
 	if err := f.Err(); err != nil {
 		return Settings{}, err
 	}
-	st := Settings{VendorID: admin.Vendor(), CutoffHours: in.CutoffHours, RetakeWaitDays: in.RetakeWaitDays, UpdatedBy: &admin.ID, UpdatedAt: s.now(), Saved: true}
+	st := Settings{VendorID: admin.Vendor(), CutoffHours: in.CutoffHours, RetakeWaitDays: in.RetakeWaitDays, TwoExaminers: in.TwoExaminers, UpdatedBy: &admin.ID, UpdatedAt: s.now(), Saved: true}
 	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewInsert().Model(&st).On("CONFLICT (vendor_id) DO UPDATE").
 			Set("cutoff_hours = EXCLUDED.cutoff_hours").Set("retake_wait_days = EXCLUDED.retake_wait_days").
-			Set("updated_by = EXCLUDED.updated_by").Set("updated_at = EXCLUDED.updated_at").Exec(ctx)
+			Set("two_examiners = EXCLUDED.two_examiners").Set("updated_by = EXCLUDED.updated_by").Set("updated_at = EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.settings", SubjectType: "vendor", SubjectID: st.VendorID, VendorID: st.VendorID,
-			Details: map[string]any{"cutoff_hours": st.CutoffHours, "retake_wait_days": st.RetakeWaitDays}})
+			Details: map[string]any{"cutoff_hours": st.CutoffHours, "retake_wait_days": st.RetakeWaitDays, "two_examiners": st.TwoExaminers}})
 	})
 	if err != nil {
 		return Settings{}, err
