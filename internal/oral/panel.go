@@ -42,14 +42,14 @@ const (
 // Decision is where a booking's grading stands: decided (with the grade whose result decides), or
 // waiting for a seat.
 type Decision struct {
-	Panel    int    `json:"panel"` // examiners required: 1 or 2 (a third only on disagreement)
-	Decided  bool   `json:"decided"`
-	Passed   bool   `json:"passed"`                // when decided
-	GradeID  string `json:"grade_id,omitempty"`    // the (effective) grade that decides
-	By       string `json:"decided_by,omitempty"`  // single, agreement or third
-	NextSeat int    `json:"next_seat,omitempty"`   // when not decided: the seat to grade next
-	Graders  int    `json:"examiners"`             // examiners who have graded
-	examiner map[string]int                        // examiner id -> seat
+	Panel    int            `json:"panel"` // examiners required: 1 or 2 (a third only on disagreement)
+	Decided  bool           `json:"decided"`
+	Passed   bool           `json:"passed"`               // when decided
+	GradeID  string         `json:"grade_id,omitempty"`   // the (effective) grade that decides
+	By       string         `json:"decided_by,omitempty"` // single, agreement or third
+	NextSeat int            `json:"next_seat,omitempty"`  // when not decided: the seat to grade next
+	Graders  int            `json:"examiners"`            // examiners who have graded
+	examiner map[string]int // examiner id -> seat
 }
 
 // seatGrade is the effective grade (the last of its amendment chain) of one seat of a booking.
