@@ -20,7 +20,9 @@ import (
 // passedWith stands in for the written exam: every candidate passed it with one vendor.
 type passedWith string
 
-func (v passedWith) Passed(context.Context, string) (string, bool, error) { return string(v), true, nil }
+func (v passedWith) Passed(context.Context, string) (string, bool, error) {
+	return string(v), true, nil
+}
 
 // TestOralGradingRulesOverAPI: the examiner rules through the JSON API: a trainer who taught the
 // candidate is refused (403, and the grading view says why) until a vendor administrator records an
@@ -37,7 +39,9 @@ func TestOralGradingRulesOverAPI(t *testing.T) {
 		trainer2 := env.User(account.RoleTrainer, vendor.ID)
 		svc := env.App.Oral
 		svc.Written = passedWith(vendor.ID)
-		client := func(u *account.User) examClient { return examClient{t: t, env: env, token: env.Session(u, account.KindAPI)} }
+		client := func(u *account.User) examClient {
+			return examClient{t: t, env: env, token: env.Session(u, account.KindAPI)}
+		}
 		asAdmin, asTrainer, asTrainer2 := client(admin), client(trainer), client(trainer2)
 
 		start := time.Now().UTC().Truncate(time.Hour).Add(48 * time.Hour)
