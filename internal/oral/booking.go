@@ -478,7 +478,8 @@ func (s *Service) Bookings(ctx context.Context, candidate *account.User) ([]Book
 	return out, nil
 }
 
-// GetBooking returns a booking to its candidate, its examiner or an administrator of its vendor;
+// GetBooking returns a booking to its candidate, its examiner or an administrator of its vendor (on
+// a panel, to any trainer of the vendor);
 // anyone else gets "not found".
 func (s *Service) GetBooking(ctx context.Context, actor *account.User, bookingID string) (*BookingView, error) {
 	b, err := getBooking(ctx, s.DB, bookingID, false)
@@ -490,7 +491,14 @@ func (s *Service) GetBooking(ctx context.Context, actor *account.User, bookingID
 		return nil, err
 	}
 	if !(isCandidate(actor) && actor.ID == b.CandidateID) && !canExamine(actor, sl) {
-		return nil, errBookingNotFound
+		// On a panel, any trainer of the vendor may be the next examiner.
+		d, err := bookingDecisionOf(ctx, s.DB, b, sl)
+		if err != nil {
+			return nil, err
+		}
+		if !mayView(actor, sl, d) {
+			return nil, errBookingNotFound
+		}
 	}
 	return s.viewOf(ctx, s.DB, b)
 }

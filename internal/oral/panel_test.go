@@ -255,6 +255,12 @@ func TestTwoExaminersAndADecidingThird(t *testing.T) {
 		if aw, _ := f.svc.AwaitingGrades(f.ctx, f.trainer); len(aw) != 0 {
 			t.Errorf("awaiting for the first examiner: %+v", aw)
 		}
+		if v, err := f.svc.GetBooking(f.ctx, f.trainer2, b.ID); err != nil || v.ID != b.ID {
+			t.Fatalf("trainer2 cannot open the booking: %v", err)
+		}
+		if _, err := f.svc.GetBooking(f.ctx, f.otherTrainer, b.ID); err == nil {
+			t.Fatal("another vendor's trainer opens the booking")
+		}
 		if gs, err := f.svc.Grades(f.ctx, f.trainer2, b.ID); err != nil || len(gs) != 0 {
 			t.Fatalf("trainer2 sees %d grades before grading (%v)", len(gs), err)
 		}
