@@ -81,6 +81,10 @@ type GradeInput struct {
 	Scores   map[string]int    `json:"scores"`
 	Notes    map[string]string `json:"notes"`
 	Feedback string            `json:"feedback"`
+	// Seat, when set, is the seat the examiner expects to grade (the form's GradingStatus.Seat): if
+	// another examiner took it meanwhile, the grade is refused rather than silently becoming, say,
+	// the deciding one.
+	Seat int `json:"seat,omitempty"`
 }
 
 // Version identifies the rubric's scoring content (scale, pass rule, competencies): the first 16
@@ -213,6 +217,9 @@ func (s *Service) Grade(ctx context.Context, a audit.Actor, trainer *account.Use
 		}
 		if err := st.Err(); err != nil {
 			return err
+		}
+		if in.Seat != 0 && in.Seat != st.Seat {
+			return errSeatChanged
 		}
 		sc, err := s.validateGrade(in)
 		if err != nil {
@@ -455,6 +462,8 @@ type Result struct {
 	Examiners     int                `json:"examiners"`  // examiners who graded the exam (1, 2 or 3)
 	DecidedBy     string             `json:"decided_by"` // single, agreement (two examiners agreed) or third (a third examiner decided)
 }
+
+var errSeatChanged = apperr.New(apperr.Conflict, "seat_changed", "Another examiner graded this exam while you were grading it. Review where it stands and submit again.")
 
 var errNoResult = apperr.New(apperr.NotFound, "no_result", "You have no oral exam result yet.")
 

@@ -267,7 +267,13 @@ func TestTwoExaminersAndADecidingThird(t *testing.T) {
 		_, err = f.svc.Grade(f.ctx, actor(f.otherTrainer), f.otherTrainer, b.ID, pass)
 		wantCode(t, err, apperr.NotFound, "not_found")
 
-		// The second examiner disagrees: a third, different examiner must decide.
+		// The second examiner disagrees: a third, different examiner must decide. A grade sent for
+		// the second seat after another examiner took it is refused, not made the deciding one.
+		st2, err := f.svc.GradingStatus(f.ctx, f.trainer2, b.ID)
+		must(t, err)
+		if !st2.CanGrade || st2.Seat != oral.SeatSecond || st2.ExaminerID != f.trainer2.ID {
+			t.Fatalf("trainer2's status: %+v", st2)
+		}
 		g2, err := f.svc.Grade(f.ctx, actor(f.trainer2), f.trainer2, b.ID, fail)
 		must(t, err)
 		if g2.Seat != 2 || g2.TrainerID != f.trainer2.ID || g2.Decision.Decided || g2.Decision.NextSeat != oral.SeatDeciding {
@@ -286,6 +292,10 @@ func TestTwoExaminersAndADecidingThird(t *testing.T) {
 			t.Fatalf("gate while the examiners disagree: %+v", gate)
 		}
 
+		late := pass
+		late.Seat = oral.SeatSecond
+		_, err = f.svc.Grade(f.ctx, actor(third), third, b.ID, late)
+		wantCode(t, err, apperr.Conflict, "seat_changed")
 		g3, err := f.svc.Grade(f.ctx, actor(third), third, b.ID, pass)
 		must(t, err)
 		if g3.Seat != 3 || !g3.Decision.Decided || !g3.Decision.Passed || g3.Decision.By != oral.DecidedThird || g3.Decision.GradeID != g3.ID {

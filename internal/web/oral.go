@@ -209,7 +209,8 @@ func (h *Handlers) gradeForm(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) gradeInput(c *fiber.Ctx) (oral.GradeInput, []string) {
-	in := oral.GradeInput{Scenario: c.FormValue("scenario"), Scores: map[string]int{}, Notes: map[string]string{}, Feedback: c.FormValue("feedback")}
+	seat, _ := strconv.Atoi(c.FormValue("seat"))
+	in := oral.GradeInput{Scenario: c.FormValue("scenario"), Scores: map[string]int{}, Notes: map[string]string{}, Feedback: c.FormValue("feedback"), Seat: seat}
 	keys := []string{"scenario", "feedback", "reason"}
 	for _, comp := range h.Oral.Rubric.Competencies {
 		if v := c.FormValue("score_" + comp.ID); v != "" {
