@@ -32,6 +32,23 @@ type AmendRequest struct {
 	Grade  oral.GradeInput `json:"grade"`
 }
 
+// GradingView is whether the caller may grade a booking now (and why not), with the grades they
+// may see.
+type GradingView struct {
+	Status *oral.GradingStatus `json:"status"`
+	Grades []oral.Grade        `json:"grades"`
+}
+
+// ExceptionList lists a vendor's examiner exceptions.
+type ExceptionList struct {
+	Exceptions []oral.Exception `json:"exceptions"`
+}
+
+// AwaitingList lists exams waiting for another examiner.
+type AwaitingList struct {
+	Awaiting []oral.Awaiting `json:"awaiting"`
+}
+
 // OralStatus is a candidate's bookings and result.
 type OralStatus struct {
 	Gate     *oral.Gate         `json:"gate"`
@@ -170,4 +187,65 @@ func (h *Handlers) oralStatus(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(out)
+}
+
+func (h *Handlers) grading(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	st, err := h.Oral.GradingStatus(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	gs, err := h.Oral.Grades(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(GradingView{Status: st, Grades: gs})
+}
+
+func (h *Handlers) awaiting(c *fiber.Ctx) error {
+	as, err := h.Oral.AwaitingGrades(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(AwaitingList{Awaiting: as})
+}
+
+func (h *Handlers) addException(c *fiber.Ctx) error {
+	var in oral.ExceptionInput
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	e, err := h.Oral.AddException(c.UserContext(), httpx.Actor(c), httpx.User(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (h *Handlers) exceptions(c *fiber.Ctx) error {
+	es, err := h.Oral.Exceptions(c.UserContext(), httpx.User(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ExceptionList{Exceptions: es})
+}
+
+func (h *Handlers) oralSettings(c *fiber.Ctx) error {
+	s, err := h.Oral.Settings(c.UserContext(), httpx.User(c).Vendor())
+	if err != nil {
+		return err
+	}
+	return c.JSON(s)
+}
+
+func (h *Handlers) oralUpdateSettings(c *fiber.Ctx) error {
+	var in oral.Settings
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	s, err := h.Oral.UpdateSettings(c.UserContext(), httpx.Actor(c), httpx.User(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s)
 }

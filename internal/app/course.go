@@ -173,8 +173,9 @@ func (e evidence) Evidence(ctx context.Context, candidateID, vendorID string) (c
 	return ev, nil
 }
 
-// ReadyCandidates lists candidates who passed an oral exam with the vendor (the full evidence is
-// checked for each by Evidence).
+// ReadyCandidates lists candidates with a passing oral grade with the vendor (a superset: on a
+// two-examiner panel one passing grade may be outvoted; the full evidence, with the panel's decision,
+// is checked for each by Evidence).
 func (e evidence) ReadyCandidates(ctx context.Context, vendorID string) ([]string, error) {
 	var ids []string
 	err := e.a.DB.NewRaw(`SELECT DISTINCT candidate_id FROM oral_grades WHERE vendor_id = ? AND passed`, vendorID).Scan(ctx, &ids)

@@ -181,6 +181,13 @@ var access = map[string][]string{
 	"POST /api/v1/oral/bookings/:id/no-show":    {account.RoleTrainer, account.RoleVendorAdmin},
 	"POST /api/v1/oral/bookings/:id/grade":      {account.RoleTrainer, account.RoleVendorAdmin},
 	"POST /api/v1/oral/grades/:id/amend":        {account.RoleTrainer, account.RoleVendorAdmin},
+	"GET /api/v1/oral/bookings/:id/grading":     {account.RoleTrainer, account.RoleVendorAdmin},
+	"GET /api/v1/oral/awaiting":                 {account.RoleTrainer, account.RoleVendorAdmin},
+	"GET /api/v1/oral/exceptions":               {account.RoleVendorAdmin},
+	"POST /api/v1/oral/exceptions":              {account.RoleVendorAdmin},
+	"GET /api/v1/oral/settings":                 {account.RoleVendorAdmin},
+	"PUT /api/v1/oral/settings":                 {account.RoleVendorAdmin},
+	"POST /oral/bookings/:id/exceptions":        {account.RoleVendorAdmin},
 
 	"GET /vendor/certificates":                    {account.RoleVendorAdmin},
 	"POST /vendor/certificates/issue":             {account.RoleVendorAdmin},

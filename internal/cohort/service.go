@@ -391,6 +391,27 @@ func (s *Service) ActiveCohort(ctx context.Context, candidateID string) (*Cohort
 	return s.Get(ctx, id)
 }
 
+// TrainersOf lists who teaches or taught a candidate: the trainers of every cohort the candidate is
+// or was enrolled in (withdrawn too), each with those cohorts' names. The oral exam asks it before an
+// examiner grades; it takes the caller's handle so that it can run in the caller's transaction.
+func TrainersOf(ctx context.Context, db bun.IDB, candidateID string) (map[string][]string, error) {
+	var rows []struct {
+		UserID string `bun:"user_id"`
+		Name   string `bun:"name"`
+	}
+	err := db.NewSelect().TableExpr("cohorts AS c").ColumnExpr("t.user_id, c.name").
+		Join("JOIN cohort_trainers AS t ON t.cohort_id = c.id").Join("JOIN enrollments AS e ON e.cohort_id = c.id").
+		Where("e.candidate_id = ?", candidateID).OrderExpr("t.user_id, c.name").Scan(ctx, &rows)
+	if err != nil && !database.ErrIsNotFound(err) {
+		return nil, err
+	}
+	m := map[string][]string{}
+	for _, r := range rows {
+		m[r.UserID] = append(m[r.UserID], r.Name)
+	}
+	return m, nil
+}
+
 // ErrNotEnrolled means the candidate has no active cohort.
 var ErrNotEnrolled = apperr.New(apperr.Forbidden, "not_enrolled", "The course opens once a training organisation enrols you in a cohort.")
 

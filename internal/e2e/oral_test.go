@@ -310,7 +310,8 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 			t.Fatalf("the candidate's gate during the exam: %+v (%v), want result_pending", g, err)
 		}
 
-		// 6. The trainer grades from the page: 3 on every competency, a note on the first, feedback.
+		// 6. The trainer grades from the page: the scenario, 3 on every competency with its evidence
+		// note (typed into the first), feedback.
 		p = tr.open("/oral")
 		wantPage(t, "trainer's oral page (exam started)", p, http.StatusOK, "/oral")
 		p = tr.load("follow Grade", chromedp.Click(chromedp.CSS(`main a[href="`+gradePath+`"]`)))
@@ -321,7 +322,9 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 		)
 		firstComp := rubric.Competencies[0]
 		tr.do("score every competency 3", scoreAll(rubric, 3)...)
+		tr.do("choose the scenario", chromedp.SetValue(chromedp.ID("f-scenario"), rubric.Scenarios[0].ID))
 		tr.typeInto("n-"+firstComp.ID, note)
+		tr.do("evidence for the others", evidenceNotes(rubric.Competencies[1:], "Evidence: ")...)
 		tr.typeInto("f-feedback", feedback)
 		tr.screenshot("oral-grading-" + string(d) + ".png")
 		p = tr.load("submit the grade", chromedp.Click(`//main//form[@action="`+gradePath+`"]//button[@type="submit"]`))
@@ -356,7 +359,7 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 		level, _ := rubric.Level(3)
 		var want [][]string
 		for i, c := range rubric.Competencies {
-			n := ""
+			n := "Evidence: " + c.Title
 			if i == 0 {
 				n = note
 			}
@@ -389,6 +392,15 @@ func scoreAll(r *oral.Rubric, s int) []chromedp.Action[chromedp.Void] {
 	var steps []chromedp.Action[chromedp.Void]
 	for _, c := range r.Competencies {
 		steps = append(steps, chromedp.Click(chromedp.CSS(fmt.Sprintf(`main input[name="score_%s"][value="%d"]`, c.ID, s))))
+	}
+	return steps
+}
+
+// evidenceNotes fills the evidence note of each competency with prefix and its title.
+func evidenceNotes(comps []oral.Competency, prefix string) []chromedp.Action[chromedp.Void] {
+	var steps []chromedp.Action[chromedp.Void]
+	for _, c := range comps {
+		steps = append(steps, chromedp.SetValue(chromedp.ID("n-"+c.ID), prefix+c.Title))
 	}
 	return steps
 }

@@ -78,19 +78,25 @@ type effective struct {
 	StartsAt time.Time `bun:"starts_at"`
 }
 
-// effectiveGrades lists a candidate's effective grades (the last of each booking's chain), latest
-// exam first.
-func effectiveGrades(ctx context.Context, db bun.IDB, candidateID string) ([]effective, error) {
-	var out []effective
-	err := db.NewRaw(`SELECT g.id, g.passed, g.vendor_id, s.starts_at FROM oral_grades AS g
-JOIN oral_bookings AS b ON b.id = g.booking_id
-JOIN oral_slots AS s ON s.id = b.slot_id
-WHERE g.candidate_id = ? AND NOT EXISTS (SELECT 1 FROM oral_grades AS n WHERE n.amends_id = g.id)
-ORDER BY s.starts_at DESC, g.submitted_at DESC`, candidateID).Scan(ctx, &out)
-	if err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
+// effectiveGrades lists a candidate's decided exams, latest first, each with the grade whose
+// result decides it (one examiner's effective grade, or a panel's deciding one; see panel.go), and
+// the latest exam whose result is not decided yet (waiting for another examiner), if any.
+func effectiveGrades(ctx context.Context, db bun.IDB, candidateID string) ([]effective, *bookingDecision, error) {
+	ds, err := decisions(ctx, db, "g.candidate_id = ?", candidateID)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	var out []effective
+	var pending *bookingDecision
+	for i, d := range ds {
+		switch {
+		case d.Decided:
+			out = append(out, effective{GradeID: d.GradeID, Passed: d.Passed, VendorID: d.VendorID, StartsAt: d.StartsAt})
+		case pending == nil:
+			pending = &ds[i]
+		}
+	}
+	return out, pending, nil
 }
 
 // rebookFrom is when a candidate who failed the exam that started at examAt may book again: local
@@ -106,7 +112,7 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID, vendorID st
 		g.VendorID = ""
 		return g.refuse(apperr.Forbidden, "written_exam_required", "You can book the oral exam once you have passed the written exam."), nil
 	}
-	grades, err := effectiveGrades(ctx, db, candidateID)
+	grades, pending, err := effectiveGrades(ctx, db, candidateID)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +120,14 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID, vendorID st
 		if e.Passed {
 			return g.refuse(apperr.Forbidden, "already_passed", "You have already passed the oral exam."), nil
 		}
+	}
+	if pending != nil {
+		v, err := loadVendor(ctx, db, pending.VendorID)
+		if err != nil {
+			return nil, err
+		}
+		g.ActiveBookingID = pending.BookingID
+		return g.refuse(apperr.Conflict, "result_pending", fmt.Sprintf("The result of your oral exam on %s is not decided yet: it waits for another examiner's grade. Your training organisation will record it.", When(pending.StartsAt, v.loc))), nil
 	}
 	if len(grades) > 0 {
 		last := grades[0]
@@ -464,7 +478,8 @@ func (s *Service) Bookings(ctx context.Context, candidate *account.User) ([]Book
 	return out, nil
 }
 
-// GetBooking returns a booking to its candidate, its examiner or an administrator of its vendor;
+// GetBooking returns a booking to its candidate, its examiner or an administrator of its vendor (on
+// a panel, to any trainer of the vendor);
 // anyone else gets "not found".
 func (s *Service) GetBooking(ctx context.Context, actor *account.User, bookingID string) (*BookingView, error) {
 	b, err := getBooking(ctx, s.DB, bookingID, false)
@@ -476,7 +491,14 @@ func (s *Service) GetBooking(ctx context.Context, actor *account.User, bookingID
 		return nil, err
 	}
 	if !(isCandidate(actor) && actor.ID == b.CandidateID) && !canExamine(actor, sl) {
-		return nil, errBookingNotFound
+		// On a panel, any trainer of the vendor may be the next examiner.
+		d, err := bookingDecisionOf(ctx, s.DB, b, sl)
+		if err != nil {
+			return nil, err
+		}
+		if !mayView(actor, sl, d) {
+			return nil, errBookingNotFound
+		}
 	}
 	return s.viewOf(ctx, s.DB, b)
 }
@@ -491,14 +513,12 @@ func (s *Service) viewOf(ctx context.Context, db bun.IDB, b *Booking) (*BookingV
 		return nil, err
 	}
 	v := p.view()
-	var gs []Grade
-	err = db.NewSelect().Model(&gs).Column("id", "passed").Where("booking_id = ?", b.ID).
-		Where("NOT EXISTS (SELECT 1 FROM oral_grades AS n WHERE n.amends_id = grade.id)").Scan(ctx)
-	if err != nil && !database.ErrIsNotFound(err) {
+	d, err := bookingDecisionOf(ctx, db, b, sl)
+	if err != nil {
 		return nil, err
 	}
-	if len(gs) > 0 {
-		v.Graded, v.Passed = true, &gs[0].Passed
+	if d.Decided {
+		v.Graded, v.Passed = true, &d.Passed
 	}
 	return v, nil
 }

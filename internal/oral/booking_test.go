@@ -411,7 +411,7 @@ func TestNoShow(t *testing.T) {
 		must(t, f.svc.MarkNoShow(f.ctx, actor(f.trainer), f.trainer, b.ID))
 		err = f.svc.MarkNoShow(f.ctx, actor(f.trainer), f.trainer, b.ID)
 		wantCode(t, err, apperr.Conflict, "booking_inactive")
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		wantCode(t, err, apperr.Conflict, "no_show")
 		// No wait after a no-show.
 		next := f.slot(f.trainer, f.at(2027, 3, 9, 9, 0), 45)

@@ -39,7 +39,7 @@ type Grade struct {
 	BookingID       string    `bun:"booking_id,notnull" json:"booking_id"`
 	CandidateID     string    `bun:"candidate_id,notnull" json:"candidate_id"`
 	VendorID        string    `bun:"vendor_id,notnull" json:"vendor_id"`
-	TrainerID       string    `bun:"trainer_id,notnull" json:"trainer_id"` // the examiner (the slot's trainer)
+	TrainerID       string    `bun:"trainer_id,notnull" json:"trainer_id"` // the examiner (the slot's trainer; on a panel, whoever graded the seat)
 	GradedBy        string    `bun:"graded_by,notnull" json:"graded_by"`   // who submitted this row
 	ScoresJSON      string    `bun:"scores,notnull" json:"-"`
 	NotesJSON       string    `bun:"notes,notnull" json:"-"`
@@ -50,9 +50,14 @@ type Grade struct {
 	SubmittedAt     time.Time `bun:"submitted_at,notnull" json:"submitted_at"`
 	AmendsID        *string   `bun:"amends_id" json:"amends_id,omitempty"`
 	AmendmentReason string    `bun:"amendment_reason,notnull" json:"amendment_reason,omitempty"`
+	ScenarioID      string    `bun:"scenario_id,notnull" json:"scenario_id"` // the rubric scenario the exam used ("" for grades older than the rule)
+	Seat            int       `bun:"seat,notnull" json:"seat"`               // 1, or on a panel 2 (second examiner) or 3 (deciding examiner)
+	Panel           int       `bun:"panel,notnull" json:"panel"`             // examiners the booking required: 1 or 2
 
-	Scores map[string]int    `bun:"-" json:"scores"` // by competency id
-	Notes  map[string]string `bun:"-" json:"notes"`  // by competency id; competencies without a note are absent
+	Scores        map[string]int    `bun:"-" json:"scores"` // by competency id
+	Notes         map[string]string `bun:"-" json:"notes"`  // by competency id; competencies without a note are absent
+	ScenarioTitle string            `bun:"-" json:"scenario_title,omitempty"`
+	Decision      *Decision         `bun:"-" json:"decision,omitempty"` // the booking's decision after this grade (from Grade and Amend)
 }
 
 func (g *Grade) decode() error {
@@ -68,12 +73,18 @@ func (g *Grade) decode() error {
 	return nil
 }
 
-// GradeInput is what the examiner submits: a score for every competency of the rubric, optional
-// notes per competency and overall feedback. The candidate sees all of it.
+// GradeInput is what the examiner submits: the scenario used, a score for every competency of the
+// rubric, notes per competency (required as evidence for a score at either end of the scale) and
+// overall feedback. The candidate sees all of it.
 type GradeInput struct {
+	Scenario string            `json:"scenario"` // a scenario id of the rubric
 	Scores   map[string]int    `json:"scores"`
 	Notes    map[string]string `json:"notes"`
 	Feedback string            `json:"feedback"`
+	// Seat, when set, is the seat the examiner expects to grade (the form's GradingStatus.Seat): if
+	// another examiner took it meanwhile, the grade is refused rather than silently becoming, say,
+	// the deciding one.
+	Seat int `json:"seat,omitempty"`
 }
 
 // Version identifies the rubric's scoring content (scale, pass rule, competencies): the first 16
@@ -105,6 +116,7 @@ type scored struct {
 	scoreMap      map[string]int
 	noteMap       map[string]string
 	rubricVersion string
+	scenario      string
 }
 
 func (s *Service) validateGrade(in GradeInput) (*scored, error) {
@@ -144,6 +156,20 @@ func (s *Service) validateGrade(in GradeInput) (*scored, error) {
 			sc.noteMap[id] = note
 		}
 	}
+	for _, c := range r.Competencies {
+		if v, ok := sc.scoreMap[c.ID]; ok && r.AtEnd(v) && sc.noteMap[c.ID] == "" {
+			lv, _ := r.Level(v)
+			f.Add("notes."+c.ID, fmt.Sprintf("A score of %d (%s) for “%s” needs a written evidence note: what the candidate said or did.", v, lv.Label, c.Title))
+		}
+	}
+	switch sc.scenario = strings.TrimSpace(in.Scenario); {
+	case sc.scenario == "":
+		f.Add("scenario", "Choose the scenario you used.")
+	default:
+		if _, ok := r.Scenario(sc.scenario); !ok {
+			f.Add("scenario", fmt.Sprintf("%q is not a scenario of the rubric.", sc.scenario))
+		}
+	}
 	sc.feedback = strings.TrimSpace(in.Feedback)
 	if utf8.RuneCountInString(sc.feedback) > MaxFeedbackLength {
 		f.Add("feedback", fmt.Sprintf("Keep the feedback under %d characters.", MaxFeedbackLength))
@@ -162,13 +188,17 @@ func (s *Service) validateGrade(in GradeInput) (*scored, error) {
 func (sc *scored) grade(id string, b *Booking, sl *Slot, by *account.User, now time.Time) *Grade {
 	return &Grade{ID: id, BookingID: b.ID, CandidateID: b.CandidateID, VendorID: sl.VendorID, TrainerID: sl.TrainerID, GradedBy: by.ID,
 		ScoresJSON: sc.scores, NotesJSON: sc.notes, Feedback: sc.feedback, Total: sc.total, Passed: sc.passed, RubricVersion: sc.rubricVersion,
-		SubmittedAt: now, Scores: sc.scoreMap, Notes: sc.noteMap}
+		SubmittedAt: now, Scores: sc.scoreMap, Notes: sc.noteMap, ScenarioID: sc.scenario, Seat: SeatFirst, Panel: 1}
 }
 
-// Grade records the result of a booking's exam: by the slot's trainer or an administrator of its
-// vendor, once the exam has started. Every competency of the rubric must be scored on the scale; the
-// result is Rubric.Passes. The booking becomes completed. A booking is graded once (ErrAlreadyGraded
-// after that, also when two submissions race): corrections are amendments (Amend).
+// Grade records an examiner's grade of a booking's exam, once the exam has started. With one
+// examiner: by the slot's trainer or an administrator of its vendor, once per booking
+// (ErrAlreadyGraded after that, also when two submissions race). On a panel (the vendor requires
+// two examiners): by any trainer or administrator of the vendor, each in their own seat; see
+// panel.go. An examiner who taught the candidate needs an exception. Every competency of the rubric
+// must be scored on the scale, with an evidence note at either end of it, and the scenario named;
+// the grade's result is Rubric.Passes. The booking becomes completed with its first grade; the
+// candidate is told when the result is decided. Corrections are amendments (Amend).
 func (s *Service) Grade(ctx context.Context, a audit.Actor, trainer *account.User, bookingID string, in GradeInput) (*Grade, error) {
 	now := s.now()
 	var g *Grade
@@ -181,47 +211,53 @@ func (s *Service) Grade(ctx context.Context, a audit.Actor, trainer *account.Use
 		if err != nil {
 			return err
 		}
-		if !canExamine(trainer, sl) {
-			return errBookingNotFound
+		st, err := s.gradingStatus(ctx, tx, trainer, b, sl, now)
+		if err != nil {
+			return err
 		}
-		switch b.Status {
-		case BookingCancelled:
-			return apperr.New(apperr.Conflict, "booking_cancelled", "This booking was cancelled; there is no exam to grade.")
-		case BookingNoShow:
-			return apperr.New(apperr.Conflict, "no_show", "This candidate was recorded as not attending; there is no exam to grade.")
-		case BookingCompleted:
-			return ErrAlreadyGraded
+		if err := st.Err(); err != nil {
+			return err
 		}
-		if now.Before(sl.StartsAt) {
-			v, err := loadVendor(ctx, tx, sl.VendorID)
-			if err != nil {
-				return err
-			}
-			return apperr.New(apperr.Conflict, "not_started", fmt.Sprintf("You can grade the exam once it has started (%s).", When(sl.StartsAt, v.loc)))
+		if in.Seat != 0 && in.Seat != st.Seat {
+			return errSeatChanged
 		}
 		sc, err := s.validateGrade(in)
 		if err != nil {
 			return err
 		}
 		g = sc.grade(newID(), b, sl, trainer, now)
+		g.TrainerID, g.Seat, g.Panel = st.ExaminerID, st.Seat, st.Decision.Panel
 		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
 			if errors.Is(database.Err(err), database.ErrConflict) {
 				return ErrAlreadyGraded
 			}
 			return err
 		}
-		res, err := tx.NewUpdate().Model((*Booking)(nil)).Set("status = ?", BookingCompleted).Where("id = ?", b.ID).Where("status = ?", BookingActive).Exec(ctx)
+		if g.Seat == SeatFirst {
+			res, err := tx.NewUpdate().Model((*Booking)(nil)).Set("status = ?", BookingCompleted).Where("id = ?", b.ID).Where("status = ?", BookingActive).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errInactive
+			}
+		}
+		d, err := bookingDecisionOf(ctx, tx, b, sl)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errInactive
+		g.Decision = &d
+		if d.Decided {
+			if err := s.mailResult(ctx, tx, b, sl, false); err != nil {
+				return err
+			}
 		}
-		if err := s.mailResult(ctx, tx, b, sl, false); err != nil {
-			return err
+		details := map[string]any{"booking": b.ID, "candidate": b.CandidateID, "passed": g.Passed, "total": g.Total, "rubric_version": g.RubricVersion,
+			"scenario": g.ScenarioID, "examiner": g.TrainerID, "seat": g.Seat, "panel": g.Panel, "decided": d.Decided}
+		if st.Exception != nil {
+			details["exception"] = st.Exception.ID
 		}
-		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.grade", SubjectType: "oral_grade", SubjectID: g.ID, VendorID: sl.VendorID,
-			Details: map[string]any{"booking": b.ID, "candidate": b.CandidateID, "passed": g.Passed, "total": g.Total, "rubric_version": g.RubricVersion}})
+		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.grade", SubjectType: "oral_grade", SubjectID: g.ID, VendorID: sl.VendorID, Details: details})
 	})
 	if err != nil {
 		return nil, err
@@ -253,7 +289,11 @@ func (s *Service) Amend(ctx context.Context, a audit.Actor, actor *account.User,
 		if err != nil {
 			return err
 		}
-		if !canExamine(actor, sl) {
+		allowed := canExamine(actor, sl)
+		if orig.Panel > 1 { // on a panel, only the seat's own examiner (or an administrator) corrects it
+			allowed = isAdminOf(actor, sl.VendorID) || (isStaff(actor) && actor.Vendor() == sl.VendorID && actor.ID == orig.TrainerID)
+		}
+		if !allowed {
 			return errGradeNotFound
 		}
 		if reason == "" || utf8.RuneCountInString(reason) > MaxReasonLength {
@@ -271,19 +311,27 @@ func (s *Service) Amend(ctx context.Context, a audit.Actor, actor *account.User,
 			return errAmended
 		}
 		g = sc.grade(newID(), b, sl, actor, now)
-		g.TrainerID, g.AmendsID, g.AmendmentReason = orig.TrainerID, &orig.ID, reason
+		g.TrainerID, g.AmendsID, g.AmendmentReason, g.Seat, g.Panel = orig.TrainerID, &orig.ID, reason, orig.Seat, orig.Panel
 		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
 			if errors.Is(database.Err(err), database.ErrConflict) {
 				return errAmended
 			}
 			return err
 		}
-		if err := s.mailResult(ctx, tx, b, sl, true); err != nil {
+		d, err := bookingDecisionOf(ctx, tx, b, sl)
+		if err != nil {
 			return err
+		}
+		g.Decision = &d
+		if d.Decided {
+			if err := s.mailResult(ctx, tx, b, sl, true); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.grade.amend", SubjectType: "oral_grade", SubjectID: g.ID, VendorID: sl.VendorID,
 			Details: map[string]any{"booking": b.ID, "candidate": b.CandidateID, "amends": orig.ID, "passed": g.Passed, "total": g.Total,
-				"previous_passed": orig.Passed, "previous_total": orig.Total, "rubric_version": g.RubricVersion}})
+				"previous_passed": orig.Passed, "previous_total": orig.Total, "rubric_version": g.RubricVersion, "scenario": g.ScenarioID,
+				"seat": g.Seat, "decided": d.Decided}})
 	})
 	if err != nil {
 		return nil, err
@@ -310,8 +358,10 @@ func (s *Service) mailResult(ctx context.Context, db bun.IDB, b *Booking, sl *Sl
 	return s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subject, Body: body})
 }
 
-// Grades lists every grade row of a booking, oldest first (the original, then its amendments), for
-// the examiner or an administrator of the vendor.
+// Grades lists the grade rows of a booking seat by seat, each seat's original followed by its
+// amendments, for the examiner or an administrator of the vendor (on a panel, any trainer of the
+// vendor). On a panel whose result is not decided yet a trainer sees only their own grades, so that
+// each examiner grades independently.
 func (s *Service) Grades(ctx context.Context, actor *account.User, bookingID string) ([]Grade, error) {
 	b, err := getBooking(ctx, s.DB, bookingID, false)
 	if err != nil {
@@ -321,43 +371,58 @@ func (s *Service) Grades(ctx context.Context, actor *account.User, bookingID str
 	if err != nil {
 		return nil, err
 	}
-	if !canExamine(actor, sl) {
+	d, err := bookingDecisionOf(ctx, s.DB, b, sl)
+	if err != nil {
+		return nil, err
+	}
+	if !mayView(actor, sl, d) {
 		return nil, errBookingNotFound
 	}
 	gs, err := chain(ctx, s.DB, b.ID)
 	if err != nil {
 		return nil, err
 	}
+	if d.Panel > 1 && !d.Decided && !isAdminOf(actor, sl.VendorID) {
+		gs = slices.DeleteFunc(gs, func(g Grade) bool { return g.TrainerID != actor.ID })
+	}
+	for i := range gs {
+		if s.Rubric != nil {
+			sc, _ := s.Rubric.Scenario(gs[i].ScenarioID)
+			gs[i].ScenarioTitle = sc.Title
+		}
+	}
 	return gs, nil
 }
 
-// chain returns a booking's grades in amendment order: the original first, each amendment after
-// the grade it amends.
+// chain returns a booking's grades seat by seat, in amendment order: each seat's original first,
+// each amendment after the grade it amends.
 func chain(ctx context.Context, db bun.IDB, bookingID string) ([]Grade, error) {
 	var gs []Grade
-	if err := db.NewSelect().Model(&gs).Where("booking_id = ?", bookingID).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+	if err := db.NewSelect().Model(&gs).Where("booking_id = ?", bookingID).OrderExpr("seat, submitted_at").Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
 		return nil, err
 	}
 	next := map[string]int{}
-	first := -1
+	var roots []int
 	for i := range gs {
 		if err := gs[i].decode(); err != nil {
 			return nil, err
 		}
 		if gs[i].AmendsID == nil {
-			first = i
+			roots = append(roots, i)
 		} else {
 			next[*gs[i].AmendsID] = i
 		}
 	}
 	out := []Grade{}
-	for i := first; i >= 0 && len(out) < len(gs); {
-		out = append(out, gs[i])
-		j, ok := next[gs[i].ID]
-		if !ok {
-			break
+	for _, i := range roots {
+		for n := 0; n < len(gs); n++ {
+			out = append(out, gs[i])
+			j, ok := next[gs[i].ID]
+			if !ok {
+				break
+			}
+			i = j
 		}
-		i = j
 	}
 	return out, nil
 }
@@ -392,17 +457,24 @@ type Result struct {
 	Amended       bool               `json:"amended"`
 	RubricVersion string             `json:"rubric_version"`
 	RebookFrom    *time.Time         `json:"rebook_from,omitempty"` // failed: when another exam may be booked
+	ScenarioID    string             `json:"scenario_id,omitempty"`
+	ScenarioTitle string             `json:"scenario_title,omitempty"`
+	Examiners     int                `json:"examiners"`  // examiners who graded the exam (1, 2 or 3)
+	DecidedBy     string             `json:"decided_by"` // single, agreement (two examiners agreed) or third (a third examiner decided)
 }
+
+var errSeatChanged = apperr.New(apperr.Conflict, "seat_changed", "Another examiner graded this exam while you were grading it. Review where it stands and submit again.")
 
 var errNoResult = apperr.New(apperr.NotFound, "no_result", "You have no oral exam result yet.")
 
-// Result returns the candidate's latest effective grade (of their latest graded exam) with scores,
-// notes and feedback, and when failed, the date from which they may book again.
+// Result returns the grade that decides the candidate's latest decided exam (one examiner's
+// effective grade, or on a panel the one that settled it) with scores, notes and feedback, and when
+// failed, the date from which they may book again.
 func (s *Service) Result(ctx context.Context, candidate *account.User) (*Result, error) {
 	if !isCandidate(candidate) {
 		return nil, errCandidateOnly
 	}
-	eff, err := effectiveGrades(ctx, s.DB, candidate.ID)
+	eff, _, err := effectiveGrades(ctx, s.DB, candidate.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -411,6 +483,13 @@ func (s *Service) Result(ctx context.Context, candidate *account.User) (*Result,
 	}
 	g := new(Grade)
 	if err := s.DB.NewSelect().Model(g).Where("id = ?", eff[0].GradeID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	d, err := decisions(ctx, s.DB, "g.booking_id = ?", g.BookingID)
+	if err != nil || len(d) == 0 {
+		if err == nil {
+			err = errNoResult
+		}
 		return nil, err
 	}
 	if err := g.decode(); err != nil {
@@ -430,8 +509,18 @@ func (s *Service) Result(ctx context.Context, candidate *account.User) (*Result,
 	}
 	r := &Result{GradeID: g.ID, BookingID: b.ID, ExamAt: sl.StartsAt, Timezone: p.vendor.loc.String(), VendorID: g.VendorID, VendorName: p.vendor.Name,
 		ExaminerName: p.trainer.Name, Passed: g.Passed, Total: g.Total, Feedback: g.Feedback, SubmittedAt: g.SubmittedAt,
-		Amended: g.AmendsID != nil, RubricVersion: g.RubricVersion, Competencies: []CompetencyResult{}}
+		Amended: g.AmendsID != nil, RubricVersion: g.RubricVersion, Competencies: []CompetencyResult{}, ScenarioID: g.ScenarioID,
+		Examiners: d[0].Graders, DecidedBy: d[0].By}
+	if g.TrainerID != sl.TrainerID {
+		ex, err := loadUser(ctx, s.DB, g.TrainerID)
+		if err != nil {
+			return nil, err
+		}
+		r.ExaminerName = ex.Name
+	}
 	if rb := s.Rubric; rb != nil {
+		sc, _ := rb.Scenario(g.ScenarioID)
+		r.ScenarioTitle = sc.Title
 		r.MaxTotal, r.MinTotal, r.MinEach = rb.MaxTotal(), rb.MinTotal, rb.MinEach
 		if !g.Passed && g.RubricVersion == rb.Version() {
 			_, r.Reason = rb.Passes(g.Scores)

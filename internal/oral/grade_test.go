@@ -21,55 +21,55 @@ func TestGrading(t *testing.T) {
 		first := f.rubric.Competencies[0].ID
 
 		// Not before the exam starts.
-		_, err := f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err := f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		wantCode(t, err, apperr.Conflict, "not_started")
 		f.setNow(start.Add(50 * time.Minute))
 
 		// Only the examiner or the vendor's administrators.
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer2), f.trainer2, b.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer2), f.trainer2, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		wantCode(t, err, apperr.NotFound, "not_found")
-		_, err = f.svc.Grade(f.ctx, actor(f.otherTrainer), f.otherTrainer, b.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Grade(f.ctx, actor(f.otherTrainer), f.otherTrainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		wantCode(t, err, apperr.NotFound, "not_found")
-		_, err = f.svc.Grade(f.ctx, actor(c), c, b.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Grade(f.ctx, actor(c), c, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		wantCode(t, err, apperr.NotFound, "not_found")
 
 		// Every competency, on the scale, nothing else.
 		missing := f.scores(3)
 		delete(missing, first)
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: missing})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: missing}))
 		if fs := fieldsOf(err); fs["scores."+first] == "" {
 			t.Fatalf("missing competency: %v", err)
 		}
 		off := f.scores(3)
 		off[first] = 4
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: off})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: off}))
 		if fs := fieldsOf(err); !strings.Contains(fs["scores."+first], "1, 2, 3") {
 			t.Fatalf("out of scale: %v", fs)
 		}
 		off[first] = 0
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: off})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: off}))
 		if fs := fieldsOf(err); fs["scores."+first] == "" {
 			t.Fatalf("score 0: %v", fs)
 		}
 		extra := f.scores(3)
 		extra["charisma"] = 3
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: extra})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: extra}))
 		if fs := fieldsOf(err); !strings.Contains(fs["scores"], "charisma") {
 			t.Fatalf("unknown competency: %v", fs)
 		}
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: f.scores(3), Notes: map[string]string{"charisma": "x"}})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3), Notes: map[string]string{"charisma": "x"}}))
 		if fs := fieldsOf(err); fs["notes"] == "" {
 			t.Fatalf("note on unknown competency: %v", fs)
 		}
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: f.scores(3), Feedback: strings.Repeat("x", oral.MaxFeedbackLength+1)})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3), Feedback: strings.Repeat("x", oral.MaxFeedbackLength+1)}))
 		if fs := fieldsOf(err); fs["feedback"] == "" {
 			t.Fatalf("long feedback: %v", fs)
 		}
 
 		// All 2s: 16, below the total of 18 although every competency reaches 2: fail.
 		note := "SECRET-NOTE asked about the crisis plan"
-		g, err := f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: f.scores(2),
-			Notes: map[string]string{first: note}, Feedback: "SECRET-FEEDBACK keep practising reflections"})
+		g, err := f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(2),
+			Notes: map[string]string{first: note}, Feedback: "SECRET-FEEDBACK keep practising reflections"}))
 		must(t, err)
 		if g.Passed || g.Total != 2*len(f.rubric.Competencies) || g.RubricVersion != f.rubric.Version() || g.AmendsID != nil || g.TrainerID != f.trainer.ID {
 			t.Fatalf("grade %+v", g)
@@ -84,7 +84,7 @@ func TestGrading(t *testing.T) {
 		}
 
 		// Cannot be graded twice, nor changed in place.
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		e := wantCode(t, err, apperr.Conflict, "already_graded")
 		if !strings.Contains(e.Message, "already graded; submit an amendment") {
 			t.Fatalf("message %q", e.Message)
@@ -105,13 +105,13 @@ func TestGrading(t *testing.T) {
 		}
 
 		// An amendment needs a reason, makes a new row, and becomes the effective grade.
-		_, err = f.svc.Amend(f.ctx, actor(f.trainer), f.trainer, g.ID, " ", oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Amend(f.ctx, actor(f.trainer), f.trainer, g.ID, " ", f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		if fs := fieldsOf(err); fs["reason"] == "" {
 			t.Fatalf("amend without reason: %v", err)
 		}
-		_, err = f.svc.Amend(f.ctx, actor(f.trainer2), f.trainer2, g.ID, "x", oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Amend(f.ctx, actor(f.trainer2), f.trainer2, g.ID, "x", f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		wantCode(t, err, apperr.NotFound, "not_found")
-		a, err := f.svc.Amend(f.ctx, actor(f.admin), f.admin, g.ID, "SECRET-REASON added up wrongly", oral.GradeInput{Scores: f.scores(3), Feedback: "Well done"})
+		a, err := f.svc.Amend(f.ctx, actor(f.admin), f.admin, g.ID, "SECRET-REASON added up wrongly", f.ok(oral.GradeInput{Scores: f.scores(3), Feedback: "Well done"}))
 		must(t, err)
 		if a.ID == g.ID || a.AmendsID == nil || *a.AmendsID != g.ID || !a.Passed || a.Total != 3*len(f.rubric.Competencies) || a.GradedBy != f.admin.ID || a.TrainerID != f.trainer.ID {
 			t.Fatalf("amendment %+v", a)
@@ -130,7 +130,7 @@ func TestGrading(t *testing.T) {
 		wantCode(t, err, apperr.NotFound, "not_found")
 
 		// The superseded grade cannot be amended again; two amendments of the current one at once: one wins.
-		_, err = f.svc.Amend(f.ctx, actor(f.trainer), f.trainer, g.ID, "again", oral.GradeInput{Scores: f.scores(2)})
+		_, err = f.svc.Amend(f.ctx, actor(f.trainer), f.trainer, g.ID, "again", f.ok(oral.GradeInput{Scores: f.scores(2)}))
 		wantCode(t, err, apperr.Conflict, "grade_amended")
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
@@ -138,7 +138,7 @@ func TestGrading(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = f.svc.Amend(f.ctx, actor(f.trainer), f.trainer, a.ID, "race", oral.GradeInput{Scores: f.scores(2 + i%2)})
+				_, errs[i] = f.svc.Amend(f.ctx, actor(f.trainer), f.trainer, a.ID, "race", f.ok(oral.GradeInput{Scores: f.scores(2 + i%2)}))
 			}()
 		}
 		wg.Wait()
@@ -190,7 +190,7 @@ func TestRebookAfterFail(t *testing.T) {
 		f.setNow(start.Add(time.Hour))
 		low := f.scores(3)
 		low[f.rubric.Competencies[2].ID] = 1 // one competency below the minimum: fail
-		g, err := f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, oral.GradeInput{Scores: low})
+		g, err := f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b.ID, f.ok(oral.GradeInput{Scores: low}))
 		must(t, err)
 		if g.Passed {
 			t.Fatal("a 1 should fail")
@@ -232,7 +232,7 @@ func TestRebookAfterFail(t *testing.T) {
 
 		// Second fail: 30 days now.
 		f.setNow(later.StartsAt.Add(time.Hour))
-		_, err = f.svc.Grade(f.ctx, actor(f.admin), f.admin, b2.ID, oral.GradeInput{Scores: low})
+		_, err = f.svc.Grade(f.ctx, actor(f.admin), f.admin, b2.ID, f.ok(oral.GradeInput{Scores: low}))
 		must(t, err)
 		gate, err = f.svc.Gate(f.ctx, c)
 		must(t, err)
@@ -250,7 +250,7 @@ func TestRebookAfterFail(t *testing.T) {
 		f.setNow(f.at(2027, 5, 6, 0, 0))
 		b3 := f.book(c, third.ID)
 		f.setNow(third.StartsAt.Add(time.Hour))
-		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b3.ID, oral.GradeInput{Scores: f.scores(3)})
+		_, err = f.svc.Grade(f.ctx, actor(f.trainer), f.trainer, b3.ID, f.ok(oral.GradeInput{Scores: f.scores(3)}))
 		must(t, err)
 		fourth := f.slot(f.trainer, f.at(2027, 6, 1, 9, 0), 45)
 		_, err = f.svc.Book(f.ctx, actor(c), c, fourth.ID)

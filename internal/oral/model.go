@@ -41,6 +41,7 @@ type Settings struct {
 	VendorID       string    `bun:"vendor_id,pk" json:"vendor_id"`
 	CutoffHours    int       `bun:"cutoff_hours,notnull" json:"cutoff_hours"`         // a candidate may cancel up to this long before the start
 	RetakeWaitDays int       `bun:"retake_wait_days,notnull" json:"retake_wait_days"` // after a fail, booking reopens this many days after the exam date
+	TwoExaminers   bool      `bun:"two_examiners,notnull" json:"two_examiners"`       // each exam is graded by two examiners (a third decides when they disagree)
 	UpdatedBy      *string   `bun:"updated_by" json:"-"`
 	UpdatedAt      time.Time `bun:"updated_at,notnull" json:"updated_at"`
 	Saved          bool      `bun:"-" json:"saved"` // false: the defaults, never saved
@@ -117,6 +118,7 @@ type BookingInfo struct {
 	Status         string    `json:"status"`
 	BookedAt       time.Time `json:"booked_at"`
 	Graded         bool      `json:"graded"`
+	AwaitingSeat   int       `json:"awaiting_seat,omitempty"` // graded, but the result waits for this seat's examiner (2 or 3)
 }
 
 // TrainerSlot is a slot with its booking (the active one, or the completed or no-show one), if any.

@@ -35,6 +35,17 @@ type Competency struct {
 	Descriptors            map[int]string
 }
 
+// Scenario is one role-play scenario of the examiner guidance. Every scenario carries a cue that
+// tests a boundary or ethical limit and a cue that touches on risk, so that every competency can be
+// observed; the grade records the scenario used.
+type Scenario struct {
+	ID, Title            string
+	BoundaryCue, RiskCue string
+}
+
+// MinScenarios is how many scenarios the rubric must offer, so that examiners can rotate them.
+const MinScenarios = 3
+
 // Rubric is the oral-exam rubric. A candidate passes when every competency scores at least
 // MinEach and the scores add up to at least MinTotal.
 type Rubric struct {
@@ -43,7 +54,24 @@ type Rubric struct {
 	MinEach      int
 	MinTotal     int
 	Competencies []Competency
+	Scenarios    []Scenario
 	GuidanceHTML template.HTML // the examiner guidance (the markdown body), sanitised
+}
+
+// Scenario finds a scenario by id.
+func (r *Rubric) Scenario(id string) (Scenario, bool) {
+	i := slices.IndexFunc(r.Scenarios, func(s Scenario) bool { return s.ID == id })
+	if i < 0 {
+		return Scenario{}, false
+	}
+	return r.Scenarios[i], true
+}
+
+// AtEnd reports whether a score is the lowest or the highest level of the scale: such a score needs
+// a written evidence note.
+func (r *Rubric) AtEnd(score int) bool {
+	n := len(r.Scale)
+	return n > 0 && (score == r.Scale[0].Score || score == r.Scale[n-1].Score)
 }
 
 // Competency finds a competency by id.
@@ -127,6 +155,14 @@ type rubricYAML struct {
 	Scale        []levelYAML      `yaml:"scale"`
 	PassRule     *passRuleYAML    `yaml:"pass_rule"`
 	Competencies []competencyYAML `yaml:"competencies"`
+	Scenarios    []scenarioYAML   `yaml:"scenarios"`
+}
+
+type scenarioYAML struct {
+	ID          string `yaml:"id"`
+	Title       string `yaml:"title"`
+	BoundaryCue string `yaml:"boundary_cue"`
+	RiskCue     string `yaml:"risk_cue"`
 }
 
 type levelYAML struct {
@@ -168,7 +204,9 @@ func LoadRubric(fsys fs.FS) (*Rubric, []curriculum.Problem) {
 	if dp := curriculum.DecodeYAML(RubricFile, fm, 2, &y); len(dp) > 0 {
 		ps = append(ps, dp...)
 	} else {
-		validate(r, y, curriculum.NewYAMLLines(fm, 2), add)
+		l := curriculum.NewYAMLLines(fm, 2)
+		validate(r, y, l, add)
+		validateScenarios(r, y.Scenarios, l, body, add)
 	}
 
 	// The examiner guidance: media links resolve like a module's; nothing else is relative.
@@ -290,5 +328,45 @@ func validate(r *Rubric, y rubricYAML, l curriculum.YAMLLines, add func(int, str
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total must be at least 1")
 	default:
 		r.MinTotal = *mt
+	}
+}
+
+// validateScenarios checks the scenarios: at least MinScenarios, unique ids, a title, both cues, and
+// a heading in the guidance that ends with the title (the scenario card the examiner reads).
+func validateScenarios(r *Rubric, ys []scenarioYAML, l curriculum.YAMLLines, body []byte, add func(int, string, ...any)) {
+	if len(ys) < MinScenarios {
+		add(l.Line("scenarios"), "scenarios: %d given; at least %d are needed so that examiners can rotate them", len(ys), MinScenarios)
+	}
+	var headings []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if h, ok := strings.CutPrefix(strings.TrimSpace(line), "#"); ok {
+			headings = append(headings, strings.TrimSpace(strings.TrimLeft(h, "#")))
+		}
+	}
+	for i, y := range ys {
+		at := func(path ...any) int { return l.Line(append([]any{"scenarios", i}, path...)...) }
+		name := fmt.Sprintf("scenario %q", y.ID)
+		switch {
+		case y.ID == "":
+			name = fmt.Sprintf("scenario %d", i+1)
+			add(at("id"), "%s: id is required", name)
+		case !idRE.MatchString(y.ID):
+			add(at("id"), "scenario id %q may contain only lowercase letters, digits and hyphens", y.ID)
+		case slices.ContainsFunc(ys[:i], func(o scenarioYAML) bool { return o.ID == y.ID }):
+			add(at("id"), "scenario id %q is used twice", y.ID)
+		}
+		sc := Scenario{ID: y.ID, Title: strings.TrimSpace(y.Title), BoundaryCue: strings.TrimSpace(y.BoundaryCue), RiskCue: strings.TrimSpace(y.RiskCue)}
+		if sc.Title == "" {
+			add(at("title"), "%s: title is required", name)
+		} else if !slices.ContainsFunc(headings, func(h string) bool { return h == sc.Title || strings.HasSuffix(h, ": "+sc.Title) }) {
+			add(at("title"), "%s: the guidance has no heading for %q (its scenario card)", name, sc.Title)
+		}
+		if sc.BoundaryCue == "" {
+			add(at("boundary_cue"), "%s: boundary_cue is required (a cue that tests a boundary or ethical limit)", name)
+		}
+		if sc.RiskCue == "" {
+			add(at("risk_cue"), "%s: risk_cue is required (a cue that touches on risk)", name)
+		}
+		r.Scenarios = append(r.Scenarios, sc)
 	}
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 )
 
-// rubricFixture: lines 3-5 the scale, 7-8 the pass rule, competencies at 10 and 14, the body from 19.
+// rubricFixture: lines 3-5 the scale, 7-8 the pass rule, competencies at 10 and 14, scenarios at
+// 19-21, the body from 23 (the scenario cards from 28).
 const rubricFixture = `---
 title: Test rubric
 scale:
@@ -28,11 +29,21 @@ competencies:
     title: Language
     description: "Speaks well."
     descriptors: {1: "Labels.", 2: "Person-first."}
+scenarios:
+  - {id: ana, title: "Ana at the drop-in", boundary_cue: "Asks for a ride home.", risk_cue: "Says she has stopped eating."}
+  - {id: ben, title: "Ben and his new job", boundary_cue: "Offers a gift card.", risk_cue: "Mentions drinking before work."}
+  - {id: cal, title: "Cal after the move", boundary_cue: "Asks to meet at a bar.", risk_cue: "Says nobody would notice if he left."}
 ---
 
 ## Guidance
 
 Score what you see. ![A chart](media/chart.svg)
+
+### Scenario 1: Ana at the drop-in
+
+### Scenario 2: Ben and his new job
+
+### Cal after the move
 `
 
 func rubricTree() fstest.MapFS {
@@ -88,9 +99,24 @@ func TestLoadRubricProblems(t *testing.T) {
 		{"missing pass rule", "pass_rule:\n  min_each: 1\n  min_total: 3\n", "", []string{f + ":1: pass_rule is required (min_each and min_total)"}},
 		{"unknown key", "min_total: 3", "min_total: 3\n  max_total: 4", []string{f + `:9: invalid YAML: unknown key "max_total"`}},
 		{"malformed YAML", "title: Test rubric", "title: Test: rubric", []string{f + ":2: invalid YAML: mapping values are not allowed in this context"}},
-		{"broken guidance link", "media/chart.svg", "media/missing.svg", []string{f + `:22: link "media/missing.svg" does not resolve (only media/… files can be linked relatively)`}},
-		{"empty guidance", "## Guidance\n\nScore what you see. ![A chart](media/chart.svg)\n", "", []string{
-			f + ":19: the examiner guidance (the markdown after the front matter) is empty"}},
+		{"broken guidance link", "media/chart.svg", "media/missing.svg", []string{f + `:26: link "media/missing.svg" does not resolve (only media/… files can be linked relatively)`}},
+		{"empty guidance", "## Guidance\n\nScore what you see. ![A chart](media/chart.svg)\n\n### Scenario 1: Ana at the drop-in\n\n### Scenario 2: Ben and his new job\n\n### Cal after the move\n", "", []string{
+			f + `:19: scenario "ana": the guidance has no heading for "Ana at the drop-in" (its scenario card)`,
+			f + `:20: scenario "ben": the guidance has no heading for "Ben and his new job" (its scenario card)`,
+			f + `:21: scenario "cal": the guidance has no heading for "Cal after the move" (its scenario card)`,
+			f + ":23: the examiner guidance (the markdown after the front matter) is empty"}},
+		// Scenarios: at least three, unique ids, a title with its card, and both cues.
+		{"too few scenarios", "  - {id: cal, title: \"Cal after the move\", boundary_cue: \"Asks to meet at a bar.\", risk_cue: \"Says nobody would notice if he left.\"}\n", "", []string{
+			f + ":18: scenarios: 2 given; at least 3 are needed so that examiners can rotate them"}},
+		{"duplicate scenario id", "id: ben", "id: ana", []string{f + `:20: scenario id "ana" is used twice`}},
+		{"bad scenario id", "id: ben", "id: Ben 2", []string{f + `:20: scenario id "Ben 2" may contain only lowercase letters, digits and hyphens`}},
+		{"missing scenario title", `title: "Ben and his new job", `, "", []string{f + `:20: scenario "ben": title is required`}},
+		{"scenario without its card", "### Scenario 2: Ben and his new job", "### Scenario 2: Ben", []string{
+			f + `:20: scenario "ben": the guidance has no heading for "Ben and his new job" (its scenario card)`}},
+		{"missing boundary cue", `boundary_cue: "Offers a gift card.", `, "", []string{
+			f + `:20: scenario "ben": boundary_cue is required (a cue that tests a boundary or ethical limit)`}},
+		{"empty risk cue", `risk_cue: "Mentions drinking before work."`, `risk_cue: " "`, []string{
+			f + `:20: scenario "ben": risk_cue is required (a cue that touches on risk)`}},
 		{"no front matter", "---\ntitle", "title", []string{f + `:1: missing front matter: the file must start with a line "---"`}},
 	}
 	for _, tt := range tests {
@@ -167,6 +193,14 @@ func TestRealRubric(t *testing.T) {
 			if c.Descriptors[l.Score] == "" {
 				t.Errorf("%s: no descriptor for %d", c.ID, l.Score)
 			}
+		}
+	}
+	if len(r.Scenarios) != 7 {
+		t.Errorf("%d scenarios, want the 7 cards of the guidance", len(r.Scenarios))
+	}
+	for _, s := range r.Scenarios {
+		if s.BoundaryCue == "" || s.RiskCue == "" || s.Title == "" {
+			t.Errorf("scenario %+v lacks a cue or title", s)
 		}
 	}
 	if !strings.Contains(string(r.GuidanceHTML), `<h2 id="how-to-score">How to score</h2>`) || !strings.Contains(string(r.GuidanceHTML), "<table>") {

@@ -3,16 +3,20 @@ package oral
 // The oral-exam service. Files: service.go (the Service, settings, shared helpers), slots.go
 // (creating, cancelling and listing slots), booking.go (the gate, booking, cancelling, rescheduling,
 // no-shows), ics.go (calendar invitations and email), feed.go (trainers' calendar feeds),
-// remind.go (reminders), grade.go (grading, amendments, results); rubric.go is the rubric loader.
+// remind.go (reminders), grade.go (grading, amendments, results), panel.go (who may grade: examiners
+// who taught the candidate and their exceptions, two-examiner panels and the decision they reach);
+// rubric.go is the rubric loader.
 //
 // Concurrency is decided by the database: one active booking per slot and one per candidate are
 // partial unique indexes (a losing insert becomes a Conflict); a trainer's overlapping slots are
 // refused by checking and inserting in one transaction that first locks the trainer's users row
 // (FOR UPDATE on PostgreSQL; SQLite has one writer); cancelling, no-shows and reminders are
 // conditional UPDATEs on the booking's status (reminders also use the outbox dedupe key); a booking
-// is graded once (partial unique index on the first grade) and each grade amended at most once
-// (unique amends_id), so amendments form one chain whose last row is the effective grade. Grade
-// rows are never updated (a trigger refuses it).
+// seat is graded once (partial unique index on the booking and seat of first grades; one seat with
+// one examiner, up to three on a two-examiner panel, never two seats for one examiner) and each grade
+// amended at most once (unique amends_id), so each seat's amendments form one chain whose last row
+// is its effective grade; the booking row is locked while grading, so the seat and the decision are
+// computed from settled grades. Grade rows are never updated (a trigger refuses it).
 // Privacy: audit details hold ids, counts, scores and flags, never notes, feedback or reasons; the
 // calendar feed names no candidate.
 
@@ -121,7 +125,8 @@ func settingsIn(ctx context.Context, db bun.IDB, vendorID string) (Settings, err
 }
 
 // UpdateSettings saves the settings of the administrator's own vendor. They apply from now on,
-// to existing bookings too.
+// to existing bookings too, except that a booking keeps the number of examiners it had when its
+// first grade was recorded.
 func (s *Service) UpdateSettings(ctx context.Context, a audit.Actor, admin *account.User, in Settings) (Settings, error) {
 	if admin == nil || !isAdminOf(admin, admin.Vendor()) || admin.Vendor() == "" {
 		return Settings{}, errAdminOnly
@@ -136,16 +141,16 @@ func (s *Service) UpdateSettings(ctx context.Context, a audit.Actor, admin *acco
 	if err := f.Err(); err != nil {
 		return Settings{}, err
 	}
-	st := Settings{VendorID: admin.Vendor(), CutoffHours: in.CutoffHours, RetakeWaitDays: in.RetakeWaitDays, UpdatedBy: &admin.ID, UpdatedAt: s.now(), Saved: true}
+	st := Settings{VendorID: admin.Vendor(), CutoffHours: in.CutoffHours, RetakeWaitDays: in.RetakeWaitDays, TwoExaminers: in.TwoExaminers, UpdatedBy: &admin.ID, UpdatedAt: s.now(), Saved: true}
 	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewInsert().Model(&st).On("CONFLICT (vendor_id) DO UPDATE").
 			Set("cutoff_hours = EXCLUDED.cutoff_hours").Set("retake_wait_days = EXCLUDED.retake_wait_days").
-			Set("updated_by = EXCLUDED.updated_by").Set("updated_at = EXCLUDED.updated_at").Exec(ctx)
+			Set("two_examiners = EXCLUDED.two_examiners").Set("updated_by = EXCLUDED.updated_by").Set("updated_at = EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, a, audit.Entry{Action: "oral.settings", SubjectType: "vendor", SubjectID: st.VendorID, VendorID: st.VendorID,
-			Details: map[string]any{"cutoff_hours": st.CutoffHours, "retake_wait_days": st.RetakeWaitDays}})
+			Details: map[string]any{"cutoff_hours": st.CutoffHours, "retake_wait_days": st.RetakeWaitDays, "two_examiners": st.TwoExaminers}})
 	})
 	if err != nil {
 		return Settings{}, err

@@ -2,7 +2,6 @@ package oral
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -403,7 +402,11 @@ func (s *Service) staffSlots(ctx context.Context, scope func(*bun.SelectQuery) *
 		ts := TrainerSlot{Slot: sl, TrainerName: names[sl.TrainerID].Name}
 		if b, ok := bookings[sl.ID]; ok {
 			c := names[b.CandidateID]
-			ts.Booking = &BookingInfo{ID: b.ID, CandidateID: b.CandidateID, CandidateName: c.Name, CandidateEmail: c.Email, Status: b.Status, BookedAt: b.BookedAt, Graded: graded[b.ID]}
+			d, isGraded := graded[b.ID]
+			ts.Booking = &BookingInfo{ID: b.ID, CandidateID: b.CandidateID, CandidateName: c.Name, CandidateEmail: c.Email, Status: b.Status, BookedAt: b.BookedAt, Graded: isGraded}
+			if isGraded && !d.Decided {
+				ts.Booking.AwaitingSeat = d.NextSeat
+			}
 		}
 		out = append(out, ts)
 	}
@@ -429,18 +432,18 @@ func currentBookings(ctx context.Context, db bun.IDB, slotIDs []string) (map[str
 	return m, nil
 }
 
-func gradedSet(ctx context.Context, db bun.IDB, bookingIDs []string) (map[string]bool, error) {
-	m := map[string]bool{}
+// gradedSet returns the decisions of the graded bookings among bookingIDs.
+func gradedSet(ctx context.Context, db bun.IDB, bookingIDs []string) (map[string]Decision, error) {
+	m := map[string]Decision{}
 	if len(bookingIDs) == 0 {
 		return m, nil
 	}
-	var ids []string
-	err := db.NewSelect().Model((*Grade)(nil)).Column("booking_id").Where("booking_id IN (?)", bun.In(bookingIDs)).Where("amends_id IS NULL").Scan(ctx, &ids)
-	if err != nil && !errors.Is(database.Err(err), database.ErrNotFound) {
+	ds, err := decisions(ctx, db, "g.booking_id IN (?)", bun.In(bookingIDs))
+	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		m[id] = true
+	for _, d := range ds {
+		m[d.BookingID] = d.Decision
 	}
 	return m, nil
 }

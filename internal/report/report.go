@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
 // Vendor holds one vendor's figures.
@@ -46,14 +48,16 @@ func ForVendor(ctx context.Context, db bun.IDB, vendorID string) (*Vendor, error
 		{&v.Enrolled, `SELECT COUNT(*) FROM enrollments e JOIN cohorts c ON c.id = e.cohort_id WHERE c.vendor_id = ? AND e.status = 'active'`, []any{vendorID}},
 		{&v.WrittenAttempts, `SELECT COUNT(*) FROM exam_attempts WHERE vendor_id = ? AND status <> 'open'`, []any{vendorID}},
 		{&v.WrittenPassed, `SELECT COUNT(*) FROM exam_attempts WHERE vendor_id = ? AND status <> 'open' AND passed`, []any{vendorID}},
-		// Effective oral grades only: rows that no amendment replaces.
-		{&v.OralGraded, `SELECT COUNT(*) FROM oral_grades g WHERE g.vendor_id = ? AND NOT EXISTS (SELECT 1 FROM oral_grades a WHERE a.amends_id = g.id)`, []any{vendorID}},
-		{&v.OralPassed, `SELECT COUNT(*) FROM oral_grades g WHERE g.vendor_id = ? AND g.passed AND NOT EXISTS (SELECT 1 FROM oral_grades a WHERE a.amends_id = g.id)`, []any{vendorID}},
 	}
 	for _, q := range qs {
 		if err := count(q.dst, q.q, q.args...); err != nil {
 			return nil, err
 		}
+	}
+	// Oral exams count once each when their result is decided (by one examiner, or by a panel).
+	var err error
+	if v.OralGraded, v.OralPassed, err = oral.VendorOutcomes(ctx, db, vendorID); err != nil {
+		return nil, err
 	}
 	if v.WrittenAttempts > 0 {
 		v.WrittenPassRate = 100 * float64(v.WrittenPassed) / float64(v.WrittenAttempts)

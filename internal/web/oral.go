@@ -2,6 +2,8 @@ package web
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +39,11 @@ func (h *Handlers) oralTrainerPage(c *fiber.Ctx, p *Page, status int, newFeed st
 	if newFeed != "" {
 		newFeed = h.BaseURL + "/oral/feed/" + newFeed + ".ics"
 	}
-	p.Data = map[string]any{"Slots": slots, "TZ": h.vendorTZ(c, u.Vendor()), "HasFeed": hasFeed, "NewFeed": newFeed}
+	awaiting, err := h.Oral.AwaitingGrades(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Slots": slots, "TZ": h.vendorTZ(c, u.Vendor()), "HasFeed": hasFeed, "NewFeed": newFeed, "Awaiting": awaiting}
 	return h.Render.Render(c, status, "oral_trainer", p)
 }
 
@@ -134,17 +140,28 @@ func (h *Handlers) feed(c *fiber.Ctx) error {
 
 // ---- grading ----
 
+// conflictView is an examiner of the vendor who taught the candidate, for administrators.
+type conflictView struct {
+	ID, Name string
+	Cohorts  string
+}
+
 func (h *Handlers) gradePage(c *fiber.Ctx, bookingID string, p *Page, status int) error {
 	u := httpx.User(c)
-	b, err := h.Oral.GetBooking(c.UserContext(), u, bookingID)
+	ctx := c.UserContext()
+	b, err := h.Oral.GetBooking(ctx, u, bookingID)
 	if err != nil {
 		return err
 	}
-	grades, err := h.Oral.Grades(c.UserContext(), u, b.ID)
+	st, err := h.Oral.GradingStatus(ctx, u, b.ID)
 	if err != nil {
 		return err
 	}
-	cand, err := h.Accounts.UserByID(c.UserContext(), b.CandidateID)
+	grades, err := h.Oral.Grades(ctx, u, b.ID)
+	if err != nil {
+		return err
+	}
+	cand, err := h.Accounts.UserByID(ctx, b.CandidateID)
 	if err != nil {
 		return err
 	}
@@ -155,11 +172,35 @@ func (h *Handlers) gradePage(c *fiber.Ctx, bookingID string, p *Page, status int
 			desc[fmt.Sprintf("%s/%d", comp.ID, score)] = d
 		}
 	}
-	action := "/oral/bookings/" + b.ID + "/grade"
-	if n := len(grades); n > 0 {
-		action = "/oral/grades/" + grades[n-1].ID + "/amend"
+	// The form grades a new seat, or amends the user's own latest grade (one examiner: the
+	// booking's latest), or is not offered.
+	action := ""
+	switch {
+	case st.CanGrade || st.Code == "not_started":
+		action = "/oral/bookings/" + b.ID + "/grade"
+	default:
+		for i := len(grades) - 1; i >= 0; i-- {
+			if st.Decision.Panel < 2 || grades[i].TrainerID == u.ID {
+				action = "/oral/grades/" + grades[i].ID + "/amend"
+				break
+			}
+		}
 	}
-	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "CandidateName": cand.Name}
+	var conflicts []conflictView
+	for _, id := range slices.Sorted(maps.Keys(st.Conflicts)) {
+		ex, err := h.Accounts.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ex.Vendor() == b.Slot.VendorID {
+			conflicts = append(conflicts, conflictView{ID: id, Name: ex.Name, Cohorts: strings.Join(st.Conflicts[id], ", ")})
+		}
+	}
+	if _, ok := p.Form["scenario"]; !ok && len(grades) > 0 && strings.Contains(action, "/amend") {
+		p.Form["scenario"] = grades[len(grades)-1].ScenarioID
+	}
+	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "Amend": strings.Contains(action, "/amend"),
+		"CandidateName": cand.Name, "Status": st, "TaughtIn": strings.Join(st.TaughtIn, ", "), "Conflicts": conflicts}
 	return h.Render.Render(c, status, "oral_grade", p)
 }
 
@@ -168,8 +209,9 @@ func (h *Handlers) gradeForm(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) gradeInput(c *fiber.Ctx) (oral.GradeInput, []string) {
-	in := oral.GradeInput{Scores: map[string]int{}, Notes: map[string]string{}, Feedback: c.FormValue("feedback")}
-	keys := []string{"feedback", "reason"}
+	seat, _ := strconv.Atoi(c.FormValue("seat"))
+	in := oral.GradeInput{Scenario: c.FormValue("scenario"), Scores: map[string]int{}, Notes: map[string]string{}, Feedback: c.FormValue("feedback"), Seat: seat}
+	keys := []string{"scenario", "feedback", "reason"}
 	for _, comp := range h.Oral.Rubric.Competencies {
 		if v := c.FormValue("score_" + comp.ID); v != "" {
 			n, _ := strconv.Atoi(v)
@@ -194,7 +236,7 @@ func (h *Handlers) submitGrade(amend bool) fiber.Handler {
 			g, err = h.Oral.Grade(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in)
 		}
 		if err != nil {
-			if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Conflict) {
+			if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Conflict || e.Kind == apperr.Forbidden) {
 				p := h.page(c, "Grade the oral examination")
 				_ = withErr(p, err, formMap(c, keys...))
 				booking := c.Params("id")
@@ -205,13 +247,60 @@ func (h *Handlers) submitGrade(amend bool) fiber.Handler {
 			}
 			return err
 		}
-		result := "passed"
-		if !g.Passed {
-			result = "did not pass"
-		}
-		h.flash(c, "success", fmt.Sprintf("Grade recorded: total %d, %s. The candidate can now see the result.", g.Total, result))
+		h.flash(c, "success", gradeFlash(g))
 		return c.Redirect("/oral", fiber.StatusSeeOther)
 	}
+}
+
+// gradeFlash says what a recorded grade means for the candidate's result.
+func gradeFlash(g *oral.Grade) string {
+	result := func(passed bool) string {
+		if passed {
+			return "passed"
+		}
+		return "did not pass"
+	}
+	msg := fmt.Sprintf("Grade recorded: total %d, %s.", g.Total, result(g.Passed))
+	d := g.Decision
+	switch {
+	case d == nil || d.By == oral.DecidedSingle:
+		return msg + " The candidate can now see the result."
+	case d.Decided && d.By == oral.DecidedAgreement:
+		return msg + fmt.Sprintf(" Both examiners agree: the candidate %s, and can now see the result.", result(d.Passed))
+	case d.Decided:
+		return msg + fmt.Sprintf(" The deciding examiner's grade settles it: the candidate %s, and can now see the result.", result(d.Passed))
+	case d.NextSeat == oral.SeatDeciding:
+		return msg + " The two examiners disagree on pass or fail: a third examiner decides."
+	}
+	return msg + " The result waits for the second examiner's independent grade."
+}
+
+// addException records, for an administrator, that an examiner who taught the candidate may grade
+// this exam (or every exam of the candidate).
+func (h *Handlers) addException(c *fiber.Ctx) error {
+	u := httpx.User(c)
+	bookingID := c.Params("id")
+	b, err := h.Oral.GetBooking(c.UserContext(), u, bookingID)
+	if err != nil {
+		return err
+	}
+	in := oral.ExceptionInput{ExaminerID: c.FormValue("examiner_id"), Reason: c.FormValue("exception_reason"), BookingID: b.ID}
+	if c.FormValue("scope") == "candidate" {
+		in.BookingID, in.CandidateID = "", b.CandidateID
+	}
+	if _, err := h.Oral.AddException(c.UserContext(), httpx.Actor(c), u, in); err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+			p := h.page(c, "Grade the oral examination")
+			_ = withErr(p, err, formMap(c, "examiner_id", "scope", "exception_reason"))
+			if msg, ok := p.Errors["reason"]; ok {
+				p.Errors["exception_reason"] = msg
+			}
+			return h.gradePage(c, b.ID, p, fiber.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	h.flash(c, "success", "Exception recorded. The examiner may now grade this candidate.")
+	return c.Redirect("/oral/bookings/"+b.ID+"/grade", fiber.StatusSeeOther)
 }
 
 // ---- candidates ----
@@ -311,13 +400,34 @@ func (h *Handlers) oralAdminPage(c *fiber.Ctx, p *Page, status int) error {
 	}
 	if _, ok := p.Form["cutoff_hours"]; !ok {
 		p.Form["cutoff_hours"], p.Form["retake_wait_days"] = strconv.Itoa(s.CutoffHours), strconv.Itoa(s.RetakeWaitDays)
+		if s.TwoExaminers {
+			p.Form["two_examiners"] = "yes"
+		}
 	}
 	now := h.now()
 	slots, err := h.Oral.VendorSlots(c.UserContext(), u, now.Add(-7*24*time.Hour), now.Add(oral.Horizon))
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"Slots": slots, "TZ": h.vendorTZ(c, u.Vendor())}
+	awaiting, err := h.Oral.AwaitingGrades(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	exceptions, err := h.Oral.Exceptions(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, e := range exceptions {
+		for _, id := range []string{e.ExaminerID, e.CandidateID} {
+			if _, ok := names[id]; !ok {
+				if x, err := h.Accounts.UserByID(c.UserContext(), id); err == nil {
+					names[id] = x.Name
+				}
+			}
+		}
+	}
+	p.Data = map[string]any{"Slots": slots, "TZ": h.vendorTZ(c, u.Vendor()), "Awaiting": awaiting, "Exceptions": exceptions, "Names": names}
 	return h.Render.Render(c, status, "oral_admin", p)
 }
 
@@ -325,10 +435,11 @@ func (h *Handlers) oralSettings(c *fiber.Ctx) error {
 	u := httpx.User(c)
 	cut, _ := strconv.Atoi(c.FormValue("cutoff_hours"))
 	wait, _ := strconv.Atoi(c.FormValue("retake_wait_days"))
-	if _, err := h.Oral.UpdateSettings(c.UserContext(), httpx.Actor(c), u, oral.Settings{VendorID: u.Vendor(), CutoffHours: cut, RetakeWaitDays: wait}); err != nil {
+	in := oral.Settings{VendorID: u.Vendor(), CutoffHours: cut, RetakeWaitDays: wait, TwoExaminers: c.FormValue("two_examiners") == "yes"}
+	if _, err := h.Oral.UpdateSettings(c.UserContext(), httpx.Actor(c), u, in); err != nil {
 		if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
 			p := h.page(c, "Oral examinations")
-			_ = withErr(p, err, formMap(c, "cutoff_hours", "retake_wait_days"))
+			_ = withErr(p, err, formMap(c, "cutoff_hours", "retake_wait_days", "two_examiners"))
 			return h.oralAdminPage(c, p, fiber.StatusUnprocessableEntity)
 		}
 		return err

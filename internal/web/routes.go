@@ -102,6 +102,7 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/oral/bookings/:id/grade", staff, h.gradeForm)
 	r.Post("/oral/bookings/:id/grade", staff, h.submitGrade(false))
 	r.Post("/oral/grades/:id/amend", staff, h.submitGrade(true))
+	r.Post("/oral/bookings/:id/exceptions", vendorAdmin, h.addException)
 	r.Post("/oral/feed", staff, h.feedCreate)
 	r.Post("/oral/feed/revoke", staff, h.feedRevoke)
 	r.Get("/oral/feed/:token", h.feed) // public: the unguessable token is the credential

@@ -119,6 +119,11 @@ func (e *Env) PassedOral(p People) *oral.Grade {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The trainer taught the candidate's cohort: an administrator records an exception first.
+	if _, err := e.App.Oral.AddException(ctx, p.AdminActor(), p.Admin,
+		oral.ExceptionInput{ExaminerID: p.Trainer.ID, BookingID: b.ID, Reason: "The only examiner available this month."}); err != nil {
+		t.Fatalf("examiner exception: %v", err)
+	}
 	e.App.Oral.Now = func() time.Time { return slots[0].StartsAt.Add(time.Hour) }
 	defer func() { e.App.Oral.Now = nil }()
 	g, err := e.App.Oral.Grade(ctx, p.TrainerActor(), p.Trainer, b.ID, e.PassingGrade("Clear, warm and safe."))
@@ -129,10 +134,10 @@ func (e *Env) PassedOral(p People) *oral.Grade {
 }
 
 // PassingGrade scores every competency "demonstrated" and the first ones "with skill", just enough
-// for the rubric's pass rule, with an evidence note for each competency.
+// for the rubric's pass rule, on the rubric's first scenario, with an evidence note for each competency.
 func (e *Env) PassingGrade(feedback string) oral.GradeInput {
 	r := e.App.Oral.Rubric
-	in := oral.GradeInput{Scores: map[string]int{}, Notes: map[string]string{}, Feedback: feedback}
+	in := oral.GradeInput{Scenario: r.Scenarios[0].ID, Scores: map[string]int{}, Notes: map[string]string{}, Feedback: feedback}
 	total := 0
 	for _, c := range r.Competencies {
 		in.Scores[c.ID] = r.MinEach
