@@ -242,7 +242,7 @@ func checkCertificatePDF(t *testing.T, doc []byte, c certificate.Certificate) {
 		}
 	}
 	// And the QR code as printed: render the page and decode the code's corner of it.
-	page := pdfImage(t, doc, 150)
+	page := pdfImage(t, doc, 300) // 150 dpi left some random codes undecodable (a flaky failure)
 	b := page.Bounds()
 	corner := image.Rect(b.Dx()*55/100, b.Dy()*50/100, b.Dx(), b.Dy())
 	sub := page.(interface {
