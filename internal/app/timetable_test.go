@@ -20,10 +20,10 @@ import (
 
 const testHandout = "day-01/practice-sheet.md"
 
-// contentWithDayPlan is the shipped content with this timetable for day 1 (its modules, a break, an
-// activity making up the day's hours or rounding it to whole half hours, from 09:00) and a handout for one of day 1's modules
-// (the first without handouts of its own); day 2 has no timetable. It returns the content, day 1's first module and the
-// module with the test handout.
+// contentWithDayPlan is the shipped content with this timetable for day 1 (its modules, a break and
+// an activity making up the day's hours, or rounding it to whole half hours, from 09:00), a handout
+// for one of day 1's modules (the first without handouts of its own), and no timetable for day 2. It
+// returns the content, day 1's first module and the module with the test handout.
 func contentWithDayPlan(t *testing.T) (fstest.MapFS, *curriculum.Module, *curriculum.Module) {
 	t.Helper()
 	m := fstest.MapFS{}
