@@ -20,9 +20,11 @@ import (
 
 const testHandout = "day-01/practice-sheet.md"
 
-// contentWithDayPlan is the shipped content plus a timetable for day 1 (its modules, a break, an
-// activity rounding the day to whole half hours, from 09:00) and a handout for day 1's first module.
-func contentWithDayPlan(t *testing.T) (fstest.MapFS, *curriculum.Module) {
+// contentWithDayPlan is the shipped content with this timetable for day 1 (its modules, a break and
+// an activity making up the day's hours, or rounding it to whole half hours, from 09:00), a handout
+// for one of day 1's modules (the first without handouts of its own), and no timetable for day 2. It
+// returns the content, day 1's first module and the module with the test handout.
+func contentWithDayPlan(t *testing.T) (fstest.MapFS, *curriculum.Module, *curriculum.Module) {
 	t.Helper()
 	m := fstest.MapFS{}
 	err := fs.WalkDir(content.FS, ".", func(p string, d fs.DirEntry, err error) error {
@@ -47,23 +49,41 @@ func contentWithDayPlan(t *testing.T) (fstest.MapFS, *curriculum.Module) {
 		}
 		total += mod.Minutes
 	}
-	if rest := (30 - total%30) % 30; rest > 0 {
+	target := total + (30-total%30)%30
+	if tt := c.Days[0].Timetable; tt != nil {
+		target = tt.Minutes // keep the day's hours, so the course still adds up
+	}
+	if rest := target - total; rest > 0 {
 		fmt.Fprintf(&b, "  - {kind: activity, title: Closing circle, minutes: %d}\n", rest)
 		total += rest
 	}
 	m["curriculum/day-01/timetable.yaml"] = &fstest.MapFile{Data: []byte(fmt.Sprintf("day: 1\nhours: %g\nstart: \"09:00\"\nblocks:\n%s", float64(total)/60, b.String()))}
+	delete(m, "curriculum/day-02/timetable.yaml") // a day without a plan still serves
 	m["media/"+testHandout] = &fstest.MapFile{Data: []byte("# Practice sheet\n\nWrite down **one** strength.\n")}
-	src := string(m[first.File].Data)
-	src = strings.Replace(src, "\ncheck:", "\nhandouts: ["+testHandout+"]\ncheck:", 1)
-	m[first.File].Data = []byte(src + "\nPrint [the practice sheet](media/" + testHandout + ").\n")
-	if _, ps := curriculum.Load(m); len(ps) > 0 {
-		t.Fatalf("fixture content: %v", ps)
+	var with *curriculum.Module
+	for _, mod := range c.Days[0].Modules {
+		src := string(m[mod.File].Data)
+		list := "\nhandouts: [" + testHandout + "]\n"
+		switch {
+		case strings.Contains(src, "\nhandouts: []\n"):
+			src = strings.Replace(src, "\nhandouts: []\n", list, 1)
+		case !strings.Contains(src, "\nhandouts:"):
+			src = strings.Replace(src, "\ncheck:", list+"check:", 1)
+		default:
+			continue
+		}
+		m[mod.File].Data = []byte(src + "\nPrint [the practice sheet](media/" + testHandout + ").\n")
+		with = mod
+		break
 	}
-	return m, first
+	if _, ps := curriculum.Load(m); len(ps) > 0 || with == nil {
+		t.Fatalf("fixture content (handout on %v): %v", with, ps)
+	}
+	return m, first, with
 }
 
 func TestDayPlanAndHandoutPages(t *testing.T) {
-	fsys, first := contentWithDayPlan(t)
+	fsys, first, withHandout := contentWithDayPlan(t)
 	saved := app.ContentFS
 	app.ContentFS = fsys
 	t.Cleanup(func() { app.ContentFS = saved })
@@ -93,8 +113,8 @@ func TestDayPlanAndHandoutPages(t *testing.T) {
 		t.Error("day 2 has no timetable but shows one")
 	}
 
-	page := "/learn/" + first.Slug + "/handouts/" + testHandout
-	if body := apptest.Body(get(env, "/learn/"+first.Slug, in)); !strings.Contains(body, `href="`+page+`"`) {
+	page := "/learn/" + withHandout.Slug + "/handouts/" + testHandout
+	if body := apptest.Body(get(env, "/learn/"+withHandout.Slug, in)); !strings.Contains(body, `href="`+page+`"`) {
 		t.Error("the module does not link to its handout page")
 	}
 	resp := get(env, page, in)
@@ -104,7 +124,7 @@ func TestDayPlanAndHandoutPages(t *testing.T) {
 	if resp := get(env, page, cookie(env, outsider)); resp.StatusCode == 200 {
 		t.Error("handout page served to a candidate of no cohort")
 	}
-	if resp := get(env, "/learn/"+first.Slug+"/handouts/day-01/other.md", in); resp.StatusCode != 404 {
+	if resp := get(env, "/learn/"+withHandout.Slug+"/handouts/day-01/other.md", in); resp.StatusCode != 404 {
 		t.Errorf("unknown handout: %d", resp.StatusCode)
 	}
 	// The markdown file itself is synchronised and served like other curriculum media.

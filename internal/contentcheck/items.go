@@ -12,13 +12,14 @@ import (
 
 // Limits of the written bank that only it has (content/FORMAT.md).
 const (
-	MinScenarioPct    = 60 // items of kind scenario
-	MaxNegativePct    = 5  // stems asking in the negative
-	MaxKeyCountPct    = 40 // select-all items sharing one key count
-	MaxItemModules    = 3
-	bankWhere         = "the bank"
-	bankProblemAtFile = exam.BlueprintFile
+	MinScenarioPct = 60 // items of kind scenario
+	MaxNegativePct = 5  // stems asking in the negative
+	MaxKeyCountPct = 40 // select-all items sharing one key count
+	MaxItemModules = 3
 )
+
+// bankWhere names the whole bank in problems, which are reported at the blueprint.
+const bankWhere = "the bank"
 
 // ItemFigures are the headline figures of the written bank.
 type ItemFigures struct {
@@ -42,7 +43,7 @@ func checkItems(bank *exam.Bank, c *curriculum.Curriculum) (ItemFigures, []curri
 	ps = append(ps, duplicateProblems(bank.Items)...)
 
 	at := func(format string, args ...any) curriculum.Problem {
-		return curriculum.Problem{File: bankProblemAtFile, Msg: fmt.Sprintf(format, args...)}
+		return curriculum.Problem{File: exam.BlueprintFile, Msg: fmt.Sprintf(format, args...)}
 	}
 	s := statsOf(qs)
 	ps = append(ps, cueProblems(s, BankLimits, bankWhere, at)...)

@@ -310,6 +310,9 @@ func TestQualityProblems(t *testing.T) {
 		}, []string{"curriculum: the knowledge checks: the key is strictly the longest option in 50% (2 of 4) of single-answer knowledge checks; at most 35% allowed"}},
 		{"knowledge checks keyed False", func(f *fixture) { f.checks["mod-two"][2].Answer = 0 },
 			[]string{"curriculum: the knowledge checks: true/false questions are keyed True in 100% (2 of 2); 40-60% expected"}},
+		{"knowledge checks: true/false in either order", func(f *fixture) {
+			f.checks["mod-two"][2].Options, f.checks["mod-two"][2].Answer = []string{"False", "True"}, 1
+		}, []string{"curriculum: the knowledge checks: true/false questions are keyed True in 100% (2 of 2); 40-60% expected"}},
 		{"knowledge checks with absolutes", func(f *fixture) {
 			f.checks["mod-one"][0].Options = []string{"always kiwi", fxOptions[1], fxOptions[2], fxOptions[3]}
 		}, []string{"curriculum: the knowledge checks: absolute words (always, never, only ...) are in 0% (0 of 4) of keys and 8% (1 of 12) of distractors; the rates must be within a factor of 2 (rates under 3% count as 3%)"}},

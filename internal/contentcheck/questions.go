@@ -34,8 +34,8 @@ func itemQ(it *exam.Item) q {
 
 func checkQ(m *curriculum.Module, i int, c curriculum.CheckItem) q {
 	typ := exam.TypeSingle
-	if slices.Equal(c.Options, exam.TrueFalseOptions) {
-		typ = exam.TypeTrueFalse
+	if len(c.Options) == 2 && slices.Contains(c.Options, "True") && slices.Contains(c.Options, "False") {
+		typ = exam.TypeTrueFalse // in either order
 	}
 	return q{file: m.File, line: c.Line, name: fmt.Sprintf("check item %d", i+1), typ: typ, stem: c.Prompt, opts: c.Options, keys: []int{c.Answer}}
 }
@@ -91,7 +91,7 @@ func statsOf(qs []q) stats {
 			s.shortest.n += b2i(sh)
 		case exam.TypeTrueFalse:
 			s.tfTrue.of++
-			s.tfTrue.n += b2i(x.keyed(0))
+			s.tfTrue.n += b2i(x.keyed(slices.Index(x.opts, "True")))
 		}
 		if x.typ != exam.TypeTrueFalse {
 			for i, o := range x.opts {

@@ -62,12 +62,14 @@ var (
 	negativeLowerRE = regexp.MustCompile(`(?i)\b(not|except|least)\b`)
 	notOnlyRE       = regexp.MustCompile(`(?i)\bnot (only|just|merely)\b`)
 	sentenceEndRE   = regexp.MustCompile(`[.!?]["'”’)]*\s+`)
+	selectAllRE     = regexp.MustCompile(`(?i)\s*\(?select all that apply\.?\)?\s*$`)
 )
 
-// question is the sentence of a stem that asks: its last sentence (a scenario's story comes before
-// it, and words like "not" in the story do not make the item negative).
+// question is the sentence of a stem that asks: its last sentence, a closing "Select all that
+// apply." left out (a scenario's story comes before it, and words like "not" in the story do not
+// make the item negative).
 func question(stem string) string {
-	s := strings.TrimSpace(stem)
+	s := selectAllRE.ReplaceAllString(strings.TrimSpace(stem), "")
 	ends := sentenceEndRE.FindAllStringIndex(s, -1)
 	if len(ends) == 0 {
 		return s
@@ -97,7 +99,7 @@ func init() {
 		we our us i me my what which who whom whose when where why how do does did doing done can could
 		would should will shall may might has have had having not no so such there here about into out up
 		down over under again more most some any each other own same too very just also one two
-		following best next`) {
+		following best next select apply`) {
 		stopWords[w] = true
 	}
 }

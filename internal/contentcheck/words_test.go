@@ -53,6 +53,8 @@ func TestNegative(t *testing.T) {
 		{"Supervision is a place to talk, not only to be evaluated.", false, false},
 		{"Which step is the LEAST useful?", true, false},
 		{"What would a peer specialist say next?", false, false},
+		{"Which tasks are NOT part of the role? Select all that apply.", true, false},
+		{"Which tasks are not part of the role? Select all that apply.", false, true},
 	}
 	for _, c := range cases {
 		neg, lower := Negative(c.stem)
