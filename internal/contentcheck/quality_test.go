@@ -303,6 +303,24 @@ func TestQualityProblems(t *testing.T) {
 				}
 			}
 		}, []string{bpFile + ": test-wise simulation: a candidate who knows nothing and answers by \"most words shared with the stem\" passes 100.0% of 200 forms (mean score 80.0%); fewer than 1% may pass"}},
+		{"test-wise: distractors share the stem's words", func(f *fixture) {
+			for d := range f.items {
+				for i := range f.items[d] {
+					it := &f.items[d][i]
+					if it.Type == exam.TypeTrueFalse {
+						continue
+					}
+					word := strings.Fields(strings.TrimSuffix(strings.TrimSuffix(it.Stem, "? Select all that apply."), "?"))
+					opts := slices.Clone(it.Options)
+					for o := range opts {
+						if !slices.Contains(it.Answer, o) {
+							opts[o] += " " + word[len(word)-1]
+						}
+					}
+					it.Options = opts
+				}
+			}
+		}, []string{bpFile + ": test-wise simulation: a candidate who knows nothing and answers by \"fewest words shared with the stem\" passes 100.0% of 200 forms (mean score 80.0%); fewer than 1% may pass"}},
 		{"missing timetable", func(f *fixture) { f.noTimetable = true },
 			[]string{"curriculum/day-01/timetable.yaml: day 1 has no timetable; every day needs one, adding up to the course's 75 hours"}},
 		{"knowledge checks keyed longest", func(f *fixture) {

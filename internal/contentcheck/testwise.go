@@ -66,6 +66,8 @@ var Strategies = []Strategy{
 	{"shortest option", func(c cues, i int) float64 { return -c.length[i] }},
 	{"avoid absolute words", func(c cues, i int) float64 { return -float64(b2i(c.absolute[i])) }},
 	{"most words shared with the stem", func(c cues, i int) float64 { return c.overlap[i] }},
+	// Writers who avoid echoing the stem in the key can overshoot into the opposite cue.
+	{"fewest words shared with the stem", func(c cues, i int) float64 { return -c.overlap[i] }},
 	{"combined: no absolutes, then shared words, then longest", func(c cues, i int) float64 {
 		return -1e6*float64(b2i(c.absolute[i])) + 1e3*c.overlap[i] + c.length[i]
 	}},
