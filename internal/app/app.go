@@ -119,6 +119,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, APITokenTTL: 30 * 24 * time.Hour,
 		MaxFailuresPerAccount: cfg.LoginMaxPerAccount, MaxFailuresPerIP: cfg.LoginMaxPerIP,
 		Throttle: account.Throttle{DB: db, Window: cfg.LoginWindow},
+		Hasher:   account.NewHasher(cfg.HashConcurrency, cfg.HashWait),
+		Limits:   account.Limits{RegisterPerHour: cfg.RegisterPerHour, ResetPerHour: cfg.ResetPerHour, ConfirmMailPerHour: cfg.ConfirmMailPerHour},
 	}
 	keys, err := keyring(ctx, db, cfg, log)
 	if err != nil {
@@ -212,9 +214,6 @@ func (a *App) buildHTTP() error {
 			return wh.ErrorPage(c, status, e)
 		},
 	}
-	if a.Cfg.TrustProxy {
-		fc.ProxyHeader = fiber.HeaderXForwardedFor
-	}
 	f := fiber.New(fc)
 
 	reg := prometheus.NewRegistry()
@@ -228,6 +227,7 @@ func (a *App) buildHTTP() error {
 		return 0
 	}))
 
+	f.Use(httpx.ClientAddress(a.Cfg.TrustedProxies))
 	f.Use(httpx.RequestContext(a.Log, metrics))
 	f.Use(recover.New())
 	f.Use(httpx.SecurityHeaders)

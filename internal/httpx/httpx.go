@@ -59,13 +59,13 @@ func Actor(c *fiber.Ctx) audit.Actor {
 	return a
 }
 
-// ClientIP is the caller's address (the first X-Forwarded-For hop when behind a trusted proxy).
+// ClientIP is the caller's address as ClientAddress worked it out (the peer address when that
+// middleware did not run).
 func ClientIP(c *fiber.Ctx) string {
-	ip := c.IP()
-	if i := strings.IndexByte(ip, ','); i >= 0 {
-		ip = ip[:i]
+	if ip, ok := c.Locals(LocalClientIP).(string); ok {
+		return ip
 	}
-	return strings.TrimSpace(ip)
+	return c.IP()
 }
 
 // WantsJSON reports whether the error should be JSON: API paths, or clients that ask for JSON.
@@ -100,12 +100,35 @@ func Status(k apperr.Kind) int {
 		return http.StatusTooManyRequests
 	case apperr.Gone:
 		return http.StatusGone
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
+// DefaultRetryAfter is sent with a 429 or 503 whose error names no better time.
+const DefaultRetryAfter = 60 * time.Second
+
+// SetRetryAfter sets the Retry-After header (whole seconds) from err's RetryAfter, or the default.
+func SetRetryAfter(c *fiber.Ctx, err error) {
+	d := DefaultRetryAfter
+	if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
+		d = e.RetryAfter
+	}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(max(time.Second, d.Round(time.Second))/time.Second)))
+}
+
 // Safe turns any error into a safe one; unknown errors become a generic 500 (and are logged).
+// A 429 or 503 gets its Retry-After header here.
 func Safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
+	e, status := safe(log, c, err)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		SetRetryAfter(c, e)
+	}
+	return e, status
+}
+
+func safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
 	if e, ok := apperr.As(err); ok {
 		return e, Status(e.Kind)
 	}
@@ -242,6 +265,10 @@ func RequestContext(log *slog.Logger, m *Metrics) fiber.Handler {
 			}
 		}
 		status := c.Response().StatusCode()
+		// Every 429 and 503 says when to come back, however it was produced.
+		if (status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable) && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+			SetRetryAfter(c, nil)
+		}
 		route := c.Route().Path
 		if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
 			route = "unmatched"

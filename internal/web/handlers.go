@@ -155,8 +155,8 @@ func (h *Handlers) page(c *fiber.Ctx, title string) *Page {
 // messages beside each field.
 func withErr(p *Page, err error, form map[string]string) error {
 	e, ok := apperr.As(err)
-	if !ok {
-		return err
+	if !ok || e.Kind == apperr.TooMany || e.Kind == apperr.Unavailable {
+		return err // not about the form: the error page says when to try again (with Retry-After)
 	}
 	for k, v := range form {
 		if !strings.Contains(k, "password") {
