@@ -20,6 +20,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/database"
 )
 
 // Locals keys.
@@ -106,6 +107,10 @@ func Status(k apperr.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// ErrUnavailable answers requests while the database cannot be reached (a restart, a network cut).
+var ErrUnavailable = apperr.New(apperr.Unavailable, "unavailable",
+	"The service is briefly unavailable. Please try again in a few seconds.").Retry(5 * time.Second)
+
 // DefaultRetryAfter is sent with a 429 or 503 whose error names no better time.
 const DefaultRetryAfter = 60 * time.Second
 
@@ -155,6 +160,10 @@ func safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
 	if errors.Is(err, context.Canceled) {
 		return &apperr.Error{Code: "cancelled", Message: "The request was cancelled."}, 499
 	}
+	if database.Unavailable(err) {
+		log.Warn("database unavailable", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		return ErrUnavailable, http.StatusServiceUnavailable
+	}
 	log.Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 	return &apperr.Error{Code: "internal", Message: "Something went wrong on our side. Please try again; if it keeps happening, tell us the reference below."}, http.StatusInternalServerError
 }
@@ -175,6 +184,8 @@ func codeFor(status int) string {
 		return "too_large"
 	case 429:
 		return "too_many_requests"
+	case 503:
+		return "unavailable"
 	}
 	if status >= 500 {
 		return "internal"

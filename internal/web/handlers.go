@@ -219,11 +219,13 @@ func (h *Handlers) ErrorPage(c *fiber.Ctx, status int, e *apperr.Error) error {
 		heading = "The upload is too large"
 	case 429:
 		heading = "Please slow down"
+	case 503:
+		heading = "Please try again shortly"
 	}
 	p := &Page{Title: heading, User: httpx.User(c), Form: map[string]string{}, Errors: map[string]string{}, DevMail: h.DevMail}
 	p.CSRF = h.csrfToken(c)
 	rid := ""
-	if status >= 500 {
+	if status >= 500 && status != 503 {
 		rid = httpx.RequestID(c)
 	}
 	p.Data = map[string]string{"Heading": heading, "Message": e.Message, "RequestID": rid}
