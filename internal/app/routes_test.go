@@ -64,6 +64,7 @@ var access = map[string][]string{
 	"GET /admin/vendors/:id":              {account.RolePlatformAdmin},
 	"POST /admin/vendors/:id/recognition": {account.RolePlatformAdmin},
 	"POST /admin/vendors/:id/invitations": {account.RolePlatformAdmin},
+	"GET /admin/status":                   {account.RolePlatformAdmin},
 	"GET /admin/mail":                     {account.RolePlatformAdmin},
 	"GET /admin/mail/:id":                 {account.RolePlatformAdmin},
 

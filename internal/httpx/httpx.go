@@ -21,6 +21,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/media"
 )
 
 // Locals keys.
@@ -111,6 +112,10 @@ func Status(k apperr.Kind) int {
 var ErrUnavailable = apperr.New(apperr.Unavailable, "unavailable",
 	"The service is briefly unavailable. Please try again in a few seconds.").Retry(5 * time.Second)
 
+// ErrStoreUnavailable answers uploads and downloads while the media store cannot be reached.
+var ErrStoreUnavailable = apperr.New(apperr.Unavailable, "store_unavailable",
+	"The document store is unavailable. Please try again in a few minutes.").Retry(30 * time.Second)
+
 // DefaultRetryAfter is sent with a 429 or 503 whose error names no better time.
 const DefaultRetryAfter = 60 * time.Second
 
@@ -159,6 +164,10 @@ func safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
 	}
 	if errors.Is(err, context.Canceled) {
 		return &apperr.Error{Code: "cancelled", Message: "The request was cancelled."}, 499
+	}
+	if errors.Is(err, media.ErrUnavailable) {
+		log.Warn("media store unavailable", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		return ErrStoreUnavailable, http.StatusServiceUnavailable
 	}
 	if database.Unavailable(err) {
 		log.Warn("database unavailable", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
