@@ -241,6 +241,7 @@ func (a *App) buildHTTP() error {
 	f.Use(httpx.RequestContext(a.Log, metrics))
 	f.Use(recover.New())
 	f.Use(httpx.SecurityHeaders)
+	f.Use(httpx.SaneInput)
 
 	// Operations endpoints, before sessions.
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })

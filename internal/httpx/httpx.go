@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -227,6 +228,9 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return apperr.New(apperr.Unsupported, "unsupported_media_type", "Send the request body as JSON with Content-Type: application/json.")
 	}
+	if !utf8.Valid(c.Body()) {
+		return apperr.New(apperr.BadRequest, "malformed_json", "The JSON body is not valid UTF-8.")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -248,7 +252,8 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if dec.More() {
 		return apperr.New(apperr.BadRequest, "malformed_json", "The request body must hold a single JSON object.")
 	}
-	return nil
+	return CheckStrings(v) // NUL bytes, control characters, over-long strings: a field error
+
 }
 
 // Metrics holds the Prometheus collectors for HTTP traffic.
