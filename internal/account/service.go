@@ -460,9 +460,11 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 // ---- password reset ----
 
 // RequestPasswordReset emails a reset link if the address has an active account. It answers the same
-// whether or not it does, and takes as long: with no account to write to, it runs the same
-// transaction (token, audit entry, email) for a stand-in user and rolls it back, so the time to answer
-// does not tell an observer that the address is registered.
+// whether or not it does, and takes as long: both paths run one transaction that counts the request,
+// looks the address up and writes the token, audit entry and email inside a savepoint; with no one
+// to send to (no account, a disabled one, or past the per-address allowance) the savepoint is rolled
+// back and the transaction still commits its count. So the time to answer does not tell an observer
+// whether the address is registered.
 func (s *Service) RequestPasswordReset(ctx context.Context, a audit.Actor, email string) error {
 	email = NormalizeEmail(email)
 	f := apperr.Fields{}
@@ -473,23 +475,25 @@ func (s *Service) RequestPasswordReset(ctx context.Context, a audit.Actor, email
 	if err := s.limit(ctx, "reset:ip:"+a.IP, s.Limits.ResetPerHour, time.Hour); err != nil {
 		return err
 	}
-	n, err := s.Throttle.Hit(ctx, "reset:"+email)
-	if err != nil {
-		return err
-	}
-	u, err := s.userByEmail(ctx, s.DB, email)
-	if err != nil && !errors.Is(err, database.ErrNotFound) {
-		return err
-	}
-	// Quietly stop after five requests for one address in a window, so the form cannot flood an inbox.
-	send := err == nil && u.DisabledAt == nil && n <= 5
-	if !send {
-		u = &User{Name: "PeerAcademy user", Email: email}
-	}
-	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		n, err := (Throttle{DB: tx, Window: s.Throttle.Window}).Hit(ctx, "reset:"+email)
+		if err != nil {
+			return err
+		}
+		u, err := s.userByEmail(ctx, tx, email)
+		if err != nil && !errors.Is(err, database.ErrNotFound) {
+			return err
+		}
+		// Quietly stop after five requests for one address in a window, so the form cannot flood an inbox.
+		send := err == nil && u.DisabledAt == nil && n <= 5
 		var userID *string
 		if send {
 			userID = &u.ID
+		} else {
+			u = &User{Name: "PeerAcademy user", Email: email} // a stand-in, rolled back below
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT reset_mail"); err != nil {
+			return err
 		}
 		secret, err := issueToken(ctx, tx, &Token{Purpose: PurposeResetPassword, UserID: userID, Email: u.Email}, ResetTTL)
 		if err != nil {
@@ -502,19 +506,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, a audit.Actor, email
 			Body: fmt.Sprintf("Hello %s,\n\nUse this link to choose a new password:\n\n%s/password/reset?token=%s\n\nIt works once and expires in one hour. If you did not ask for this, ignore this email: your password has not changed.\n", u.Name, s.BaseURL, secret)}); err != nil {
 			return err
 		}
+		end := "RELEASE SAVEPOINT reset_mail"
 		if !send {
-			return errStandIn
+			end = "ROLLBACK TO SAVEPOINT reset_mail"
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, end)
+		return err
 	})
-	if errors.Is(err, errStandIn) {
-		return nil
-	}
-	return err
 }
-
-// errStandIn rolls back the stand-in work RequestPasswordReset does when there is no one to send to.
-var errStandIn = errors.New("account: stand-in reset rolled back")
 
 // CheckResetToken reports whether a reset token is still usable (to show the form).
 func (s *Service) CheckResetToken(ctx context.Context, secret string) error {
