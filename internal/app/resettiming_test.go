@@ -70,4 +70,3 @@ func BenchmarkPasswordResetTiming(b *testing.B) {
 		})
 	}
 }
-
