@@ -102,3 +102,34 @@ func TestAuthenticateBurstPerAddress(t *testing.T) {
 		}
 	})
 }
+
+// TestConfirmationMailsLimited: signing in to an unconfirmed account re-sends the confirmation link,
+// at most three times an hour per account and within the per-address allowance, so sign-in cannot be
+// used to flood an inbox.
+func TestConfirmationMailsLimited(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		f := newFixture(t, d)
+		f.svc.Limits.ConfirmMailPerHour = 4
+		u := f.user(account.RoleCandidate, "", unverified)
+		for i := range 6 {
+			if _, err := f.svc.Authenticate(f.ctx, audit.Actor{IP: fmt.Sprintf("192.0.2.%d", i+1)}, u.Email, fixturePassword); !errors.Is(err, account.ErrUnverified) {
+				t.Fatalf("sign-in %d: %v", i+1, err)
+			}
+		}
+		if n := len(f.mails(u.Email)); n != 3 {
+			t.Fatalf("%d confirmation emails after 6 sign-ins, want 3", n)
+		}
+		// One address signing in to many unconfirmed accounts: four emails, then none.
+		sent := 0
+		for range 6 {
+			v := f.user(account.RoleCandidate, "", unverified)
+			if _, err := f.svc.Authenticate(f.ctx, actor, v.Email, fixturePassword); !errors.Is(err, account.ErrUnverified) {
+				t.Fatal(err)
+			}
+			sent += len(f.mails(v.Email))
+		}
+		if sent != 4 {
+			t.Fatalf("%d confirmation emails from one address, want 4", sent)
+		}
+	})
+}
