@@ -173,19 +173,21 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a audit.Actor, u *User, code 
 		}
 		return audit.Record(ctx, tx, a, audit.Entry{Action: "user.mfa_enable", SubjectType: "user", SubjectID: u.ID, VendorID: u.Vendor()})
 	})
-	if errors.Is(err, ErrBadCode) {
-		_, _ = s.Throttle.Hit(ctx, "mfa:"+u.ID)
+	if err == nil {
+		_ = s.Throttle.Reset(ctx, "mfa:"+u.ID)
 	}
 	return codes, err
 }
 
+// mfaThrottle counts a code attempt before the code is checked (see Authenticate), and refuses it once
+// over the limit. A correct code resets the count.
 func (s *Service) mfaThrottle(ctx context.Context, u *User) error {
-	n, err := s.Throttle.Count(ctx, "mfa:"+u.ID)
+	ok, retry, err := s.Throttle.Take(ctx, "mfa:"+u.ID, s.MaxFailuresPerAccount)
 	if err != nil {
 		return err
 	}
-	if n >= s.MaxFailuresPerAccount {
-		return ErrThrottled
+	if !ok {
+		return ErrThrottled.Retry(retry)
 	}
 	return nil
 }
@@ -252,7 +254,6 @@ func (s *Service) VerifySecondFactor(ctx context.Context, a audit.Actor, u *User
 		}
 	}
 	if !ok {
-		_, _ = s.Throttle.Hit(ctx, "mfa:"+u.ID)
 		return ErrBadCode
 	}
 	_ = s.Throttle.Reset(ctx, "mfa:"+u.ID)

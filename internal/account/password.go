@@ -1,12 +1,15 @@
 package account
 
 import (
+	"context"
 	_ "embed"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
 )
@@ -51,6 +54,61 @@ var dummyHash = func() string { h, _ := HashPassword("peeracademy-no-such-user-p
 func CheckPassword(pw, hash string) bool {
 	ok, err := argon2id.ComparePasswordAndHash(pw, hash)
 	return err == nil && ok
+}
+
+// HashMemory is the memory one argon2id hash holds while it runs.
+const HashMemory = 64 << 20
+
+// Hasher bounds the argon2id hashes in flight. Each holds HashMemory, and registration, sign-in and
+// password reset hash for any caller, so without a bound a burst of requests exhausts memory. A
+// request waits briefly for a slot, then is refused with ErrBusy (503 with Retry-After).
+type Hasher struct {
+	sem  *semaphore.Weighted
+	wait time.Duration
+}
+
+// NewHasher allows n hashes at once; a request waits at most wait for a slot.
+func NewHasher(n int, wait time.Duration) *Hasher {
+	return &Hasher{sem: semaphore.NewWeighted(int64(max(1, n))), wait: wait}
+}
+
+// ErrBusy is returned when every hashing slot stayed taken for the whole wait.
+var ErrBusy = apperr.New(apperr.Unavailable, "busy", "We are handling many sign-ins right now. Please try again in a few seconds.")
+
+// hashRetry is the Retry-After sent with ErrBusy.
+const hashRetry = 5 * time.Second
+
+// run runs fn in a slot (at once when h is nil: package tests and command-line tools).
+func (h *Hasher) run(ctx context.Context, fn func()) error {
+	if h == nil {
+		fn()
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, h.wait)
+	defer cancel()
+	if err := h.sem.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return ErrBusy.Retry(hashRetry)
+	}
+	defer h.sem.Release(1)
+	fn()
+	return nil
+}
+
+// hashPassword hashes pw in one of the service's hashing slots.
+func (s *Service) hashPassword(ctx context.Context, pw string) (hash string, err error) {
+	if rerr := s.Hasher.run(ctx, func() { hash, err = HashPassword(pw) }); rerr != nil {
+		return "", rerr
+	}
+	return hash, err
+}
+
+// checkPassword compares pw with hash in one of the service's hashing slots.
+func (s *Service) checkPassword(ctx context.Context, pw, hash string) (ok bool, err error) {
+	err = s.Hasher.run(ctx, func() { ok = CheckPassword(pw, hash) })
+	return ok, err
 }
 
 // ValidatePassword applies the password policy: 12 to 128 characters, not a common password (or a

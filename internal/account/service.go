@@ -34,6 +34,12 @@ type Service struct {
 	MaxFailuresPerIP      int
 	Throttle              Throttle
 
+	// Hasher bounds the password hashes in flight (nil: unbounded).
+	Hasher *Hasher
+	// Limits caps the requests that send mail or hash a password, per client address and per
+	// recipient, across instances (zero values: no limit).
+	Limits Limits
+
 	// Keys seal authenticator secrets at rest; nil stores them in the clear (package tests only).
 	Keys *sealbox.Keyring
 
@@ -129,13 +135,20 @@ func (s *Service) Register(ctx context.Context, a audit.Actor, in RegisterInput)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	hash, err := HashPassword(in.Password)
+	if err := s.limit(ctx, "register:ip:"+a.IP, s.Limits.RegisterPerHour, time.Hour); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return err
 	}
 	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		existing, err := s.userByEmail(ctx, tx, in.Email)
 		if err == nil {
+			// At most one such notice per address a day, so registration cannot flood an inbox.
+			if n, err := (Throttle{DB: tx, Window: 24 * time.Hour}).Hit(ctx, "notice:register:"+existing.Email); err != nil || n > 1 {
+				return err
+			}
 			return s.Outbox.Enqueue(ctx, tx, notify.Email{To: existing.Email, Subject: "Someone tried to register with your email",
 				Body: fmt.Sprintf("Hello %s,\n\nSomeone (perhaps you) tried to create a PeerAcademy account with this address, but you already have one.\n\nSign in: %s/login\nForgot your password? %s/password/forgot\n\nIf this was not you, you can ignore this email.\n", existing.Name, s.BaseURL, s.BaseURL)})
 		}
@@ -155,6 +168,52 @@ func (s *Service) Register(ctx context.Context, a audit.Actor, in RegisterInput)
 		}
 		return s.sendVerification(ctx, tx, u)
 	})
+}
+
+// Limits caps requests per client address (and per hour) that would otherwise let anyone make the
+// service hash passwords or send mail at will. Zero means no limit.
+type Limits struct {
+	RegisterPerHour    int // registrations per client address
+	ResetPerHour       int // password-reset requests per client address
+	ConfirmMailPerHour int // confirmation emails re-sent at sign-in, per client address
+}
+
+// Confirmation emails re-sent to one unconfirmed account per hour, whatever the address asking.
+const confirmMailsPerAccount = 3
+
+// ErrTooManyRequests is returned when a client address has used up a limit.
+var ErrTooManyRequests = apperr.New(apperr.TooMany, "too_many_requests", "Too many requests from your address. Please wait a while and try again.")
+
+// limit counts one request against key in windows of the given length and refuses it (429 with
+// Retry-After) once over max. max <= 0 means no limit.
+func (s *Service) limit(ctx context.Context, key string, max int, window time.Duration) error {
+	if max <= 0 {
+		return nil
+	}
+	ok, retry, err := Throttle{DB: s.DB, Window: window}.Take(ctx, key, max)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrTooManyRequests.Retry(retry)
+	}
+	return nil
+}
+
+// resendVerification sends a new confirmation link after a correct password for an unconfirmed
+// account, within the per-account and per-address allowances (beyond them it quietly sends nothing:
+// the earlier links still work).
+func (s *Service) resendVerification(ctx context.Context, a audit.Actor, u *User) error {
+	if ok, _, err := (Throttle{DB: s.DB, Window: time.Hour}).Take(ctx, "confirm:acct:"+u.ID, confirmMailsPerAccount); err != nil || !ok {
+		return err
+	}
+	if err := s.limit(ctx, "confirm:ip:"+a.IP, s.Limits.ConfirmMailPerHour, time.Hour); err != nil {
+		if apperr.Is(err, apperr.TooMany) {
+			return nil
+		}
+		return err
+	}
+	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error { return s.sendVerification(ctx, tx, u) })
 }
 
 func (s *Service) sendVerification(ctx context.Context, tx bun.IDB, u *User) error {
@@ -206,19 +265,22 @@ var ErrUnverified = apperr.New(apperr.Forbidden, "email_unverified",
 var ErrDisabled = apperr.New(apperr.Forbidden, "account_disabled",
 	"This account has been disabled. Contact your training organisation.")
 
-// Authenticate checks an email and password, with per-account and per-IP throttling of failures.
+// Authenticate checks an email and password, with per-account and per-address throttling. Each
+// attempt is counted in the database before the password is checked, and refused once over the limit,
+// so guesses sent together cannot all be checked (the count is read and raised in one statement).
+// A correct password gives its attempt back.
 func (s *Service) Authenticate(ctx context.Context, a audit.Actor, email, password string) (*User, error) {
 	email = NormalizeEmail(email)
 	acctKey, ipKey := "login:acct:"+email, "login:ip:"+a.IP
-	if n, err := s.Throttle.Count(ctx, acctKey); err != nil {
+	if ok, retry, err := s.Throttle.Take(ctx, acctKey, s.MaxFailuresPerAccount); err != nil {
 		return nil, err
-	} else if n >= s.MaxFailuresPerAccount {
-		return nil, ErrThrottled
+	} else if !ok {
+		return nil, ErrThrottled.Retry(retry)
 	}
-	if n, err := s.Throttle.Count(ctx, ipKey); err != nil {
+	if ok, retry, err := s.Throttle.Take(ctx, ipKey, s.MaxFailuresPerIP); err != nil {
 		return nil, err
-	} else if n >= s.MaxFailuresPerIP {
-		return nil, ErrThrottled
+	} else if !ok {
+		return nil, ErrThrottled.Retry(retry)
 	}
 	u, err := s.userByEmail(ctx, s.DB, email)
 	if err != nil && !errors.Is(err, database.ErrNotFound) {
@@ -228,28 +290,27 @@ func (s *Service) Authenticate(ctx context.Context, a audit.Actor, email, passwo
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !CheckPassword(password, hash) || u == nil {
-		if _, err := s.Throttle.Hit(ctx, acctKey); err != nil {
-			return nil, err
-		}
-		if _, err := s.Throttle.Hit(ctx, ipKey); err != nil {
-			return nil, err
-		}
+	match, err := s.checkPassword(ctx, password, hash)
+	if err != nil {
+		return nil, err
+	}
+	if !match || u == nil {
 		if u != nil {
 			_ = audit.Record(ctx, s.DB, a, audit.Entry{Action: "user.login_failed", SubjectType: "user", SubjectID: u.ID, VendorID: u.Vendor()})
 		}
 		return nil, ErrBadCredentials
 	}
+	_ = s.Throttle.Reset(ctx, acctKey)
+	_ = s.Throttle.Refund(ctx, ipKey)
 	if u.DisabledAt != nil {
 		return nil, ErrDisabled
 	}
 	if u.EmailVerifiedAt == nil {
-		if err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error { return s.sendVerification(ctx, tx, u) }); err != nil {
+		if err := s.resendVerification(ctx, a, u); err != nil {
 			return nil, err
 		}
 		return nil, ErrUnverified
 	}
-	_ = s.Throttle.Reset(ctx, acctKey)
 	return u, nil
 }
 
@@ -399,7 +460,11 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 // ---- password reset ----
 
 // RequestPasswordReset emails a reset link if the address has an active account. It answers the same
-// whether or not it does.
+// whether or not it does, and takes as long: both paths run one transaction that counts the request,
+// looks the address up and writes the token, audit entry and email inside a savepoint; with no one
+// to send to (no account, a disabled one, or past the per-address allowance) the savepoint is rolled
+// back and the transaction still commits its count. So the time to answer does not tell an observer
+// whether the address is registered.
 func (s *Service) RequestPasswordReset(ctx context.Context, a audit.Actor, email string) error {
 	email = NormalizeEmail(email)
 	f := apperr.Fields{}
@@ -407,31 +472,46 @@ func (s *Service) RequestPasswordReset(ctx context.Context, a audit.Actor, email
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if n, err := s.Throttle.Hit(ctx, "reset:"+email); err != nil {
+	if err := s.limit(ctx, "reset:ip:"+a.IP, s.Limits.ResetPerHour, time.Hour); err != nil {
 		return err
-	} else if n > 5 {
-		return nil // quietly stop flooding an inbox
-	}
-	u, err := s.userByEmail(ctx, s.DB, email)
-	if errors.Is(err, database.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if u.DisabledAt != nil {
-		return nil
 	}
 	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		secret, err := issueToken(ctx, tx, &Token{Purpose: PurposeResetPassword, UserID: &u.ID, Email: u.Email}, ResetTTL)
+		n, err := (Throttle{DB: tx, Window: s.Throttle.Window}).Hit(ctx, "reset:"+email)
+		if err != nil {
+			return err
+		}
+		u, err := s.userByEmail(ctx, tx, email)
+		if err != nil && !errors.Is(err, database.ErrNotFound) {
+			return err
+		}
+		// Quietly stop after five requests for one address in a window, so the form cannot flood an inbox.
+		send := err == nil && u.DisabledAt == nil && n <= 5
+		var userID *string
+		if send {
+			userID = &u.ID
+		} else {
+			u = &User{Name: "PeerAcademy user", Email: email} // a stand-in, rolled back below
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT reset_mail"); err != nil {
+			return err
+		}
+		secret, err := issueToken(ctx, tx, &Token{Purpose: PurposeResetPassword, UserID: userID, Email: u.Email}, ResetTTL)
 		if err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "user.password_reset_requested", SubjectType: "user", SubjectID: u.ID}); err != nil {
 			return err
 		}
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: u.Email, Subject: "Reset your PeerAcademy password",
-			Body: fmt.Sprintf("Hello %s,\n\nUse this link to choose a new password:\n\n%s/password/reset?token=%s\n\nIt works once and expires in one hour. If you did not ask for this, ignore this email: your password has not changed.\n", u.Name, s.BaseURL, secret)})
+		if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: u.Email, Subject: "Reset your PeerAcademy password",
+			Body: fmt.Sprintf("Hello %s,\n\nUse this link to choose a new password:\n\n%s/password/reset?token=%s\n\nIt works once and expires in one hour. If you did not ask for this, ignore this email: your password has not changed.\n", u.Name, s.BaseURL, secret)}); err != nil {
+			return err
+		}
+		end := "RELEASE SAVEPOINT reset_mail"
+		if !send {
+			end = "ROLLBACK TO SAVEPOINT reset_mail"
+		}
+		_, err = tx.ExecContext(ctx, end)
+		return err
 	})
 }
 
@@ -450,7 +530,7 @@ func (s *Service) ResetPassword(ctx context.Context, a audit.Actor, secret, pass
 	if err := ValidatePassword(password, t.Email); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -590,7 +670,7 @@ func (s *Service) CreateUser(ctx context.Context, a audit.Actor, in CreateUserIn
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -827,7 +907,7 @@ func (s *Service) AcceptInvite(ctx context.Context, a audit.Actor, secret, name,
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -897,7 +977,7 @@ func (s *Service) CompleteSetup(ctx context.Context, a audit.Actor, secret strin
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute, APITokenTTL: 30 * 24 * time.Hour,
 		MaxFailuresPerAccount: cfg.LoginMaxPerAccount, MaxFailuresPerIP: cfg.LoginMaxPerIP,
 		Throttle: account.Throttle{DB: db, Window: cfg.LoginWindow},
+		Hasher:   account.NewHasher(cfg.HashConcurrency, cfg.HashWait),
+		Limits:   account.Limits{RegisterPerHour: cfg.RegisterPerHour, ResetPerHour: cfg.ResetPerHour, ConfirmMailPerHour: cfg.ConfirmMailPerHour},
 	}
 	keys, err := keyring(ctx, db, cfg, log)
 	if err != nil {
@@ -215,9 +217,6 @@ func (a *App) buildHTTP() error {
 			return wh.ErrorPage(c, status, e)
 		},
 	}
-	if a.Cfg.TrustProxy {
-		fc.ProxyHeader = fiber.HeaderXForwardedFor
-	}
 	f := fiber.New(fc)
 
 	reg := prometheus.NewRegistry()
@@ -231,9 +230,21 @@ func (a *App) buildHTTP() error {
 		return 0
 	}))
 
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "peeracademy_media_store_up",
+		Help: "1 while the media store answers (checked at each scrape); 0 while uploads and downloads answer 503."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if a.mediaUp(ctx) {
+			return 1
+		}
+		return 0
+	}))
+
+	f.Use(httpx.ClientAddress(a.Cfg.TrustedProxies))
 	f.Use(httpx.RequestContext(a.Log, metrics))
 	f.Use(recover.New())
 	f.Use(httpx.SecurityHeaders)
+	f.Use(httpx.SaneInput)
 
 	// Operations endpoints, before sessions.
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
@@ -264,27 +275,41 @@ func serveStatic(c *fiber.Ctx) error {
 	return c.Send(asset.Data)
 }
 
-// ReadyStatus is the /readyz body.
+// ReadyStatus is the /readyz body. Media is filled in only for /readyz?verbose.
 type ReadyStatus struct {
 	Database string `json:"database"`
-	Media    string `json:"media"`
+	Media    string `json:"media,omitempty"`
 }
 
+// readyz answers the load balancer: ready means the database answers. The media store is not part of
+// it: exams, courses and verification never touch it, and an outage there must not take every
+// instance out of rotation. /readyz?verbose also reports the store (without changing the status).
 func (a *App) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
-	st := ReadyStatus{Database: "ok", Media: "ok"}
+	st := ReadyStatus{Database: "ok"}
 	code := fiber.StatusOK
 	if err := a.DB.PingContext(ctx); err != nil {
 		st.Database, code = "unreachable", fiber.StatusServiceUnavailable
 		a.Log.Warn("readyz: database", "err", err)
 	}
-	if err := a.Media.Ping(ctx); err != nil {
-		st.Media, code = "unreachable", fiber.StatusServiceUnavailable
-		a.Log.Warn("readyz: media", "err", err)
+	if c.Request().URI().QueryArgs().Has("verbose") {
+		st.Media = "ok"
+		if !a.mediaUp(ctx) {
+			st.Media = "unreachable"
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(code).JSON(st)
+}
+
+// mediaUp pings the media store.
+func (a *App) mediaUp(ctx context.Context) bool {
+	if err := a.Media.Ping(ctx); err != nil {
+		a.Log.Warn("media store unreachable", "err", err)
+		return false
+	}
+	return true
 }
 
 // RunWorkers runs the background jobs until ctx ends: the outbox sender (SMTP mode) and housekeeping.

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/peeracademy/peeracademy/internal/account"
-	"github.com/peeracademy/peeracademy/internal/audit"
-	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -70,6 +67,7 @@ var access = map[string][]string{
 	"POST /admin/vendors/:id/recognition":    {account.RolePlatformAdmin},
 	"POST /admin/vendors/:id/invitations":    {account.RolePlatformAdmin},
 	"GET /admin/mail":                        {account.RolePlatformAdmin},
+	"GET /admin/status":                      {account.RolePlatformAdmin},
 	"GET /admin/mail/:id":                    {account.RolePlatformAdmin},
 
 	"GET /learn":                          {account.RoleCandidate},
@@ -300,18 +298,8 @@ func TestEveryRouteAgainstEveryRole(t *testing.T) {
 		env := apptest.New(t, d)
 		vendor := env.Vendor("alpha")
 		victim := env.User(account.RoleTrainer, vendor.ID)
-		users := map[string]*account.User{
-			"anonymous":               nil,
-			account.RoleCandidate:     env.User(account.RoleCandidate, ""),
-			account.RoleTrainer:       env.User(account.RoleTrainer, vendor.ID),
-			account.RoleVendorAdmin:   env.User(account.RoleVendorAdmin, vendor.ID),
-			account.RolePlatformAdmin: env.User(account.RolePlatformAdmin, ""),
-		}
-		co, err := env.App.Cohorts.Create(context.Background(), audit.System, users[account.RoleVendorAdmin], cohort.CreateInput{Name: "Route test", Delivery: "virtual", Capacity: 5,
-			Dates: []string{"2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-12", "2026-01-13", "2026-01-14", "2026-01-15", "2026-01-16"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		users := everyRole(env, vendor.ID)
+		co := routeCohort(t, env, users[account.RoleVendorAdmin])
 		slug := env.App.Curriculum.Modules()[0].Slug
 		spare := env.Vendor("spare") // recognition routes toggle this one, not the vendor the others use
 		params := strings.NewReplacer("admin/vendors/:id", "admin/vendors/"+spare.ID, "v1/vendors/:id", "v1/vendors/"+spare.ID, ":id/logo", vendor.ID+"/logo", "vendors/:id", "vendors/"+vendor.ID, "users/:id", "users/"+victim.ID,

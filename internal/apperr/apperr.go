@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error for the HTTP layer.
@@ -24,6 +25,7 @@ const (
 	Unsupported                     // 415
 	TooMany                         // 429
 	Gone                            // 410
+	Unavailable                     // 503: try again shortly (database unreachable, too busy)
 )
 
 // Error is a safe, user-facing error.
@@ -33,9 +35,14 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error // the cause, for logs only
+	// RetryAfter tells the client when to try again (the Retry-After header on 429 and 503).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
+	if base, ok := e.Err.(*Error); ok && base.Message == e.Message {
+		return e.Message // a copy made by Retry
+	}
 	if e.Err != nil {
 		return e.Message + ": " + e.Err.Error()
 	}
@@ -43,6 +50,14 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Retry returns a copy of e that asks the client to wait d. The copy wraps e, so errors.Is(copy, e)
+// still holds for sentinel errors.
+func (e *Error) Retry(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter, c.Err = d, e
+	return &c
+}
 
 // New returns a safe error.
 func New(kind Kind, code, message string) *Error {

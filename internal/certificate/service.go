@@ -63,12 +63,12 @@ func (s *Service) AllowLookup(ctx context.Context, addr string) error {
 	if s.LookupLimit.DB == nil {
 		return nil
 	}
-	n, err := s.LookupLimit.Hit(ctx, "verify:"+addr)
+	ok, retry, err := s.LookupLimit.Take(ctx, "verify:"+addr, s.LookupsPerMinute)
 	if err != nil {
 		return err
 	}
-	if n > s.LookupsPerMinute {
-		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.")
+	if !ok {
+		return apperr.New(apperr.TooMany, "too_many_requests", "Too many look-ups from your address. Please wait a minute and try again.").Retry(retry)
 	}
 	return nil
 }

@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -16,15 +18,17 @@ import (
 
 // Config is the complete runtime configuration.
 type Config struct {
-	DatabaseURL   string // postgres://... or a SQLite file path
-	ListenAddr    string
-	BaseURL       string // public base URL used in emails and QR codes, without trailing slash
-	Env           string // "development" or "production"
-	SecretKey     []byte // 32+ bytes; signs CSRF tokens. Empty: generated once and kept in the database
-	CookieSecure  bool   // Secure flag on cookies (default: true when BaseURL is https)
-	TrustProxy    bool   // honour X-Forwarded-For from a load balancer
-	LogLevel      string
-	ShutdownGrace time.Duration
+	DatabaseURL  string // postgres://... or a SQLite file path
+	ListenAddr   string
+	BaseURL      string // public base URL used in emails and QR codes, without trailing slash
+	Env          string // "development" or "production"
+	SecretKey    []byte // 32+ bytes; signs CSRF tokens. Empty: generated once and kept in the database
+	CookieSecure bool   // Secure flag on cookies (default: true when BaseURL is https)
+	// TrustedProxies are the networks of the load balancers in front of the app. The client address
+	// is the right-most X-Forwarded-For entry that is not one of them (see httpx.ClientAddress).
+	TrustedProxies []netip.Prefix
+	LogLevel       string
+	ShutdownGrace  time.Duration
 
 	Media MediaConfig
 	Mail  MailConfig
@@ -35,6 +39,15 @@ type Config struct {
 	LoginMaxPerIP      int // failed sign-ins per IP per window
 	LoginWindow        time.Duration
 	MaxUploadBytes     int64
+
+	// HashConcurrency bounds the argon2id password hashes in flight (64 MiB each); HashWait is how
+	// long a request waits for a slot before it is refused with 503.
+	HashConcurrency int
+	HashWait        time.Duration
+	// Per client address and hour: registrations, password-reset requests, confirmation emails.
+	RegisterPerHour    int
+	ResetPerHour       int
+	ConfirmMailPerHour int
 
 	// EncryptionKeys seal sensitive application fields (date of birth, self-identification) with
 	// AES-256-GCM. Each sealed value names its key id, so keys can be rotated: add a new key, make it
@@ -91,7 +104,6 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		Env:           r.oneOf("ENV", "development", "development", "production"),
 		LogLevel:      r.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		ShutdownGrace: r.duration("SHUTDOWN_GRACE", 20*time.Second),
-		TrustProxy:    r.boolean("TRUST_PROXY", false),
 
 		SessionIdle:        r.duration("SESSION_IDLE_TIMEOUT", 30*time.Minute),
 		SessionAbsolute:    r.duration("SESSION_ABSOLUTE_TIMEOUT", 12*time.Hour),
@@ -99,6 +111,16 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 		LoginMaxPerIP:      r.integer("LOGIN_MAX_PER_IP", 30, 1, 100000),
 		LoginWindow:        r.duration("LOGIN_WINDOW", 15*time.Minute),
 		MaxUploadBytes:     int64(r.integer("MAX_UPLOAD_MB", 10, 1, 2048)) << 20,
+		HashConcurrency:    r.integer("HASH_CONCURRENCY", DefaultHashConcurrency(), 1, 1024),
+		HashWait:           r.duration("HASH_WAIT", 2*time.Second),
+		RegisterPerHour:    r.integer("REGISTER_PER_HOUR", 20, 1, 100000),
+		ResetPerHour:       r.integer("RESET_PER_HOUR", 20, 1, 100000),
+		ConfirmMailPerHour: r.integer("CONFIRM_MAIL_PER_HOUR", 20, 1, 100000),
+	}
+	c.TrustedProxies = r.prefixes("TRUSTED_PROXIES")
+	// The old switch trusted whatever X-Forwarded-For said; it is gone rather than quietly kept.
+	if v := strings.ToLower(r.str("TRUST_PROXY", "")); v != "" && v != "false" && v != "0" {
+		r.fail("TRUST_PROXY", "was removed: it let clients choose their own address. List your load balancers' networks in PEERACADEMY_TRUSTED_PROXIES instead (for example 10.0.0.0/8)")
 	}
 	c.BaseURL = strings.TrimRight(r.str("BASE_URL", "http://"+c.ListenAddr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -256,6 +278,32 @@ func (r *reader) integer(name string, def, min, max int) int {
 	return n
 }
 
+// prefixes reads a comma-separated list of networks (CIDR) or single addresses.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	v := r.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				r.fail(name, fmt.Sprintf("give networks such as 10.0.0.0/8 or addresses such as 192.0.2.10, separated by commas (got %q)", part))
+				continue
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
 func (r *reader) duration(name string, def time.Duration) time.Duration {
 	v := r.str(name, "")
 	if v == "" {
@@ -297,4 +345,35 @@ func decodeKey(s string) ([]byte, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("must be at least 32 random bytes, hex or base64 encoded (openssl rand -hex 32)")
+}
+
+// DefaultHashConcurrency derives the bound on password hashes in flight from the machine: one per CPU
+// (argon2id is CPU-bound), but no more than a quarter of the memory available to the process allows
+// at 64 MiB each, and at least one.
+func DefaultHashConcurrency() int {
+	n := runtime.NumCPU()
+	if mem := memoryAvailable(); mem > 0 {
+		n = min(n, int(mem/4/(64<<20)))
+	}
+	return max(1, n)
+}
+
+// memoryAvailable is the process's memory limit: the cgroup limit when one is set, else the machine's
+// total memory (Linux), else 0 (unknown).
+func memoryAvailable() uint64 {
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil {
+			return n
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				if kb, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 0
 }

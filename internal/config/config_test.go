@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,12 @@ func TestDefaultsWithEmptyEnvironment(t *testing.T) {
 		{"Env", c.Env, "development"},
 		{"LogLevel", c.LogLevel, "info"},
 		{"ShutdownGrace", c.ShutdownGrace, 20 * time.Second},
-		{"TrustProxy", c.TrustProxy, false},
+		{"TrustedProxies", len(c.TrustedProxies), 0},
+		{"HashConcurrency", c.HashConcurrency, DefaultHashConcurrency()},
+		{"HashWait", c.HashWait, 2 * time.Second},
+		{"RegisterPerHour", c.RegisterPerHour, 20},
+		{"ResetPerHour", c.ResetPerHour, 20},
+		{"ConfirmMailPerHour", c.ConfirmMailPerHour, 20},
 		{"CookieSecure", c.CookieSecure, false},
 		{"SecretKey length", len(c.SecretKey), 0},
 		{"Media.Dir", c.Media.Dir, "./data/media"},
@@ -66,7 +72,9 @@ func TestValidValues(t *testing.T) {
 		"PEERACADEMY_BASE_URL":                 "https://academy.example.org/",
 		"PEERACADEMY_ENV":                      "Production",
 		"PEERACADEMY_LOG_LEVEL":                "debug",
-		"PEERACADEMY_TRUST_PROXY":              "true",
+		"PEERACADEMY_TRUSTED_PROXIES":          "10.0.0.0/8, 192.0.2.10,2001:db8::/32",
+		"PEERACADEMY_HASH_CONCURRENCY":         "3",
+		"PEERACADEMY_HASH_WAIT":                "500ms",
 		"PEERACADEMY_SESSION_IDLE_TIMEOUT":     "10m",
 		"PEERACADEMY_SESSION_ABSOLUTE_TIMEOUT": "8h",
 		"PEERACADEMY_LOGIN_MAX_PER_ACCOUNT":    "7",
@@ -106,7 +114,9 @@ func TestValidValues(t *testing.T) {
 		{"CookieSecure (https default)", c.CookieSecure, true},
 		{"Env (lower-cased)", c.Env, "production"},
 		{"LogLevel", c.LogLevel, "debug"},
-		{"TrustProxy", c.TrustProxy, true},
+		{"TrustedProxies", fmt.Sprint(c.TrustedProxies), "[10.0.0.0/8 192.0.2.10/32 2001:db8::/32]"},
+		{"HashConcurrency", c.HashConcurrency, 3},
+		{"HashWait", c.HashWait, 500 * time.Millisecond},
 		{"SessionIdle", c.SessionIdle, 10 * time.Minute},
 		{"SessionAbsolute", c.SessionAbsolute, 8 * time.Hour},
 		{"LoginMaxPerAccount", c.LoginMaxPerAccount, 7},
@@ -183,7 +193,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"base URL without host", map[string]string{"PEERACADEMY_BASE_URL": "https://"}, "PEERACADEMY_BASE_URL", "http(s)"},
 		{"unknown env", map[string]string{"PEERACADEMY_ENV": "staging"}, "PEERACADEMY_ENV", "development, production"},
 		{"unknown log level", map[string]string{"PEERACADEMY_LOG_LEVEL": "trace"}, "PEERACADEMY_LOG_LEVEL", "debug, info, warn, error"},
-		{"bad boolean", map[string]string{"PEERACADEMY_TRUST_PROXY": "maybe"}, "PEERACADEMY_TRUST_PROXY", "true or false"},
+		{"bad boolean", map[string]string{"PEERACADEMY_COOKIE_SECURE": "maybe"}, "PEERACADEMY_COOKIE_SECURE", "true or false"},
+		{"removed trust-proxy switch", map[string]string{"PEERACADEMY_TRUST_PROXY": "true"}, "PEERACADEMY_TRUST_PROXY", "PEERACADEMY_TRUSTED_PROXIES"},
+		{"trusted proxy not a network", map[string]string{"PEERACADEMY_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, "PEERACADEMY_TRUSTED_PROXIES", "10.0.0.0/8"},
+		{"hash concurrency zero", map[string]string{"PEERACADEMY_HASH_CONCURRENCY": "0"}, "PEERACADEMY_HASH_CONCURRENCY", "whole number"},
 		{"bad cookie flag", map[string]string{"PEERACADEMY_COOKIE_SECURE": "yes please"}, "PEERACADEMY_COOKIE_SECURE", "true or false"},
 		{"smtp mode without host", map[string]string{"PEERACADEMY_MAIL_MODE": "smtp"}, "PEERACADEMY_SMTP_HOST", "MAIL_MODE=smtp"},
 		{"unknown mail mode", map[string]string{"PEERACADEMY_MAIL_MODE": "pigeon"}, "PEERACADEMY_MAIL_MODE", "smtp, log"},

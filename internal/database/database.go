@@ -5,12 +5,16 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -25,7 +29,39 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable: the database could not be reached (restarting, network down, closed).
+	ErrUnavailable = errors.New("database unavailable")
 )
+
+// Unavailable reports whether err means the database could not be reached, as opposed to a query that
+// went wrong: the HTTP layer answers the first with 503 and Retry-After, and keeps 500 for the second.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		switch code := pgErr.Field('C'); {
+		case strings.HasPrefix(code, "08"), // connection exception
+			code == "57P01", code == "57P02", code == "57P03", // shutting down, crashed, starting up
+			code == "53300": // too many connections
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "sql: database is closed") || // a closed pool (SQLite file closed)
+		strings.Contains(msg, "database is locked") || // SQLite busy past busy_timeout
+		strings.Contains(msg, "unable to open database file")
+}
 
 // Open opens the database named by dsn and checks that it answers.
 func Open(ctx context.Context, dsn string) (*bun.DB, error) {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -20,6 +21,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/media"
 )
 
 // Locals keys.
@@ -59,13 +62,13 @@ func Actor(c *fiber.Ctx) audit.Actor {
 	return a
 }
 
-// ClientIP is the caller's address (the first X-Forwarded-For hop when behind a trusted proxy).
+// ClientIP is the caller's address as ClientAddress worked it out (the peer address when that
+// middleware did not run).
 func ClientIP(c *fiber.Ctx) string {
-	ip := c.IP()
-	if i := strings.IndexByte(ip, ','); i >= 0 {
-		ip = ip[:i]
+	if ip, ok := c.Locals(LocalClientIP).(string); ok {
+		return ip
 	}
-	return strings.TrimSpace(ip)
+	return c.IP()
 }
 
 // WantsJSON reports whether the error should be JSON: API paths, or clients that ask for JSON.
@@ -100,12 +103,43 @@ func Status(k apperr.Kind) int {
 		return http.StatusTooManyRequests
 	case apperr.Gone:
 		return http.StatusGone
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
+// ErrUnavailable answers requests while the database cannot be reached (a restart, a network cut).
+var ErrUnavailable = apperr.New(apperr.Unavailable, "unavailable",
+	"The service is briefly unavailable. Please try again in a few seconds.").Retry(5 * time.Second)
+
+// ErrStoreUnavailable answers uploads and downloads while the media store cannot be reached.
+var ErrStoreUnavailable = apperr.New(apperr.Unavailable, "store_unavailable",
+	"The document store is unavailable. Please try again in a few minutes.").Retry(30 * time.Second)
+
+// DefaultRetryAfter is sent with a 429 or 503 whose error names no better time.
+const DefaultRetryAfter = 60 * time.Second
+
+// SetRetryAfter sets the Retry-After header (whole seconds) from err's RetryAfter, or the default.
+func SetRetryAfter(c *fiber.Ctx, err error) {
+	d := DefaultRetryAfter
+	if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
+		d = e.RetryAfter
+	}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(max(time.Second, d.Round(time.Second))/time.Second)))
+}
+
 // Safe turns any error into a safe one; unknown errors become a generic 500 (and are logged).
+// A 429 or 503 gets its Retry-After header here.
 func Safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
+	e, status := safe(log, c, err)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		SetRetryAfter(c, e)
+	}
+	return e, status
+}
+
+func safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
 	if e, ok := apperr.As(err); ok {
 		return e, Status(e.Kind)
 	}
@@ -132,6 +166,14 @@ func Safe(log *slog.Logger, c *fiber.Ctx, err error) (*apperr.Error, int) {
 	if errors.Is(err, context.Canceled) {
 		return &apperr.Error{Code: "cancelled", Message: "The request was cancelled."}, 499
 	}
+	if errors.Is(err, media.ErrUnavailable) {
+		log.Warn("media store unavailable", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		return ErrStoreUnavailable, http.StatusServiceUnavailable
+	}
+	if database.Unavailable(err) {
+		log.Warn("database unavailable", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		return ErrUnavailable, http.StatusServiceUnavailable
+	}
 	log.Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 	return &apperr.Error{Code: "internal", Message: "Something went wrong on our side. Please try again; if it keeps happening, tell us the reference below."}, http.StatusInternalServerError
 }
@@ -152,6 +194,8 @@ func codeFor(status int) string {
 		return "too_large"
 	case 429:
 		return "too_many_requests"
+	case 503:
+		return "unavailable"
 	}
 	if status >= 500 {
 		return "internal"
@@ -184,6 +228,9 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return apperr.New(apperr.Unsupported, "unsupported_media_type", "Send the request body as JSON with Content-Type: application/json.")
 	}
+	if !utf8.Valid(c.Body()) {
+		return apperr.New(apperr.BadRequest, "malformed_json", "The JSON body is not valid UTF-8.")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -205,7 +252,8 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if dec.More() {
 		return apperr.New(apperr.BadRequest, "malformed_json", "The request body must hold a single JSON object.")
 	}
-	return nil
+	return CheckStrings(v) // NUL bytes, control characters, over-long strings: a field error
+
 }
 
 // Metrics holds the Prometheus collectors for HTTP traffic.
@@ -242,6 +290,10 @@ func RequestContext(log *slog.Logger, m *Metrics) fiber.Handler {
 			}
 		}
 		status := c.Response().StatusCode()
+		// Every 429 and 503 says when to come back, however it was produced.
+		if (status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable) && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+			SetRetryAfter(c, nil)
+		}
 		route := c.Route().Path
 		if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
 			route = "unmatched"

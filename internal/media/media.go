@@ -36,6 +36,9 @@ var (
 	ErrEmpty = errors.New("media: empty object")
 	// ErrBadKey reports a key that does not satisfy ValidKey.
 	ErrBadKey = errors.New("media: invalid key")
+	// ErrUnavailable reports that the store could not be reached or failed on
+	// its side (a network error, a 5xx answer): worth trying again later.
+	ErrUnavailable = errors.New("media: store unavailable")
 	// ErrRangeNotSatisfiable reports a byte range that lies outside the
 	// object (HTTP 416).
 	ErrRangeNotSatisfiable = errors.New("media: range not satisfiable")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -59,6 +60,9 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure: secure,
 		Region: cfg.Region,
+		// Few retries: while the server is down a request should fail in seconds (503 to the
+		// visitor), not wait through minio-go's default ten attempts.
+		MaxRetries: 3,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("media: NewS3: %w", err)
@@ -93,8 +97,20 @@ func mapErr(op, key string, err error) error {
 		return ErrNotFound
 	case resp.Code == minio.InvalidRange:
 		return ErrRangeNotSatisfiable
+	case unreachable(err):
+		return fmt.Errorf("media: %s %q: %w: %w", op, key, ErrUnavailable, err)
 	}
 	return fmt.Errorf("media: %s %q: %w", op, key, err)
+}
+
+// unreachable reports whether err means the server could not be reached or failed on its side.
+func unreachable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	resp := minio.ToErrorResponse(err)
+	return resp.StatusCode >= 500 || resp.Code == "ServiceUnavailable" || resp.Code == "SlowDown" || resp.Code == "XMinioServerNotInitialized"
 }
 
 func (s *S3) object(info minio.ObjectInfo) Object {
@@ -225,7 +241,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 		Recursive: true,
 	}) {
 		if info.Err != nil {
-			return nil, fmt.Errorf("media: list %q: %w", prefix, info.Err)
+			return nil, mapErr("list", prefix, info.Err)
 		}
 		if strings.HasSuffix(info.Key, "/") {
 			continue // directory marker
@@ -242,7 +258,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 func (s *S3) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("media: ping: %w", err)
+		return mapErr("ping", s.bucket, err)
 	}
 	if !ok {
 		return fmt.Errorf("media: ping: bucket %q does not exist", s.bucket)

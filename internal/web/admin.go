@@ -238,7 +238,7 @@ func ServeMedia(c *fiber.Ctx, store media.Store, key string) error {
 func serveMedia(c *fiber.Ctx, store media.Store, key, cacheControl string) error {
 	obj, err := store.Stat(c.UserContext(), key)
 	if err != nil {
-		if errors.Is(err, media.ErrNotFound) {
+		if errors.Is(err, media.ErrNotFound) || errors.Is(err, media.ErrBadKey) {
 			return apperr.New(apperr.NotFound, "not_found", "We could not find that file.")
 		}
 		return err

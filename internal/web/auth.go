@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -65,12 +66,13 @@ func (h *Handlers) login(c *fiber.Ctx) error {
 	u, err := h.Accounts.Authenticate(c.UserContext(), a, c.FormValue("email"), c.FormValue("password"))
 	if err != nil {
 		p := h.page(c, "Sign in")
-		if err := withErr(p, err, formMap(c, "email", "next")); err != nil {
-			return err
-		}
 		status := fiber.StatusUnauthorized
-		if e, ok := err.(interface{ Error() string }); ok && e == account.ErrThrottled {
+		if errors.Is(err, account.ErrThrottled) {
 			status = fiber.StatusTooManyRequests
+			httpx.SetRetryAfter(c, err)
+			p.Form["email"], p.Form["next"], p.ErrorSummary = c.FormValue("email"), c.FormValue("next"), account.ErrThrottled.Message
+		} else if err := withErr(p, err, formMap(c, "email", "next")); err != nil {
+			return err
 		}
 		return h.Render.Render(c, status, "login", p)
 	}

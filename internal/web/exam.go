@@ -116,6 +116,9 @@ func (h *Handlers) examAutosave(c *fiber.Ctx) error {
 	if err := json.Unmarshal(c.Body(), &in); err != nil {
 		return apperr.New(apperr.BadRequest, "malformed_json", "The answer could not be read.")
 	}
+	if err := httpx.CheckStrings(&in); err != nil {
+		return err
+	}
 	saved, err := h.Exams.SaveAnswer(c.UserContext(), httpx.User(c), c.Params("id"), in.ItemID, in.Choice, in.Flagged, in.Seq)
 	if err != nil {
 		return err

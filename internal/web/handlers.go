@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
@@ -157,8 +158,8 @@ func (h *Handlers) page(c *fiber.Ctx, title string) *Page {
 // messages beside each field.
 func withErr(p *Page, err error, form map[string]string) error {
 	e, ok := apperr.As(err)
-	if !ok {
-		return err
+	if !ok || e.Kind == apperr.TooMany || e.Kind == apperr.Unavailable {
+		return err // not about the form: the error page says when to try again (with Retry-After)
 	}
 	for k, v := range form {
 		if !strings.Contains(k, "password") {
@@ -220,11 +221,13 @@ func (h *Handlers) ErrorPage(c *fiber.Ctx, status int, e *apperr.Error) error {
 		heading = "The upload is too large"
 	case 429:
 		heading = "Please slow down"
+	case 503:
+		heading = "Please try again shortly"
 	}
 	p := &Page{Title: heading, User: httpx.User(c), Form: map[string]string{}, Errors: map[string]string{}, DevMail: h.DevMail}
 	p.CSRF = h.csrfToken(c)
 	rid := ""
-	if status >= 500 {
+	if status >= 500 && status != 503 {
 		rid = httpx.RequestID(c)
 	}
 	p.Data = map[string]string{"Heading": heading, "Message": e.Message, "RequestID": rid}
@@ -239,10 +242,22 @@ func (h *Handlers) message(c *fiber.Ctx, title string, paragraphs []string, link
 	return h.Render.Render(c, fiber.StatusOK, "message", p)
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site. Only a same-site path passes: one leading
+// slash, no backslash and no control characters (browsers drop tabs and newlines, so "/\t/evil.example"
+// becomes "//evil.example"), and no scheme or host once parsed.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/dashboard"
+	const fallback = "/dashboard"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') || len(next) > 2048 {
+		return fallback
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return fallback
 	}
 	return next
 }

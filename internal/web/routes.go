@@ -163,6 +163,7 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/admin/vendors/:id", admin, h.adminVendor)
 	r.Post("/admin/vendors/:id/recognition", admin, h.setRecognition)
 	r.Post("/admin/vendors/:id/invitations", admin, h.invite)
+	r.Get("/admin/status", admin, h.status)
 	r.Get("/admin/mail", admin, h.mail)
 	r.Get("/admin/mail/:id", admin, h.mailMessage)
 }
