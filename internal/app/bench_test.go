@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +29,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/config"
+	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -50,7 +50,8 @@ const minRatio = 0.5 // the target: the module page serves at least half the bar
 //
 // Settings: PEERACADEMY_LOAD_ROUNDS (3), PEERACADEMY_LOAD_SECONDS (8 per run), PEERACADEMY_LOAD_THREADS
 // (2), PEERACADEMY_LOAD_CONNS (16), PEERACADEMY_LOAD_POSTGRES=1 to add the module page on PostgreSQL,
-// PEERACADEMY_LOAD_CPUPROFILE=FILE for a CPU profile of the server during the module page's runs.
+// PEERACADEMY_LOAD_CPUPROFILE=FILE for a CPU profile of the server during the module page's first
+// run, PEERACADEMY_LOAD_MEMPROFILE=FILE for an allocation profile of the whole test.
 func TestModulePageThroughput(t *testing.T) {
 	if os.Getenv("PEERACADEMY_LOAD") != "1" {
 		t.Skip("load test: set PEERACADEMY_LOAD=1 to run it (or run scripts/loadtest.sh)")
@@ -88,6 +89,19 @@ func TestModulePageThroughput(t *testing.T) {
 		profile = f
 	}
 
+	if p := os.Getenv("PEERACADEMY_LOAD_MEMPROFILE"); p != "" {
+		runtime.MemProfileRate = 512
+		defer func() {
+			f, err := os.Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				t.Fatal(err)
+			}
+		}()
+	}
 	// Warm-up: connections, pools, caches, the page renders.
 	for _, lt := range targets {
 		if _, err := w.run(lt.target, 2*time.Second); err != nil {
@@ -114,8 +128,8 @@ func TestModulePageThroughput(t *testing.T) {
 				t.Fatalf("round %d %s: %v", round+1, lt.name, err)
 			}
 			lt.results = append(lt.results, r)
-			t.Logf("round %d %-22s %8.0f req/s  client CPU %.2f cores (%5.1f µs/request)  server CPU %.2f cores  latency p50 %s p99 %s",
-				round+1, lt.name, r.rps, r.clientCores, r.clientMicros, r.serverCores, r.p50, r.p99)
+			t.Logf("round %d %-22s %8.0f req/s  client CPU %.2f cores (%5.1f µs/request)  server CPU %.2f cores (%5.1f µs/request)  %5.1f allocs/request  latency p50 %s p99 %s",
+				round+1, lt.name, r.rps, r.clientCores, r.clientMicros, r.serverCores, 1e6*r.serverCores/r.rps, r.allocs, r.p50, r.p99)
 		}
 		t.Logf("round %d: module page / bare = %.3f, / same-size bare = %.3f", round+1,
 			targets[2].results[round].rps/targets[0].results[round].rps, targets[2].results[round].rps/targets[1].results[round].rps)
@@ -129,9 +143,10 @@ func TestModulePageThroughput(t *testing.T) {
 	}
 	rps := func(r loadResult) float64 { return r.rps }
 	for _, lt := range targets {
-		t.Logf("median %-22s %8.0f req/s  client CPU %.2f cores (%5.1f µs/request)  server CPU %.2f cores", lt.name, med(lt, rps),
+		t.Logf("median %-22s %8.0f req/s  client CPU %.2f cores (%5.1f µs/request)  server CPU %.2f cores (%5.1f µs/request)  %5.1f allocs/request", lt.name, med(lt, rps),
 			med(lt, func(r loadResult) float64 { return r.clientCores }), med(lt, func(r loadResult) float64 { return r.clientMicros }),
-			med(lt, func(r loadResult) float64 { return r.serverCores }))
+			med(lt, func(r loadResult) float64 { return r.serverCores }), med(lt, func(r loadResult) float64 { return 1e6 * r.serverCores / r.rps }),
+			med(lt, func(r loadResult) float64 { return r.allocs }))
 	}
 	bare, same, page := med(targets[0], rps), med(targets[1], rps), med(targets[2], rps)
 	ratio := page / bare
@@ -167,6 +182,7 @@ type loadResult struct {
 	clientCores  float64 // wrk's CPU time / wall time
 	clientMicros float64 // wrk's CPU time per request
 	serverCores  float64 // this process's CPU time / wall time (the server, idle ones included)
+	allocs       float64 // heap allocations per request in this process
 	p50, p99     time.Duration
 }
 
@@ -203,6 +219,8 @@ func (w wrkSettings) run(t target, d time.Duration) (loadResult, error) {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	var before, after syscall.Rusage
+	var memBefore, memAfter runtime.MemStats
+	runtime.ReadMemStats(&memBefore)
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
@@ -210,6 +228,7 @@ func (w wrkSettings) run(t target, d time.Duration) (loadResult, error) {
 	}
 	wall := time.Since(start)
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	runtime.ReadMemStats(&memAfter)
 	var n, bytes, micros, econn, eread, ewrite, estatus, etimeout, p50, p99 int64
 	i := strings.Index(out.String(), "SUMMARY ")
 	if i < 0 {
@@ -241,6 +260,7 @@ func (w wrkSettings) run(t target, d time.Duration) (loadResult, error) {
 		clientCores:  client.Seconds() / secs,
 		clientMicros: float64(client.Microseconds()) / float64(n),
 		serverCores:  server.Seconds() / wall.Seconds(),
+		allocs:       float64(memAfter.Mallocs-memBefore.Mallocs) / float64(n),
 		p50:          time.Duration(p50) * time.Microsecond,
 		p99:          time.Duration(p99) * time.Microsecond,
 	}, nil
@@ -276,11 +296,12 @@ func bareTarget(tb testing.TB) target {
 }
 
 // sameSizeTarget starts a bare Fiber app whose one handler returns a fixed HTML body as long as the
-// module page: it separates what the app costs from what moving the page's bytes costs.
+// module page: it separates what the app costs from what moving the page's bytes costs. It has the
+// app's write buffer, so that it too sends a response in one write.
 func sameSizeTarget(tb testing.TB, size int) target {
 	tb.Helper()
 	body := []byte(strings.Repeat("x", size))
-	f := fiber.New(fiber.Config{DisableStartupMessage: true})
+	f := fiber.New(fiber.Config{DisableStartupMessage: true, WriteBufferSize: app.WriteBufferSize})
 	f.Get("/", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		return c.Send(body)
@@ -315,9 +336,7 @@ func servedModulePage(tb testing.TB, d dbtest.Dialect) target {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { logFile.Close() })
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: level}))
+	log := httpx.NewLogger(logFile, cfg.LogLevel)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)
