@@ -30,7 +30,7 @@ func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
 		c.Locals(httpx.LocalToken, old)
 		c.Locals(localTokenLoaded, true)
 		got = append(got, h.csrfToken(c), h.csrfToken(c)) // computed, then cached
-		h.setSession(c, fresh)                           // sign-in: a new token, the old session still in Locals
+		h.setSession(c, fresh)                            // sign-in: a new token, the old session still in Locals
 		got = append(got, h.csrfToken(c), h.csrfToken(c))
 		return nil
 	})
