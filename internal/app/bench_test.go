@@ -152,6 +152,9 @@ func TestModulePageThroughput(t *testing.T) {
 	ratio := page / bare
 	t.Logf("RESULT module page / bare Fiber = %.3f, / bare Fiber with a %d-byte body = %.3f (medians of %d interleaved rounds; target >= %.2f)",
 		ratio, module.size, page/same, rounds, minRatio)
+	cpu := func(r loadResult) float64 { return r.serverCores / r.rps }
+	t.Logf("RESULT server CPU per request: module page %.1f µs, bare Fiber %.1f µs, same-size bare %.1f µs; bare / module = %.3f (less sensitive than the rates to the CPU share a busy machine leaves the server)",
+		1e6*med(targets[2], cpu), 1e6*med(targets[0], cpu), 1e6*med(targets[1], cpu), med(targets[0], cpu)/med(targets[2], cpu))
 	if len(targets) > 3 {
 		t.Logf("RESULT module page on PostgreSQL / bare Fiber = %.3f", med(targets[3], rps)/bare)
 	}
