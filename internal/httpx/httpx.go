@@ -5,9 +5,11 @@ package httpx
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -279,7 +281,7 @@ func RequestContext(log *slog.Logger, m *Metrics) fiber.Handler {
 		start := time.Now()
 		id := c.Get("X-Request-ID")
 		if id == "" || len(id) > 64 {
-			id = uuid.NewString()
+			id = newRequestID()
 		}
 		c.Locals(LocalRequestID, id)
 		c.Set("X-Request-ID", id)
@@ -301,40 +303,67 @@ func RequestContext(log *slog.Logger, m *Metrics) fiber.Handler {
 		dur := time.Since(start)
 		m.Requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
 		m.Duration.WithLabelValues(c.Method(), route).Observe(dur.Seconds())
-		level := slog.LevelInfo
+		r := requestLine{level: slog.LevelInfo, at: start.Add(dur), id: id, method: c.Method(), path: c.Path(), route: route, ip: ClientIP(c), status: status, dur: dur}
 		if status >= 500 {
-			level = slog.LevelError
+			r.level = slog.LevelError
 		}
-		// LogAttrs with typed attributes: this line is written for every request.
-		attrs := [8]slog.Attr{slog.String("request_id", id), slog.String("method", c.Method()), slog.String("path", c.Path()),
-			slog.String("route", route), slog.Int("status", status), slog.Float64("duration_ms", float64(dur.Microseconds())/1000),
-			slog.String("ip", ClientIP(c))}
-		n := 7
 		if u := User(c); u != nil {
-			attrs[n] = slog.String("user_id", u.ID)
-			n++
+			r.user = u.ID
 		}
-		log.LogAttrs(context.Background(), level, "request", attrs[:n]...)
+		logRequest(log, r)
 		return nil
 	}
+}
+
+// newRequestID returns a random version 4 UUID. Request ids need to be unique, not secret, so the
+// runtime's fast per-thread generator serves instead of crypto/rand (a system call per request).
+func newRequestID() string {
+	var u uuid.UUID
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
 }
 
 // NoStore marks responses as private and uncacheable (every page for a signed-in user).
 func NoStore(c *fiber.Ctx) error {
 	err := c.Next()
 	if Session(c) != nil || c.Get(fiber.HeaderAuthorization) != "" {
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		c.Set(fiber.HeaderPragma, "no-cache")
+		setHeaders(c, noStoreHeaders)
 	}
 	return err
 }
 
 // SecurityHeaders sets conservative browser security headers.
 func SecurityHeaders(c *fiber.Ctx) error {
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("X-Frame-Options", "DENY")
-	c.Set("Referrer-Policy", "same-origin")
-	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+	setHeaders(c, securityHeaders)
 	return c.Next()
+}
+
+// Headers set on every response are kept as bytes with their names in canonical form: setting them
+// then skips the normalising copy c.Set makes (a twentieth of a page view's CPU for these seven).
+var (
+	securityHeaders = headerList(
+		"X-Content-Type-Options", "nosniff",
+		"X-Frame-Options", "DENY",
+		"Referrer-Policy", "same-origin",
+		"Permissions-Policy", "camera=(), microphone=(), geolocation=()",
+		"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+	noStoreHeaders = headerList(fiber.HeaderCacheControl, "no-store", fiber.HeaderPragma, "no-cache")
+)
+
+func headerList(kv ...string) [][2][]byte {
+	out := make([][2][]byte, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, [2][]byte{[]byte(kv[i]), []byte(kv[i+1])})
+	}
+	return out
+}
+
+func setHeaders(c *fiber.Ctx, hs [][2][]byte) {
+	h := &c.Response().Header
+	for _, kv := range hs {
+		h.SetCanonical(kv[0], kv[1])
+	}
 }

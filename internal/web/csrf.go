@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"hash"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 )
 
@@ -22,13 +24,37 @@ import (
 const anonCookie = "pa_anon"
 
 func (h *Handlers) csrfToken(c *fiber.Ctx) string {
-	return h.sign("csrf|" + h.csrfBinding(c))
+	kind, v := h.csrfBinding(c)
+	if kind != "s:" {
+		return h.sign("csrf|", kind, v)
+	}
+	// A session's token is a function of its id and the secret alone, so a copy can never be stale:
+	// it is kept (bounded, for a while) rather than computed for every page.
+	h.csrfOnce.Do(func() { h.csrfTokens = cache.New[string](nil, 10*time.Minute, 100_000) })
+	if t, ok := h.csrfTokens.Get(v); ok {
+		return t
+	}
+	gen := h.csrfTokens.Gen()
+	t := h.sign("csrf|", kind, v)
+	h.csrfTokens.Put(v, t, gen)
+	return t
 }
 
-// csrfBinding is what a token is bound to: the session, or the anonymous cookie (created if missing).
-func (h *Handlers) csrfBinding(c *fiber.Ctx) string {
+// localTokenLoaded is true while the request's token is the one LoadSession resolved, whose hash is
+// then the session's id: every page's CSRF token needs it, and need not hash the token again.
+// setSession and clearSession make it false.
+const localTokenLoaded = "pa.token_loaded"
+
+// csrfBinding is what a token is bound to: the session ("s:" and the token's hash), or the anonymous
+// cookie ("a:" and its value; the cookie is created if missing).
+func (h *Handlers) csrfBinding(c *fiber.Ctx) (kind, value string) {
 	if tok, _ := c.Locals(httpx.LocalToken).(string); tok != "" {
-		return "s:" + account.HashSecret(tok)
+		if loaded, _ := c.Locals(localTokenLoaded).(bool); loaded {
+			if s := httpx.Session(c); s != nil {
+				return "s:", s.ID
+			}
+		}
+		return "s:", account.HashSecret(tok)
 	}
 	v := c.Cookies(anonCookie)
 	if len(v) < 20 {
@@ -36,20 +62,35 @@ func (h *Handlers) csrfBinding(c *fiber.Ctx) string {
 		c.Cookie(&fiber.Cookie{Name: anonCookie, Value: v, Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
 		c.Request().Header.SetCookie(anonCookie, v)
 	}
-	return "a:" + v
+	return "a:", v
 }
 
-func (h *Handlers) sign(s string) string {
-	m, _ := h.macs.Get().(hash.Hash)
-	if m == nil {
-		m = hmac.New(sha256.New, h.Secret)
+// signer is a pooled HMAC-SHA256 keyed with Secret, with room for its input and output: every page
+// signs its CSRF token, and this way a signature costs one allocation, the result.
+type signer struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// sign returns the URL-safe base64 HMAC of the concatenated parts.
+func (h *Handlers) sign(parts ...string) string {
+	s, _ := h.macs.Get().(*signer)
+	if s == nil {
+		s = &signer{mac: hmac.New(sha256.New, h.Secret)}
 	}
-	m.Reset()
-	m.Write([]byte(s))
-	var sum [sha256.Size]byte
-	out := base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
-	h.macs.Put(m) // pooled: every page signs its CSRF token
-	return out
+	s.in = s.in[:0]
+	for _, p := range parts {
+		s.in = append(s.in, p...)
+	}
+	s.mac.Reset()
+	s.mac.Write(s.in)
+	var out [43]byte // base64.RawURLEncoding.EncodedLen(sha256.Size)
+	base64.RawURLEncoding.Encode(out[:], s.mac.Sum(s.sum[:0]))
+	if cap(s.in) <= 1024 {
+		h.macs.Put(s)
+	}
+	return string(out[:])
 }
 
 // ErrCSRF is the answer to a form post without a valid token.

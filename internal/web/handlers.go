@@ -17,6 +17,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
@@ -53,7 +54,9 @@ type Handlers struct {
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time
 
-	macs sync.Pool // HMAC-SHA256 hashers keyed with Secret, for sign
+	macs       sync.Pool // *signer: HMAC-SHA256 keyed with Secret, for sign
+	csrfOnce   sync.Once
+	csrfTokens *cache.Map[string] // session id -> its CSRF token
 }
 
 func (h *Handlers) now() time.Time {
@@ -95,6 +98,7 @@ func (h *Handlers) LoadSession(c *fiber.Ctx) error {
 	}
 	c.Locals(httpx.LocalSession, sess)
 	c.Locals(httpx.LocalToken, token)
+	c.Locals(localTokenLoaded, true) // sess.ID is the hash of token
 	if sess.Stage == account.StageFull {
 		c.Locals(httpx.LocalUser, u)
 	} else {
@@ -111,11 +115,13 @@ func pendingUser(c *fiber.Ctx) *account.User {
 func (h *Handlers) setSession(c *fiber.Ctx, token string) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
 	c.Locals(httpx.LocalToken, token)
+	c.Locals(localTokenLoaded, false)
 }
 
 func (h *Handlers) clearSession(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0), MaxAge: -1})
 	c.Locals(httpx.LocalToken, "")
+	c.Locals(localTokenLoaded, false)
 }
 
 // RequireRole lets the request through only for a signed-in user with one of the roles. Signed-out
@@ -149,7 +155,15 @@ func RequireRole(roles ...string) fiber.Handler {
 
 // page builds the base view model.
 func (h *Handlers) page(c *fiber.Ctx, title string) *Page {
-	p := &Page{Title: title, User: httpx.User(c), CSRF: h.csrfToken(c), Form: map[string]string{}, Errors: map[string]string{}, DevMail: h.DevMail}
+	p := h.view(c, title)
+	p.Form, p.Errors = map[string]string{}, map[string]string{}
+	return p
+}
+
+// view is page for a page with no form to refill (the module page, viewed most): Form and Errors
+// stay nil, which templates read as empty, and cost no allocation.
+func (h *Handlers) view(c *fiber.Ctx, title string) *Page {
+	p := &Page{Title: title, User: httpx.User(c), CSRF: h.csrfToken(c), DevMail: h.DevMail}
 	p.Flashes = h.takeFlashes(c)
 	return p
 }
@@ -177,13 +191,13 @@ func (h *Handlers) flash(c *fiber.Ctx, kind, msg string) {
 	fl := append(h.peekFlashes(c), Flash{Kind: kind, Message: msg})
 	b, _ := json.Marshal(fl)
 	v := base64.RawURLEncoding.EncodeToString(b)
-	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: v + "." + h.sign("flash|"+v), Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: v + "." + h.sign("flash|", v), Path: "/", HTTPOnly: true, Secure: h.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 func (h *Handlers) peekFlashes(c *fiber.Ctx) []Flash {
 	raw := c.Cookies(flashCookie)
 	v, sig, ok := strings.Cut(raw, ".")
-	if !ok || sig != h.sign("flash|"+v) {
+	if !ok || sig != h.sign("flash|", v) {
 		return nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(v)

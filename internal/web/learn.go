@@ -100,7 +100,7 @@ func (h *Handlers) moduleAccess(c *fiber.Ctx) (*curriculum.Module, bool, error) 
 }
 
 func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, res *curriculum.CheckResult, status int) error {
-	p := h.page(c, m.Title)
+	p := h.view(c, m.Title)
 	data := func() (any, error) {
 		prev, next := h.Curriculum.Neighbours(m.Slug)
 		fb := make([]*curriculum.ItemResult, len(m.Check))

@@ -189,7 +189,7 @@ func (r *Renderer) RenderShared(c *fiber.Ctx, status int, name, key string, p *P
 	if p.User != nil {
 		role = p.User.Role
 	}
-	full := fmt.Sprintf("%s|%s|%s|%t|%t|%s", name, key, role, p.DevMail, p.NoIndex, p.Title)
+	full := sharedKey{name, key, role, p.DevMail, p.NoIndex, p.Title}
 	v, ok := r.shared.Load(full)
 	if !ok {
 		t, ok := r.pages[name]
@@ -230,6 +230,14 @@ func (r *Renderer) RenderShared(c *fiber.Ctx, status int, name, key string, p *P
 		}
 	}
 	return nil
+}
+
+// sharedKey is what a shared render depends on besides its data: a comparable struct, not a
+// formatted string, since it is built on every view.
+type sharedKey struct {
+	name, key, role  string
+	devMail, noIndex bool
+	title            string
 }
 
 // shows reports whether page contains any of the values (as written or HTML-escaped); values of
