@@ -414,6 +414,11 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 				return err
 			}
 			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), n)
+			idx, err := nextStatusIndex(ctx, tx, v.ID, now)
+			if err != nil {
+				return err
+			}
+			c.StatusIndex = &idx
 			if err := s.seal(ctx, c, v, kid, key); err != nil {
 				return err
 			}
@@ -471,7 +476,7 @@ func nextNumber(ctx context.Context, tx bun.IDB, vendorID string, year int) (int
 
 // seal signs c's credential and stores its PDF (c.PDFKey), from c's current fields.
 func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
-	payload, err := s.credentialJSON(c, v.Name, priv.Public().(ed25519.PublicKey))
+	payload, err := s.credentialJSON(c, v, priv.Public().(ed25519.PublicKey))
 	if err != nil {
 		return err
 	}
@@ -627,7 +632,8 @@ func (s *Service) holderEmail(ctx context.Context, db bun.IDB, userID string) (s
 	return email, err
 }
 
-// Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once.
+// Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once,
+// and so does the vendor's status list (its bit is set).
 func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User, certID, reason string) error {
 	reason, err := reasonOf(reason, "revocation")
 	if err != nil {
@@ -642,6 +648,9 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 			return apperr.New(apperr.Conflict, "already_revoked", "This certificate is already revoked.")
 		}
 		now := s.now()
+		if err := s.ensureStatusIndex(ctx, tx, c); err != nil {
+			return err
+		}
 		res, err := tx.NewUpdate().Model((*Certificate)(nil)).Where("id = ?", c.ID).Where("status = ?", StatusActive).
 			Set("status = ?", StatusRevoked).Set("revoked_at = ?", now).Set("revoked_reason = ?", reason).Exec(ctx)
 		if err != nil {
@@ -649,6 +658,9 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "already_revoked", "This certificate is already revoked.")
+		}
+		if err := touchStatusList(ctx, tx, c.VendorID, now); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.revoke", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
 			Details: map[string]any{"number": c.Number, "reason": reason}}); err != nil {
@@ -660,7 +672,8 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 	})
 }
 
-// Reinstate makes a revoked certificate active again (a reason is required).
+// Reinstate makes a revoked certificate active again (a reason is required); its bit in the
+// vendor's status list is cleared.
 func (s *Service) Reinstate(ctx context.Context, a audit.Actor, admin *account.User, certID, reason string) error {
 	reason, err := reasonOf(reason, "reinstatement")
 	if err != nil {
@@ -688,6 +701,9 @@ func (s *Service) Reinstate(ctx context.Context, a audit.Actor, admin *account.U
 			if errors.Is(database.Err(err), database.ErrConflict) {
 				return errOther
 			}
+			return err
+		}
+		if err := touchStatusList(ctx, tx, c.VendorID, s.now()); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.reinstate", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
@@ -766,6 +782,9 @@ func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User,
 		c.ValidFrom = c.ExpiresAt
 		c.ExpiresAt = ce.Midnight(ce.AddMonths(term.Anchor, months)).UTC()
 		c.LapsedAt = nil
+		if err := s.ensureStatusIndex(ctx, tx, c); err != nil {
+			return err
+		}
 		oldKey = c.PDFKey
 		c.PDFKey = "certificates/" + c.ID + "-" + ce.Day(c.ExpiresAt).Format("20060102") + ".pdf"
 		newKey = c.PDFKey
