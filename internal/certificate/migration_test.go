@@ -1,6 +1,7 @@
 package certificate_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -142,6 +143,17 @@ func TestStatusListMigrationIndexesExistingCertificates(t *testing.T) {
 		}
 		if bit, _ := publishedBit(t, f, "recovery-works", 0); bit {
 			t.Fatal("an active certificate is marked")
+		}
+		// A credential signed before status lists is signed again with its entry when it is fetched, once.
+		jws, err := f.svc.Credential(f.ctx, f.admin, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := statusOf(t, f, certificate.Certificate{Number: "N-a", CredentialJSON: string(jws)}); st.StatusListIndex != "1" {
+			t.Fatalf("re-signed credential: %+v", st)
+		}
+		if again, err := f.svc.Credential(f.ctx, f.admin, "a"); err != nil || !bytes.Equal(again, jws) {
+			t.Fatalf("signed again on the second fetch: %v", err)
 		}
 		c := f.issue(f.candidate("After Migration"))
 		if c.StatusIndex == nil || *c.StatusIndex != 3 || statusOf(t, f, c).StatusListIndex != "3" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -476,11 +477,7 @@ func nextNumber(ctx context.Context, tx bun.IDB, vendorID string, year int) (int
 
 // seal signs c's credential and stores its PDF (c.PDFKey), from c's current fields.
 func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
-	payload, err := s.credentialJSON(c, v, priv.Public().(ed25519.PublicKey))
-	if err != nil {
-		return err
-	}
-	if c.CredentialJSON, err = SignJWS(payload, kid, priv); err != nil {
+	if err := s.sign(c, v, kid, priv); err != nil {
 		return err
 	}
 	doc, err := s.render(c, v.Name)
@@ -488,6 +485,16 @@ func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, k
 		return err
 	}
 	_, err = s.Media.Put(ctx, c.PDFKey, bytes.NewReader(doc), media.PutOptions{AllowedTypes: []string{"application/pdf"}})
+	return err
+}
+
+// sign sets c's signed credential (c.CredentialJSON) from c's current fields.
+func (s *Service) sign(c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
+	payload, err := s.credentialJSON(c, v, priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		return err
+	}
+	c.CredentialJSON, err = SignJWS(payload, kid, priv)
 	return err
 }
 
@@ -528,12 +535,64 @@ func (s *Service) PDF(ctx context.Context, viewer *account.User, certID string) 
 
 // Credential returns the signed credential (a compact JWS, media type application/vc+jwt) to the
 // holder or the vendor's administrators.
+// A credential signed before status lists is signed again, once, with its status list entry (by the
+// vendor's current key; the old one still verifies), so that every credential handed out can be
+// checked for revocation.
 func (s *Service) Credential(ctx context.Context, viewer *account.User, certID string) ([]byte, error) {
 	c, err := s.Get(ctx, viewer, certID)
 	if err != nil {
 		return nil, err
 	}
+	if c.StatusIndex == nil || !carriesStatus(c.CredentialJSON) {
+		if c, err = s.addStatusEntry(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	return []byte(c.CredentialJSON), nil
+}
+
+// carriesStatus reports whether a stored credential has a credentialStatus entry.
+func carriesStatus(jws string) bool {
+	_, payload, _, err := splitJWS([]byte(jws), maxCredentialJWS)
+	if err != nil {
+		return false
+	}
+	var vc struct {
+		CredentialStatus *StatusEntry `json:"credentialStatus"`
+	}
+	return json.Unmarshal(payload, &vc) == nil && vc.CredentialStatus != nil
+}
+
+// addStatusEntry gives c a status list position if it has none and signs its credential again with
+// the entry; the claims are otherwise unchanged (the PDF is not drawn again).
+func (s *Service) addStatusEntry(ctx context.Context, c *Certificate) (*Certificate, error) {
+	v, err := s.vendor(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	kid, key, err := s.signingKey(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		locked, err := s.load(ctx, tx, c.ID, true)
+		if err != nil {
+			return err
+		}
+		c = locked
+		if c.StatusIndex != nil && carriesStatus(c.CredentialJSON) {
+			return nil // another request did it
+		}
+		if err := s.ensureStatusIndex(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := s.sign(c, v, kid, key); err != nil {
+			return err
+		}
+		_, err = tx.NewUpdate().Model(c).Column("credential_json").WherePK().Exec(ctx)
+		return err
+	})
+	return c, err
 }
 
 // CompletionRecord draws the training-completion record (hours, course dates, exam results and
