@@ -488,6 +488,17 @@ func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, k
 	return err
 }
 
+// vendorAndKey loads a vendor and its current signing key (outside any transaction: with SQLite's
+// single connection a key made on first use must not wait for one).
+func (s *Service) vendorAndKey(ctx context.Context, vendorID string) (*account.Vendor, string, ed25519.PrivateKey, error) {
+	v, err := s.vendor(ctx, s.DB, vendorID)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	kid, key, err := s.signingKey(ctx, s.DB, vendorID)
+	return v, kid, key, err
+}
+
 // sign sets c's signed credential (c.CredentialJSON) from c's current fields.
 func (s *Service) sign(c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
 	payload, err := s.credentialJSON(c, v, priv.Public().(ed25519.PublicKey))
@@ -566,11 +577,7 @@ func carriesStatus(jws string) bool {
 // addStatusEntry gives c a status list position if it has none and signs its credential again with
 // the entry; the claims are otherwise unchanged (the PDF is not drawn again).
 func (s *Service) addStatusEntry(ctx context.Context, c *Certificate) (*Certificate, error) {
-	v, err := s.vendor(ctx, s.DB, c.VendorID)
-	if err != nil {
-		return nil, err
-	}
-	kid, key, err := s.signingKey(ctx, s.DB, c.VendorID)
+	v, kid, key, err := s.vendorAndKey(ctx, c.VendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -804,11 +811,7 @@ func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User,
 	if admin == nil || admin.Role != account.RoleVendorAdmin || admin.Vendor() != c.VendorID {
 		return nil, errNotFound
 	}
-	v, err := s.vendor(ctx, s.DB, c.VendorID)
-	if err != nil {
-		return nil, err
-	}
-	kid, key, err := s.signingKey(ctx, s.DB, c.VendorID)
+	v, kid, key, err := s.vendorAndKey(ctx, c.VendorID)
 	if err != nil {
 		return nil, err
 	}
