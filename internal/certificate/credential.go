@@ -112,7 +112,7 @@ type Claims struct {
 	ValidFrom  time.Time `json:"valid_from"`
 	ValidUntil time.Time `json:"valid_until"`
 	// Status is the credential's status list entry; nil for a credential signed before status lists.
-	Status            *StatusEntry `json:"status,omitempty"`
+	Status            *StatusEntry `json:"credential_status,omitempty"`
 	CredentialPayload []byte       `json:"-"` // the credential JSON as signed
 }
 
