@@ -206,6 +206,8 @@ var access = map[string][]string{
 	"POST /verify":                                {public},
 	"GET /verify/:code":                           {public},
 	"GET /.well-known/jwks.json":                  {public},
+	"GET /status/:vendor/revocation":              {public},
+	"GET /credentials/:slug":                      {public},
 	"GET /api/v1/certificates":                    {account.RoleCandidate, account.RoleVendorAdmin},
 	"GET /api/v1/certificates/ready":              {account.RoleVendorAdmin},
 	"POST /api/v1/certificates":                   {account.RoleVendorAdmin},

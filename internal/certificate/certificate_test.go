@@ -397,6 +397,7 @@ func TestConcurrentIssueSameCandidate(t *testing.T) {
 		}
 		dup := c
 		dup.ID, dup.Number, dup.VerifyCode, dup.PDFKey = uuid.NewString(), c.Number+"-X", "dupdupdupdupdupdupdu", "certificates/dup.pdf"
+		dup.StatusIndex = nil // a copy may not share the original's status list position either
 		if _, err := f.db.NewInsert().Model(&dup).Exec(f.ctx); !errors.Is(database.Err(err), database.ErrConflict) {
 			t.Fatalf("second active row: %v", err)
 		}

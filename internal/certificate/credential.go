@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/peeracademy/peeracademy/internal/account"
 )
 
 // The signed credential is a W3C Verifiable Credential 2.0 shaped as an Open Badges 3.0
@@ -45,13 +47,18 @@ type identity struct {
 	Hashed       bool   `json:"hashed"`
 }
 
-type achievement struct {
+// Achievement is what a credential attests. In a credential it is credentialSubject.achievement; its
+// id is a public URL that answers with this description (JSON, with @context, for machines; HTML
+// for people).
+type Achievement struct {
+	Context         []string `json:"@context,omitempty"`
 	ID              string   `json:"id"`
 	Type            []string `json:"type"`
 	AchievementType string   `json:"achievementType"`
 	Name            string   `json:"name"`
 	Description     string   `json:"description"`
 	Criteria        struct {
+		ID        string `json:"id,omitempty"`
 		Narrative string `json:"narrative"`
 	} `json:"criteria"`
 	Specialization string `json:"specialization,omitempty"`
@@ -61,7 +68,7 @@ type subject struct {
 	Type        []string    `json:"type"`
 	Name        string      `json:"name"`
 	Identifier  []identity  `json:"identifier"`
-	Achievement achievement `json:"achievement"`
+	Achievement Achievement `json:"achievement"`
 }
 
 type issuerProfile struct {
@@ -79,29 +86,42 @@ type verifiableCredential struct {
 	ValidFrom         string        `json:"validFrom"`
 	ValidUntil        string        `json:"validUntil"`
 	CredentialSubject subject       `json:"credentialSubject"`
+	CredentialStatus  *StatusEntry  `json:"credentialStatus,omitempty"`
+}
+
+// StatusEntry is a credential's credentialStatus: a W3C Bitstring Status List entry pointing at its
+// position in the vendor's revocation list.
+type StatusEntry struct {
+	ID                   string `json:"id"`
+	Type                 string `json:"type"`
+	StatusPurpose        string `json:"statusPurpose"`
+	StatusListIndex      string `json:"statusListIndex"`
+	StatusListCredential string `json:"statusListCredential"`
 }
 
 // Claims is what a verified credential says.
 type Claims struct {
-	ID                string    `json:"id"` // the verification URL
-	Number            string    `json:"number"`
-	HolderName        string    `json:"holder_name"`
-	Credential        string    `json:"credential"`
-	Track             string    `json:"track,omitempty"`
-	IssuerID          string    `json:"issuer_id"` // the vendor's did:key
-	VendorName        string    `json:"vendor_name"`
-	KeyID             string    `json:"kid"`
-	ValidFrom         time.Time `json:"valid_from"`
-	ValidUntil        time.Time `json:"valid_until"`
-	CredentialPayload []byte    `json:"-"` // the credential JSON as signed
+	ID         string    `json:"id"` // the verification URL
+	Number     string    `json:"number"`
+	HolderName string    `json:"holder_name"`
+	Credential string    `json:"credential"`
+	Track      string    `json:"track,omitempty"`
+	IssuerID   string    `json:"issuer_id"` // the vendor's did:key
+	VendorName string    `json:"vendor_name"`
+	KeyID      string    `json:"kid"`
+	ValidFrom  time.Time `json:"valid_from"`
+	ValidUntil time.Time `json:"valid_until"`
+	// Status is the credential's status list entry; nil for a credential signed before status lists.
+	Status            *StatusEntry `json:"credential_status,omitempty"`
+	CredentialPayload []byte       `json:"-"` // the credential JSON as signed
 }
 
-func (s *Service) credentialJSON(c *Certificate, vendorName string, pub ed25519.PublicKey) ([]byte, error) {
+func (s *Service) credentialJSON(c *Certificate, v *account.Vendor, pub ed25519.PublicKey) ([]byte, error) {
 	vc := verifiableCredential{
 		Context: []string{contextVC, contextOB3},
 		ID:      s.VerifyURL(c.VerifyCode),
 		Type:    []string{"VerifiableCredential", "OpenBadgeCredential"},
-		Issuer:  issuerProfile{ID: DIDKey(pub), Type: []string{"Profile"}, Name: vendorName},
+		Issuer:  issuerProfile{ID: DIDKey(pub), Type: []string{"Profile"}, Name: v.Name},
 		Name:    c.Credential + " " + c.Number,
 		// Seconds precision, in UTC. validFrom is the first issue (a renewed credential is valid from then on).
 		ValidFrom:  c.IssuedAt.UTC().Truncate(time.Second).Format(time.RFC3339),
@@ -113,16 +133,14 @@ func (s *Service) credentialJSON(c *Certificate, vendorName string, pub ed25519.
 				{Type: "IdentityObject", IdentityHash: c.HolderName, IdentityType: "name", Hashed: false},
 				{Type: "IdentityObject", IdentityHash: c.Number, IdentityType: "identifier", Hashed: false},
 			},
+			Achievement: s.achievement(),
 		},
 	}
-	a := &vc.CredentialSubject.Achievement
-	a.ID = strings.TrimRight(s.BaseURL, "/") + "/credentials/certified-peer-specialist"
-	a.Type = []string{"Achievement"}
-	a.AchievementType = "Certificate"
-	a.Name = c.Credential
-	a.Description = "Pennsylvania Certified Peer Specialist: trained and examined to provide peer support services."
-	a.Criteria.Narrative = "Completed the Pennsylvania Certified Peer Specialist training and passed its written and oral examinations."
-	a.Specialization = c.Track
+	vc.CredentialSubject.Achievement.Name = c.Credential
+	vc.CredentialSubject.Achievement.Specialization = c.Track
+	if c.StatusIndex != nil {
+		vc.CredentialStatus = s.statusEntry(v.Slug, *c.StatusIndex)
+	}
 	return json.Marshal(vc)
 }
 
@@ -140,50 +158,21 @@ func SignJWS(payload []byte, kid string, key ed25519.PrivateKey) (string, error)
 
 // VerifyCredentialAt checks a compact-JWS credential: the algorithm is EdDSA, its kid names one of
 // keys and the signature matches (any altered byte fails), the issuer is the key's DID, and now
-// lies in [validFrom, validUntil). It does not know about revocation: the credential's id is the
-// verification URL, which gives the current status.
+// lies in [validFrom, validUntil). It does not know about revocation: Claims.Status points at the
+// vendor's status list (see VerifyStatusList and CheckStatus), and the credential's id is the
+// verification URL, which gives the current status too.
 func VerifyCredentialAt(jws []byte, keys map[string]ed25519.PublicKey, now time.Time) (*Claims, error) {
-	h, payload, sig, err := splitJWS(jws)
+	var vc verifiableCredential
+	hdr, payload, err := verifyJWSInto(jws, keys, maxCredentialJWS, &vc)
 	if err != nil {
 		return nil, err
-	}
-	var hdr jwsHeader
-	if err := json.Unmarshal(h, &hdr); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrMalformed, err)
-	}
-	if hdr.Alg != "EdDSA" {
-		return nil, fmt.Errorf("%w: algorithm %q is not accepted (only EdDSA)", ErrMalformed, hdr.Alg)
-	}
-	if hdr.Typ != "vc+jwt" {
-		return nil, fmt.Errorf("%w: type %q is not vc+jwt", ErrMalformed, hdr.Typ)
-	}
-	if len(hdr.Crit) > 0 {
-		return nil, fmt.Errorf("%w: unsupported critical header parameters %v", ErrMalformed, hdr.Crit)
-	}
-	pub, ok := keys[hdr.Kid]
-	if !ok || hdr.Kid == "" {
-		return nil, fmt.Errorf("%w (kid %q)", ErrUnknownKey, hdr.Kid)
-	}
-	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
-		return nil, ErrBadSignature
-	}
-	dot := strings.LastIndexByte(string(jws), '.')
-	if !ed25519.Verify(pub, jws[:dot], sig) {
-		return nil, ErrBadSignature
-	}
-	var vc verifiableCredential
-	if err := json.Unmarshal(payload, &vc); err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}
 	if !contains(vc.Type, "VerifiableCredential") {
 		return nil, fmt.Errorf("%w: not a verifiable credential", ErrMalformed)
 	}
-	if did, _, _ := strings.Cut(hdr.Kid, "#"); strings.HasPrefix(did, "did:") && did != vc.Issuer.ID {
-		return nil, fmt.Errorf("%w: the credential names issuer %q but is signed with a key of %q", ErrBadSignature, vc.Issuer.ID, did)
-	}
 	c := &Claims{ID: vc.ID, HolderName: vc.CredentialSubject.Name, Credential: vc.CredentialSubject.Achievement.Name,
 		Track: vc.CredentialSubject.Achievement.Specialization, IssuerID: vc.Issuer.ID, VendorName: vc.Issuer.Name, KeyID: hdr.Kid,
-		CredentialPayload: payload}
+		Status: vc.CredentialStatus, CredentialPayload: payload}
 	for _, id := range vc.CredentialSubject.Identifier {
 		if id.IdentityType == "identifier" && !id.Hashed {
 			c.Number = id.IdentityHash
@@ -204,10 +193,69 @@ func VerifyCredentialAt(jws []byte, keys map[string]ed25519.PublicKey, now time.
 	return c, nil
 }
 
+// verifyJWS checks a compact JWS of at most max bytes: the algorithm is EdDSA, the type vc+jwt, no
+// critical extensions, its kid names one of keys and the signature matches. It returns the header
+// and the payload.
+func verifyJWS(jws []byte, keys map[string]ed25519.PublicKey, max int) (jwsHeader, []byte, error) {
+	var hdr jwsHeader
+	h, payload, sig, err := splitJWS(jws, max)
+	if err != nil {
+		return hdr, nil, err
+	}
+	if err := json.Unmarshal(h, &hdr); err != nil {
+		return hdr, nil, fmt.Errorf("%w: header: %v", ErrMalformed, err)
+	}
+	if hdr.Alg != "EdDSA" {
+		return hdr, nil, fmt.Errorf("%w: algorithm %q is not accepted (only EdDSA)", ErrMalformed, hdr.Alg)
+	}
+	if hdr.Typ != "vc+jwt" {
+		return hdr, nil, fmt.Errorf("%w: type %q is not vc+jwt", ErrMalformed, hdr.Typ)
+	}
+	if len(hdr.Crit) > 0 {
+		return hdr, nil, fmt.Errorf("%w: unsupported critical header parameters %v", ErrMalformed, hdr.Crit)
+	}
+	pub, ok := keys[hdr.Kid]
+	if !ok || hdr.Kid == "" {
+		return hdr, nil, fmt.Errorf("%w (kid %q)", ErrUnknownKey, hdr.Kid)
+	}
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return hdr, nil, ErrBadSignature
+	}
+	dot := strings.LastIndexByte(string(jws), '.')
+	if !ed25519.Verify(pub, jws[:dot], sig) {
+		return hdr, nil, ErrBadSignature
+	}
+	return hdr, payload, nil
+}
+
+// issued is a credential whose issuer names its key.
+type issued interface{ issuerID() string }
+
+func (vc *verifiableCredential) issuerID() string { return vc.Issuer.ID }
+
+// verifyJWSInto verifies as verifyJWS, decodes the payload into v and checks that v's issuer is the
+// DID of the key that signed it.
+func verifyJWSInto(jws []byte, keys map[string]ed25519.PublicKey, max int, v issued) (jwsHeader, []byte, error) {
+	hdr, payload, err := verifyJWS(jws, keys, max)
+	if err != nil {
+		return hdr, nil, err
+	}
+	if err := json.Unmarshal(payload, v); err != nil {
+		return hdr, nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	if did, _, _ := strings.Cut(hdr.Kid, "#"); strings.HasPrefix(did, "did:") && did != v.issuerID() {
+		return hdr, nil, fmt.Errorf("%w: the credential names issuer %q but is signed with a key of %q", ErrBadSignature, v.issuerID(), did)
+	}
+	return hdr, payload, nil
+}
+
+// maxCredentialJWS bounds a certificate's credential.
+const maxCredentialJWS = 64 << 10
+
 // splitJWS decodes the three parts of a compact JWS, refusing anything outside the base64url
 // alphabet (a decoder that skipped such bytes would let an altered credential verify).
-func splitJWS(jws []byte) (h, payload, sig []byte, err error) {
-	if len(jws) > 64<<10 {
+func splitJWS(jws []byte, max int) (h, payload, sig []byte, err error) {
+	if len(jws) > max {
 		return nil, nil, nil, fmt.Errorf("%w: too long", ErrMalformed)
 	}
 	parts := strings.Split(string(jws), ".")
@@ -237,7 +285,7 @@ func splitJWS(jws []byte) (h, payload, sig []byte, err error) {
 // is intact and was signed by the holder of that key, not that the key is a vendor's: compare the
 // issuer with the published keys for that.
 func EmbeddedKey(jws []byte) (map[string]ed25519.PublicKey, error) {
-	h, payload, _, err := splitJWS(jws)
+	h, payload, _, err := splitJWS(jws, maxCredentialJWS)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
+	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
@@ -79,7 +80,24 @@ type fixture struct {
 
 func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), ev: &fakeEvidence{m: map[string]certificate.Evidence{}},
+	return newFixtureOn(t, dbtest.Open(t, d))
+}
+
+// newFixtureBefore builds the fixture on a database migrated up to (not including) migration first.
+func newFixtureBefore(t *testing.T, d dbtest.Dialect, first string) *fixture {
+	t.Helper()
+	db, err := database.Open(context.Background(), dbtest.URL(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	migrateBefore(t, db, first)
+	return newFixtureOn(t, db)
+}
+
+func newFixtureOn(t *testing.T, db *bun.DB) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), db: db, ev: &fakeEvidence{m: map[string]certificate.Evidence{}},
 		now: time.Date(2027, 3, 14, 15, 0, 0, 0, time.UTC)} // 11:00 in Pennsylvania
 	store, err := media.NewFS(t.TempDir())
 	if err != nil {

@@ -66,6 +66,7 @@ type Certificate struct {
 	CERule             string     `bun:"ce_rule,notnull" json:"ce_rule"`
 	LapsedAt           *time.Time `bun:"lapsed_at" json:"lapsed_at,omitempty"`
 	IssuedBy           *string    `bun:"issued_by" json:"-"`
+	StatusIndex        *int       `bun:"status_index" json:"-"` // position in the vendor's status list (nil until allocated)
 	CreatedAt          time.Time  `bun:"created_at,notnull" json:"created_at"`
 }
 

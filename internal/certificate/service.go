@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -414,6 +415,11 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 				return err
 			}
 			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), n)
+			idx, err := nextStatusIndex(ctx, tx, v.ID, now)
+			if err != nil {
+				return err
+			}
+			c.StatusIndex = &idx
 			if err := s.seal(ctx, c, v, kid, key); err != nil {
 				return err
 			}
@@ -471,11 +477,7 @@ func nextNumber(ctx context.Context, tx bun.IDB, vendorID string, year int) (int
 
 // seal signs c's credential and stores its PDF (c.PDFKey), from c's current fields.
 func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
-	payload, err := s.credentialJSON(c, v.Name, priv.Public().(ed25519.PublicKey))
-	if err != nil {
-		return err
-	}
-	if c.CredentialJSON, err = SignJWS(payload, kid, priv); err != nil {
+	if err := s.sign(c, v, kid, priv); err != nil {
 		return err
 	}
 	doc, err := s.render(c, v.Name)
@@ -483,6 +485,27 @@ func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, k
 		return err
 	}
 	_, err = s.Media.Put(ctx, c.PDFKey, bytes.NewReader(doc), media.PutOptions{AllowedTypes: []string{"application/pdf"}})
+	return err
+}
+
+// vendorAndKey loads a vendor and its current signing key (outside any transaction: with SQLite's
+// single connection a key made on first use must not wait for one).
+func (s *Service) vendorAndKey(ctx context.Context, vendorID string) (*account.Vendor, string, ed25519.PrivateKey, error) {
+	v, err := s.vendor(ctx, s.DB, vendorID)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	kid, key, err := s.signingKey(ctx, s.DB, vendorID)
+	return v, kid, key, err
+}
+
+// sign sets c's signed credential (c.CredentialJSON) from c's current fields.
+func (s *Service) sign(c *Certificate, v *account.Vendor, kid string, priv ed25519.PrivateKey) error {
+	payload, err := s.credentialJSON(c, v, priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		return err
+	}
+	c.CredentialJSON, err = SignJWS(payload, kid, priv)
 	return err
 }
 
@@ -523,12 +546,60 @@ func (s *Service) PDF(ctx context.Context, viewer *account.User, certID string) 
 
 // Credential returns the signed credential (a compact JWS, media type application/vc+jwt) to the
 // holder or the vendor's administrators.
+// A credential signed before status lists is signed again, once, with its status list entry (by the
+// vendor's current key; the old one still verifies), so that every credential handed out can be
+// checked for revocation.
 func (s *Service) Credential(ctx context.Context, viewer *account.User, certID string) ([]byte, error) {
 	c, err := s.Get(ctx, viewer, certID)
 	if err != nil {
 		return nil, err
 	}
+	if c.StatusIndex == nil || !carriesStatus(c.CredentialJSON) {
+		if c, err = s.addStatusEntry(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	return []byte(c.CredentialJSON), nil
+}
+
+// carriesStatus reports whether a stored credential has a credentialStatus entry.
+func carriesStatus(jws string) bool {
+	_, payload, _, err := splitJWS([]byte(jws), maxCredentialJWS)
+	if err != nil {
+		return false
+	}
+	var vc struct {
+		CredentialStatus *StatusEntry `json:"credentialStatus"`
+	}
+	return json.Unmarshal(payload, &vc) == nil && vc.CredentialStatus != nil
+}
+
+// addStatusEntry gives c a status list position if it has none and signs its credential again with
+// the entry; the claims are otherwise unchanged (the PDF is not drawn again).
+func (s *Service) addStatusEntry(ctx context.Context, c *Certificate) (*Certificate, error) {
+	v, kid, key, err := s.vendorAndKey(ctx, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+		locked, err := s.load(ctx, tx, c.ID, true)
+		if err != nil {
+			return err
+		}
+		c = locked
+		if c.StatusIndex != nil && carriesStatus(c.CredentialJSON) {
+			return nil // another request did it
+		}
+		if err := s.ensureStatusIndex(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := s.sign(c, v, kid, key); err != nil {
+			return err
+		}
+		_, err = tx.NewUpdate().Model(c).Column("credential_json").WherePK().Exec(ctx)
+		return err
+	})
+	return c, err
 }
 
 // CompletionRecord draws the training-completion record (hours, course dates, exam results and
@@ -627,7 +698,8 @@ func (s *Service) holderEmail(ctx context.Context, db bun.IDB, userID string) (s
 	return email, err
 }
 
-// Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once.
+// Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once,
+// and so does the vendor's status list (its bit is set).
 func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User, certID, reason string) error {
 	reason, err := reasonOf(reason, "revocation")
 	if err != nil {
@@ -642,6 +714,9 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 			return apperr.New(apperr.Conflict, "already_revoked", "This certificate is already revoked.")
 		}
 		now := s.now()
+		if err := s.ensureStatusIndex(ctx, tx, c); err != nil {
+			return err
+		}
 		res, err := tx.NewUpdate().Model((*Certificate)(nil)).Where("id = ?", c.ID).Where("status = ?", StatusActive).
 			Set("status = ?", StatusRevoked).Set("revoked_at = ?", now).Set("revoked_reason = ?", reason).Exec(ctx)
 		if err != nil {
@@ -649,6 +724,9 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "already_revoked", "This certificate is already revoked.")
+		}
+		if err := touchStatusList(ctx, tx, c.VendorID, now); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.revoke", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
 			Details: map[string]any{"number": c.Number, "reason": reason}}); err != nil {
@@ -660,7 +738,8 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 	})
 }
 
-// Reinstate makes a revoked certificate active again (a reason is required).
+// Reinstate makes a revoked certificate active again (a reason is required); its bit in the
+// vendor's status list is cleared.
 func (s *Service) Reinstate(ctx context.Context, a audit.Actor, admin *account.User, certID, reason string) error {
 	reason, err := reasonOf(reason, "reinstatement")
 	if err != nil {
@@ -688,6 +767,9 @@ func (s *Service) Reinstate(ctx context.Context, a audit.Actor, admin *account.U
 			if errors.Is(database.Err(err), database.ErrConflict) {
 				return errOther
 			}
+			return err
+		}
+		if err := touchStatusList(ctx, tx, c.VendorID, s.now()); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.reinstate", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
@@ -729,11 +811,7 @@ func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User,
 	if admin == nil || admin.Role != account.RoleVendorAdmin || admin.Vendor() != c.VendorID {
 		return nil, errNotFound
 	}
-	v, err := s.vendor(ctx, s.DB, c.VendorID)
-	if err != nil {
-		return nil, err
-	}
-	kid, key, err := s.signingKey(ctx, s.DB, c.VendorID)
+	v, kid, key, err := s.vendorAndKey(ctx, c.VendorID)
 	if err != nil {
 		return nil, err
 	}
@@ -766,6 +844,9 @@ func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User,
 		c.ValidFrom = c.ExpiresAt
 		c.ExpiresAt = ce.Midnight(ce.AddMonths(term.Anchor, months)).UTC()
 		c.LapsedAt = nil
+		if err := s.ensureStatusIndex(ctx, tx, c); err != nil {
+			return err
+		}
 		oldKey = c.PDFKey
 		c.PDFKey = "certificates/" + c.ID + "-" + ce.Day(c.ExpiresAt).Format("20060102") + ".pdf"
 		newKey = c.PDFKey

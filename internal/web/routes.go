@@ -129,6 +129,8 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/verify", h.verifyLookup)
 	r.Get("/verify/:code", h.verifyCode)
 	r.Get("/.well-known/jwks.json", h.jwks)
+	r.Get("/status/:vendor/revocation", h.statusList)
+	r.Get("/credentials/:slug", h.achievement)
 
 	// The course: enrolled candidates read open days; staff and admins preview.
 	r.Get("/learn", RequireRole(account.RoleCandidate), h.learn)

@@ -1,0 +1,5 @@
+DROP INDEX certificates_status_index_idx;
+--bun:split
+ALTER TABLE certificates DROP COLUMN status_index;
+--bun:split
+DROP TABLE status_lists;
