@@ -37,7 +37,7 @@ func (h *Handlers) applicationView(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ApplicationView{Application: v, Result: h.Eligibility.Evaluate(c.UserContext(), v)})
+	return writeJSON(c, ApplicationView{Application: v, Result: h.Eligibility.Evaluate(c.UserContext(), v)})
 }
 
 func (h *Handlers) myApplications(c *fiber.Ctx) error {
@@ -48,7 +48,7 @@ func (h *Handlers) myApplications(c *fiber.Ctx) error {
 	if apps == nil {
 		apps = []eligibility.Summary{}
 	}
-	return c.JSON(ApplicationList{Applications: apps})
+	return writeJSON(c, ApplicationList{Applications: apps})
 }
 
 func (h *Handlers) startApplication(c *fiber.Ctx) error {
@@ -110,7 +110,7 @@ func (h *Handlers) uploadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(d)
+	return writeJSON(c.Status(fiber.StatusCreated), d)
 }
 
 func (h *Handlers) deleteDocument(c *fiber.Ctx) error {
@@ -145,7 +145,7 @@ func (h *Handlers) reviewQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(q)
+	return writeJSON(c, q)
 }
 
 func (h *Handlers) decide(c *fiber.Ctx) error {

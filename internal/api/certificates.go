@@ -69,7 +69,7 @@ func (h *Handlers) listCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(CertificateList{Certificates: h.views(cs)})
+	return writeJSON(c, CertificateList{Certificates: h.views(cs)})
 }
 
 func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
@@ -80,7 +80,7 @@ func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
 	if rs == nil {
 		rs = []certificate.ReadyRow{}
 	}
-	return c.JSON(ReadyList{Ready: rs})
+	return writeJSON(c, ReadyList{Ready: rs})
 }
 
 func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
@@ -95,7 +95,7 @@ func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(CertificateList{Certificates: h.views(cs)})
+	return writeJSON(c.Status(fiber.StatusCreated), CertificateList{Certificates: h.views(cs)})
 }
 
 func (h *Handlers) certificateAction(action string) fiber.Handler {
@@ -123,7 +123,7 @@ func (h *Handlers) certificateAction(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(CertificateView{Certificate: *cert, State: cert.State(h.now())})
+		return writeJSON(c, CertificateView{Certificate: *cert, State: cert.State(h.now())})
 	}
 }
 
@@ -149,7 +149,7 @@ func (h *Handlers) ceView(c *fiber.Ctx) error {
 	if acts == nil {
 		acts = []ce.Activity{}
 	}
-	return c.JSON(CEView{Progress: prog, Activities: acts})
+	return writeJSON(c, CEView{Progress: prog, Activities: acts})
 }
 
 func (h *Handlers) recordCE(c *fiber.Ctx) error {
@@ -161,7 +161,7 @@ func (h *Handlers) recordCE(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(act)
+	return writeJSON(c.Status(fiber.StatusCreated), act)
 }
 
 func (h *Handlers) reviewCE(c *fiber.Ctx) error {
@@ -192,7 +192,7 @@ func (h *Handlers) verifyCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(pub)
+	return writeJSON(c, pub)
 }
 
 func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
@@ -207,7 +207,7 @@ func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(pub)
+	return writeJSON(c, pub)
 }
 
 func (h *Handlers) vendorReport(c *fiber.Ctx) error {
@@ -220,5 +220,5 @@ func (h *Handlers) vendorReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(VendorReport{Program: rep, Certificates: st})
+	return writeJSON(c, VendorReport{Program: rep, Certificates: st})
 }

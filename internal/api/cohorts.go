@@ -38,7 +38,7 @@ func (h *Handlers) listCohorts(c *fiber.Ctx) error {
 	if cs == nil {
 		cs = []cohort.Cohort{}
 	}
-	return c.JSON(CohortList{Cohorts: cs})
+	return writeJSON(c, CohortList{Cohorts: cs})
 }
 
 func (h *Handlers) createCohort(c *fiber.Ctx) error {
@@ -50,7 +50,7 @@ func (h *Handlers) createCohort(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(co)
+	return writeJSON(c.Status(fiber.StatusCreated), co)
 }
 
 func (h *Handlers) getCohort(c *fiber.Ctx) error {
@@ -58,7 +58,7 @@ func (h *Handlers) getCohort(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(co)
+	return writeJSON(c, co)
 }
 
 func (h *Handlers) enroll(c *fiber.Ctx) error {
@@ -70,7 +70,7 @@ func (h *Handlers) enroll(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(e)
+	return writeJSON(c.Status(fiber.StatusCreated), e)
 }
 
 func (h *Handlers) withdraw(c *fiber.Ctx) error {
@@ -97,7 +97,7 @@ func (h *Handlers) recordAttendance(c *fiber.Ctx) error {
 	for _, a := range reg {
 		out = append(out, a)
 	}
-	return c.JSON(out)
+	return writeJSON(c, out)
 }
 
 func (h *Handlers) addMakeup(c *fiber.Ctx) error {
@@ -109,7 +109,7 @@ func (h *Handlers) addMakeup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return writeJSON(c.Status(fiber.StatusCreated), m)
 }
 
 func (h *Handlers) cohortProgress(c *fiber.Ctx) error {
@@ -124,5 +124,5 @@ func (h *Handlers) cohortProgress(c *fiber.Ctx) error {
 	if sts == nil {
 		sts = []cohort.Status{}
 	}
-	return c.JSON(CohortProgress{CohortID: co.ID, Statuses: sts})
+	return writeJSON(c, CohortProgress{CohortID: co.ID, Statuses: sts})
 }

@@ -63,7 +63,7 @@ func (h *Handlers) examResults(c *fiber.Ctx) error {
 	if rs == nil {
 		rs = []exam.AttemptResult{}
 	}
-	return c.JSON(ExamResults{Gate: g, Results: rs})
+	return writeJSON(c, ExamResults{Gate: g, Results: rs})
 }
 
 func (h *Handlers) examStart(c *fiber.Ctx) error {
@@ -75,7 +75,7 @@ func (h *Handlers) examStart(c *fiber.Ctx) error {
 	if sum.Resumed {
 		status = fiber.StatusOK
 	}
-	return c.Status(status).JSON(sum)
+	return writeJSON(c.Status(status), sum)
 }
 
 func (h *Handlers) examView(c *fiber.Ctx) error {
@@ -83,7 +83,7 @@ func (h *Handlers) examView(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(v)
+	return writeJSON(c, v)
 }
 
 func (h *Handlers) examAnswer(c *fiber.Ctx) error {
@@ -95,7 +95,7 @@ func (h *Handlers) examAnswer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(saved)
+	return writeJSON(c, saved)
 }
 
 func (h *Handlers) examSubmit(c *fiber.Ctx) error {
@@ -103,7 +103,7 @@ func (h *Handlers) examSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	return writeJSON(c, r)
 }
 
 func (h *Handlers) examSettings(c *fiber.Ctx) error {
@@ -111,7 +111,7 @@ func (h *Handlers) examSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s)
+	return writeJSON(c, s)
 }
 
 func (h *Handlers) examUpdateSettings(c *fiber.Ctx) error {
@@ -124,7 +124,7 @@ func (h *Handlers) examUpdateSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s)
+	return writeJSON(c, s)
 }
 
 func (h *Handlers) examAccommodation(c *fiber.Ctx) error {
@@ -154,7 +154,7 @@ func (h *Handlers) itemAnalysis(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ItemAnalysis{Items: items})
+	return writeJSON(c, ItemAnalysis{Items: items})
 }
 
 func (h *Handlers) retireItem(c *fiber.Ctx) error {
@@ -183,5 +183,5 @@ func (h *Handlers) cohortExamResults(c *fiber.Ctx) error {
 	if rs == nil {
 		rs = []exam.CohortResult{}
 	}
-	return c.JSON(CohortExamResults{Results: rs})
+	return writeJSON(c, CohortExamResults{Results: rs})
 }

@@ -55,19 +55,19 @@ func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		return c.JSON(out)
+		return writeJSON(c, out)
 	case account.RoleVendorAdmin:
 		s, err := h.Oral.VendorSlots(c.UserContext(), u, from, to)
 		if err != nil {
 			return err
 		}
-		return c.JSON(SlotList{Slots: s})
+		return writeJSON(c, SlotList{Slots: s})
 	}
 	s, err := h.Oral.TrainerSlots(c.UserContext(), u, from, to)
 	if err != nil {
 		return err
 	}
-	return c.JSON(SlotList{Slots: s})
+	return writeJSON(c, SlotList{Slots: s})
 }
 
 func (h *Handlers) createSlots(c *fiber.Ctx) error {
@@ -79,7 +79,7 @@ func (h *Handlers) createSlots(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(s)
+	return writeJSON(c.Status(fiber.StatusCreated), s)
 }
 
 func (h *Handlers) bookSlot(c *fiber.Ctx) error {
@@ -91,7 +91,7 @@ func (h *Handlers) bookSlot(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(b)
+	return writeJSON(c.Status(fiber.StatusCreated), b)
 }
 
 func (h *Handlers) cancelBooking(c *fiber.Ctx) error {
@@ -116,7 +116,7 @@ func (h *Handlers) reschedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(b)
+	return writeJSON(c, b)
 }
 
 func (h *Handlers) noShow(c *fiber.Ctx) error {
@@ -135,7 +135,7 @@ func (h *Handlers) grade(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(g)
+	return writeJSON(c.Status(fiber.StatusCreated), g)
 }
 
 func (h *Handlers) amend(c *fiber.Ctx) error {
@@ -147,7 +147,7 @@ func (h *Handlers) amend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(g)
+	return writeJSON(c.Status(fiber.StatusCreated), g)
 }
 
 func (h *Handlers) oralStatus(c *fiber.Ctx) error {
@@ -169,5 +169,5 @@ func (h *Handlers) oralStatus(c *fiber.Ctx) error {
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
-	return c.JSON(out)
+	return writeJSON(c, out)
 }

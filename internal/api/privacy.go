@@ -22,7 +22,7 @@ func (h *Handlers) requestExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(e)
+	return writeJSON(c.Status(fiber.StatusAccepted), e)
 }
 
 func (h *Handlers) listExports(c *fiber.Ctx) error {
@@ -33,7 +33,7 @@ func (h *Handlers) listExports(c *fiber.Ctx) error {
 	if list == nil {
 		list = []privacy.Export{}
 	}
-	return c.JSON(ExportList{Exports: list})
+	return writeJSON(c, ExportList{Exports: list})
 }
 
 func (h *Handlers) downloadExport(c *fiber.Ctx) error {
