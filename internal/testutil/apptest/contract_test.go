@@ -16,8 +16,10 @@ type recorder struct {
 	errs []string
 }
 
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
-func (r *recorder) Helper()                           {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Helper() {}
 
 // TestContractCatchesWhatTheDocumentDoesNotSay feeds the contract check answers the document does
 // not allow: an undocumented status, an undocumented field, a wrong type and a wrong content type.
