@@ -180,7 +180,7 @@ func (h *Handlers) token(c *fiber.Ctx) error {
 	}
 	secret, sess, u, err := h.Accounts.IssueAPIToken(c.UserContext(), httpx.Actor(c), in.Email, in.Password, in.TOTPCode, c.Get(fiber.HeaderUserAgent))
 	if err != nil {
-		return err
+		return tokenError(err)
 	}
 	return writeJSON(c.Status(fiber.StatusCreated), TokenResponse{Token: secret, ExpiresAt: sess.ExpiresAt, User: userView(u)})
 }

@@ -41,8 +41,10 @@ type OralStatus struct {
 
 func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 	u := httpx.User(c)
-	from := h.now()
-	to := from.Add(oral.Horizon)
+	from, to, err := h.slotWindow(c, u)
+	if err != nil {
+		return err
+	}
 	switch u.Role {
 	case account.RoleCandidate:
 		g, err := h.Oral.Gate(c.UserContext(), u)
