@@ -96,6 +96,10 @@ func tagOf(op Op) string {
 	return "meta"
 }
 
+// responseName names the shared error response of each status.
+var responseName = map[int]string{400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 410: "Gone",
+	413: "TooLarge", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests"}
+
 var statusText = map[int]string{
 	400: "The request is malformed (bad JSON, an unknown field, a bad parameter).",
 	401: "No valid bearer token was sent.",
@@ -140,7 +144,7 @@ func Document(prefix, version string, ops []Op) (*openapi3.T, error) {
 		if code == 429 {
 			r.Headers = openapi3.Headers{"Retry-After": retryAfter()}
 		}
-		doc.Components.Responses[strconv.Itoa(code)] = &openapi3.ResponseRef{Value: r}
+		doc.Components.Responses[responseName[code]] = &openapi3.ResponseRef{Value: r}
 	}
 	for _, op := range ops {
 		o, err := sg.operation(prefix, op)
@@ -286,7 +290,7 @@ func (sg *schemaGen) operation(prefix string, op Op) (*openapi3.Operation, error
 		o.AddResponse(op.AltStatus, &alt)
 	}
 	for _, code := range ErrorStatuses(op) {
-		o.Responses.Set(strconv.Itoa(code), &openapi3.ResponseRef{Ref: "#/components/responses/" + strconv.Itoa(code)})
+		o.Responses.Set(strconv.Itoa(code), &openapi3.ResponseRef{Ref: "#/components/responses/" + responseName[code]})
 	}
 	return o, nil
 }
