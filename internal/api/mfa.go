@@ -71,3 +71,22 @@ func tokenError(err error) error {
 	}
 	return err
 }
+
+// AcceptInvitation sets up an invited staff account with the emailed token.
+type AcceptInvitation struct {
+	Token    string `json:"token"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+func (h *Handlers) acceptInvitation(c *fiber.Ctx) error {
+	var in AcceptInvitation
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := h.Accounts.AcceptInvite(c.UserContext(), httpx.Actor(c), in.Token, in.Name, in.Password)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, userView(u))
+}

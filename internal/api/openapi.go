@@ -226,7 +226,11 @@ func (sg *schemaGen) operation(prefix string, op Op) (*openapi3.Operation, error
 		o.Description = "Public: no sign-in."
 	}
 	for _, m := range paramRE.FindAllStringSubmatch(op.Path, -1) {
-		o.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
+		s := openapi3.NewStringSchema()
+		if m[1] == "day" {
+			s = openapi3.NewIntegerSchema().WithMin(1).WithMax(10)
+		}
+		o.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(s))
 	}
 	for _, q := range op.Query {
 		p := openapi3.NewQueryParameter(q.Name).WithSchema(paramSchema(q)).WithDescription(q.Desc)

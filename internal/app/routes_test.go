@@ -227,6 +227,7 @@ var access = map[string][]string{
 	"DELETE /api/v1/auth/token":                {signedIn},
 	"POST /api/v1/auth/totp":                   {public},
 	"POST /api/v1/auth/totp/confirm":           {public},
+	"POST /api/v1/auth/invitation":             {public},
 	"POST /api/v1/auth/register":               {public},
 	"POST /api/v1/auth/verify-email":           {public},
 	"POST /api/v1/auth/password/forgot":        {public},

@@ -917,6 +917,13 @@ type AccountVendor struct {
 	Timezone     string     `json:"timezone"`
 }
 
+// ApiAcceptInvitation defines model for api.AcceptInvitation.
+type ApiAcceptInvitation struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Token    string `json:"token"`
+}
+
 // ApiAccommodationRequest defines model for api.AccommodationRequest.
 type ApiAccommodationRequest struct {
 	CandidateId  string `json:"candidate_id"`
@@ -2326,6 +2333,9 @@ type PostApplicationsByIdDecisionJSONRequestBody = ApiDecisionRequest
 // PostApplicationsByIdDocumentsMultipartRequestBody defines body for PostApplicationsByIdDocuments for multipart/form-data ContentType.
 type PostApplicationsByIdDocumentsMultipartRequestBody PostApplicationsByIdDocumentsMultipartBody
 
+// PostAuthInvitationJSONRequestBody defines body for PostAuthInvitation for application/json ContentType.
+type PostAuthInvitationJSONRequestBody = ApiAcceptInvitation
+
 // PostAuthPasswordForgotJSONRequestBody defines body for PostAuthPasswordForgot for application/json ContentType.
 type PostAuthPasswordForgotJSONRequestBody = ApiEmailRequest
 
@@ -2617,6 +2627,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/audit (the `GetAudit` operationId).
 	GetAudit(ctx context.Context, params *GetAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAuthInvitationWithBody Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+	//
+	// Public: no sign-in.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+	PostAuthInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAuthInvitation Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+	//
+	// Public: no sign-in.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+	PostAuthInvitation(ctx context.Context, body PostAuthInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostAuthPasswordForgotWithBody Email a password-reset link
 	//
@@ -2936,7 +2964,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-	PutCohortsByIdAttendanceByDayWithBody(ctx context.Context, id string, day string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PutCohortsByIdAttendanceByDayWithBody(ctx context.Context, id string, day int, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutCohortsByIdAttendanceByDay Record (or correct) a day's attendance register
 	//
@@ -2945,7 +2973,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-	PutCohortsByIdAttendanceByDay(ctx context.Context, id string, day string, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PutCohortsByIdAttendanceByDay(ctx context.Context, id string, day int, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCohortsByIdEnrollmentsWithBody Enrol a candidate by email
 	//
@@ -3783,6 +3811,44 @@ func (c *Client) GetAudit(ctx context.Context, params *GetAuditParams, reqEditor
 	return c.Client.Do(req)
 }
 
+// PostAuthInvitationWithBody Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+//
+// Public: no sign-in.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+func (c *Client) PostAuthInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAuthInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAuthInvitation Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+//
+// Public: no sign-in.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+func (c *Client) PostAuthInvitation(ctx context.Context, body PostAuthInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAuthInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostAuthPasswordForgotWithBody Email a password-reset link
 //
 // Public: no sign-in.
@@ -4471,7 +4537,7 @@ func (c *Client) GetCohortsById(ctx context.Context, id string, reqEditors ...Re
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-func (c *Client) PutCohortsByIdAttendanceByDayWithBody(ctx context.Context, id string, day string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) PutCohortsByIdAttendanceByDayWithBody(ctx context.Context, id string, day int, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutCohortsByIdAttendanceByDayRequestWithBody(c.Server, id, day, contentType, body)
 	if err != nil {
 		return nil, err
@@ -4490,7 +4556,7 @@ func (c *Client) PutCohortsByIdAttendanceByDayWithBody(ctx context.Context, id s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-func (c *Client) PutCohortsByIdAttendanceByDay(ctx context.Context, id string, day string, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) PutCohortsByIdAttendanceByDay(ctx context.Context, id string, day int, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutCohortsByIdAttendanceByDayRequest(c.Server, id, day, body)
 	if err != nil {
 		return nil, err
@@ -6273,6 +6339,46 @@ func NewGetAuditRequest(server string, params *GetAuditParams) (*http.Request, e
 	return req, nil
 }
 
+// NewPostAuthInvitationRequest calls the generic PostAuthInvitation builder with application/json body
+func NewPostAuthInvitationRequest(server string, body PostAuthInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostAuthInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostAuthInvitationRequestWithBody constructs an http.Request for the PostAuthInvitation method, with any body, and a specified content type
+func NewPostAuthInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostAuthPasswordForgotRequest calls the generic PostAuthPasswordForgot builder with application/json body
 func NewPostAuthPasswordForgotRequest(server string, body PostAuthPasswordForgotJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7161,7 +7267,7 @@ func NewGetCohortsByIdRequest(server string, id string) (*http.Request, error) {
 }
 
 // NewPutCohortsByIdAttendanceByDayRequest calls the generic PutCohortsByIdAttendanceByDay builder with application/json body
-func NewPutCohortsByIdAttendanceByDayRequest(server string, id string, day string, body PutCohortsByIdAttendanceByDayJSONRequestBody) (*http.Request, error) {
+func NewPutCohortsByIdAttendanceByDayRequest(server string, id string, day int, body PutCohortsByIdAttendanceByDayJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -7172,7 +7278,7 @@ func NewPutCohortsByIdAttendanceByDayRequest(server string, id string, day strin
 }
 
 // NewPutCohortsByIdAttendanceByDayRequestWithBody constructs an http.Request for the PutCohortsByIdAttendanceByDay method, with any body, and a specified content type
-func NewPutCohortsByIdAttendanceByDayRequestWithBody(server string, id string, day string, contentType string, body io.Reader) (*http.Request, error) {
+func NewPutCohortsByIdAttendanceByDayRequestWithBody(server string, id string, day int, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7184,7 +7290,7 @@ func NewPutCohortsByIdAttendanceByDayRequestWithBody(server string, id string, d
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "day", day, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "day", day, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -9428,6 +9534,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/audit (the `GetAudit` operationId).
 	GetAuditWithResponse(ctx context.Context, params *GetAuditParams, reqEditors ...RequestEditorFn) (*GetAuditResponse, error)
 
+	// PostAuthInvitationWithBodyWithResponse Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+	//
+	// Public: no sign-in.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+	PostAuthInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAuthInvitationResponse, error)
+
+	// PostAuthInvitationWithResponse Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+	//
+	// Public: no sign-in.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+	PostAuthInvitationWithResponse(ctx context.Context, body PostAuthInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAuthInvitationResponse, error)
+
 	// PostAuthPasswordForgotWithBodyWithResponse Email a password-reset link
 	//
 	// Public: no sign-in.
@@ -9768,7 +9892,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-	PutCohortsByIdAttendanceByDayWithBodyWithResponse(ctx context.Context, id string, day string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error)
+	PutCohortsByIdAttendanceByDayWithBodyWithResponse(ctx context.Context, id string, day int, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error)
 
 	// PutCohortsByIdAttendanceByDayWithResponse Record (or correct) a day's attendance register
 	//
@@ -9777,7 +9901,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-	PutCohortsByIdAttendanceByDayWithResponse(ctx context.Context, id string, day string, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error)
+	PutCohortsByIdAttendanceByDayWithResponse(ctx context.Context, id string, day int, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error)
 
 	// PostCohortsByIdEnrollmentsWithBodyWithResponse Enrol a candidate by email
 	//
@@ -11316,6 +11440,89 @@ func (r GetAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostAuthInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiUserView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Gone
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON200() *ApiUserView {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON410() *Gone {
+	return r.JSON410
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAuthInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAuthInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAuthInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAuthInvitationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17246,6 +17453,36 @@ func (c *ClientWithResponses) GetAuditWithResponse(ctx context.Context, params *
 	return ParseGetAuditResponse(rsp)
 }
 
+// PostAuthInvitationWithBodyWithResponse Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+//
+// Public: no sign-in.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+func (c *ClientWithResponses) PostAuthInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAuthInvitationResponse, error) {
+	rsp, err := c.PostAuthInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAuthInvitationResponse(rsp)
+}
+
+// PostAuthInvitationWithResponse Accept a staff invitation with the emailed token: choose a name and password (then enrol two-factor sign-in)
+//
+// Public: no sign-in.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/invitation (the `PostAuthInvitation` operationId).
+func (c *ClientWithResponses) PostAuthInvitationWithResponse(ctx context.Context, body PostAuthInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAuthInvitationResponse, error) {
+	rsp, err := c.PostAuthInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAuthInvitationResponse(rsp)
+}
+
 // PostAuthPasswordForgotWithBodyWithResponse Email a password-reset link
 //
 // Public: no sign-in.
@@ -17808,7 +18045,7 @@ func (c *ClientWithResponses) GetCohortsByIdWithResponse(ctx context.Context, id
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-func (c *ClientWithResponses) PutCohortsByIdAttendanceByDayWithBodyWithResponse(ctx context.Context, id string, day string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error) {
+func (c *ClientWithResponses) PutCohortsByIdAttendanceByDayWithBodyWithResponse(ctx context.Context, id string, day int, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error) {
 	rsp, err := c.PutCohortsByIdAttendanceByDayWithBody(ctx, id, day, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -17823,7 +18060,7 @@ func (c *ClientWithResponses) PutCohortsByIdAttendanceByDayWithBodyWithResponse(
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/cohorts/{id}/attendance/{day} (the `PutCohortsByIdAttendanceByDay` operationId).
-func (c *ClientWithResponses) PutCohortsByIdAttendanceByDayWithResponse(ctx context.Context, id string, day string, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error) {
+func (c *ClientWithResponses) PutCohortsByIdAttendanceByDayWithResponse(ctx context.Context, id string, day int, body PutCohortsByIdAttendanceByDayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCohortsByIdAttendanceByDayResponse, error) {
 	rsp, err := c.PutCohortsByIdAttendanceByDay(ctx, id, day, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -19610,6 +19847,74 @@ func ParseGetAuditResponse(rsp *http.Response) (*GetAuditResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostAuthInvitationResponse parses an HTTP response from a PostAuthInvitationWithResponse call
+func ParsePostAuthInvitationResponse(rsp *http.Response) (*PostAuthInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAuthInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiUserView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Gone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	}
 
