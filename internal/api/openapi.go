@@ -488,6 +488,9 @@ func (sg *schemaGen) customize(name string, t reflect.Type, tag reflect.StructTa
 			if (isPtr && !f.omitempty) || d.Desc != "" {
 				w := &openapi3.Schema{AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(prop.Ref, nil)}, Description: d.Desc}
 				w.Nullable = isPtr && !f.omitempty
+				if w.Nullable {
+					w.Type = &openapi3.Types{"object"} // OpenAPI 3.0: nullable needs a type beside it
+				}
 				s.Properties[f.name] = w.NewRef()
 			}
 			continue
