@@ -172,6 +172,13 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		mw.Close()
 		doc := must(t, nilErr(cand.PostApplicationsByIdDocumentsWithBodyWithResponse(ctx, appID, mw.FormDataContentType(), &buf)), 201).r.JSON201
 		must(t, nilErr(cand.GetApplicationsByIdDocumentsByDocWithResponse(ctx, appID, doc.Id)), 200)
+		mw2 := multipart.NewWriter(&buf)
+		mw2.WriteField("kind", "other")
+		fw, _ = mw2.CreateFormFile("file", "extra.pdf")
+		fw.Write([]byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"))
+		mw2.Close()
+		extra := must(t, nilErr(cand.PostApplicationsByIdDocumentsWithBodyWithResponse(ctx, appID, mw2.FormDataContentType(), &buf)), 201).r.JSON201
+		must(t, nilErr(cand.DeleteApplicationsByIdDocumentsByDocWithResponse(ctx, appID, extra.Id)), 204)
 		must(t, nilErr(cand.PostApplicationsByIdSubmitWithResponse(ctx, appID)), 200)
 		must(t, nilErr(cand.GetApplicationsWithResponse(ctx)), 200)
 		must(t, nilErr(admin.GetReviewWithResponse(ctx, &client.GetReviewParams{})), 200)
@@ -189,6 +196,15 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		}
 		co := must(t, nilErr(admin.PostCohortsWithResponse(ctx, client.CohortCreateInput{Name: "Autumn", Delivery: "virtual", Capacity: 5, Dates: dates, TrainerIds: []string{trainerMe.Id}})), 201).r.JSON201
 		must(t, nilErr(admin.PostCohortsByIdEnrollmentsWithResponse(ctx, co.Id, client.ApiEnrollRequest{Email: candEmail})), 201)
+		must(t, nilErr(trainer.GetCohortsWithResponse(ctx)), 200)
+		must(t, nilErr(trainer.GetCohortsByIdWithResponse(ctx, co.Id)), 200)
+		other := env.User(account.RoleCandidate, "") // a second candidate, approved through the services
+		adminMe := must(t, nilErr(admin.GetMeWithResponse(ctx)), 200).r.JSON200
+		env.Approve(&account.User{ID: adminMe.Id, Role: account.RoleVendorAdmin, VendorID: &v.Id}, other)
+		must(t, nilErr(admin.PostCohortsByIdEnrollmentsWithResponse(ctx, co.Id, client.ApiEnrollRequest{Email: other.Email})), 201)
+		must(t, nilErr(admin.DeleteCohortsByIdEnrollmentsByCandidateWithResponse(ctx, co.Id, other.ID)), 204)
+		must(t, nilErr(admin.PostExamOverridesWithResponse(ctx, client.ApiOverrideRequest{CandidateId: me.Id, Reason: "Sat the pilot course."})), 204)
+		must(t, nilErr(admin.PostExamAccommodationsWithResponse(ctx, client.ApiAccommodationRequest{CandidateId: me.Id, ExtraMinutes: 30, Reason: "Documented accommodation."})), 204)
 		for day := 1; day <= cohort.Days; day++ {
 			must(t, nilErr(trainer.PutCohortsByIdAttendanceByDayWithResponse(ctx, co.Id, day, client.ApiAttendanceRequest{Marks: []client.CohortMark{{CandidateId: me.Id, Status: client.CohortMarkStatusPresent}}})), 200)
 		}
@@ -211,6 +227,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		set := must(t, nilErr(admin.GetExamSettingsWithResponse(ctx)), 200).r.JSON200
 		set.FormLength = 5
 		must(t, nilErr(admin.PutExamSettingsWithResponse(ctx, *set)), 200)
+		must(t, nilErr(cand.GetExamWithResponse(ctx)), 200)
 		att := must(t, nilErr(cand.PostExamAttemptsWithResponse(ctx)), 201).r.JSON201
 		view := must(t, nilErr(cand.GetExamAttemptsByIdWithResponse(ctx, att.Id)), 200).r.JSON200
 		for i, q := range view.Questions {
@@ -232,6 +249,9 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 			t.Fatalf("written exam not passed: %+v", res)
 		}
 		must(t, nilErr(admin.GetCohortsByIdExamResultsWithResponse(ctx, co.Id, &client.GetCohortsByIdExamResultsParams{})), 200)
+		csvFormat := client.Csv
+		must(t, nilErr(admin.GetCohortsByIdExamResultsWithResponse(ctx, co.Id, &client.GetCohortsByIdExamResultsParams{Format: &csvFormat})), 200)
+		must(t, nilErr(admin.GetExamItemAnalysisWithResponse(ctx)), 200)
 
 		// Oral exam: a slot three days ahead, booked, graded once it has started.
 		ny, _ := time.LoadLocation("America/New_York")
@@ -241,6 +261,11 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		if open.Open == nil || len(*open.Open) != 1 {
 			t.Fatalf("open slots %+v", open.Open)
 		}
+		spare := must(t, nilErr(trainer.PostOralSlotsWithResponse(ctx, client.OralSlotInput{Date: time.Now().In(ny).AddDate(0, 0, 4).Format("2006-01-02"),
+			Start: "10:00", End: "10:45", Weeks: 1, Mode: client.OralSlotInputModeVirtual, Location: "https://meet.example.org/y"})), 201).r.JSON201
+		first := must(t, nilErr(cand.PostOralBookingsWithResponse(ctx, client.ApiBookRequest{SlotId: (*spare)[0].Id})), 201).r.JSON201
+		moved := must(t, nilErr(cand.PostOralBookingsByIdRescheduleWithResponse(ctx, first.Id, client.ApiBookRequest{SlotId: (*slots)[0].Id})), 200).r.JSON200
+		must(t, nilErr(cand.PostOralBookingsByIdCancelWithResponse(ctx, moved.Id, client.ApiReasonRequest{})), 204)
 		bk := must(t, nilErr(cand.PostOralBookingsWithResponse(ctx, client.ApiBookRequest{SlotId: (*slots)[0].Id})), 201).r.JSON201
 		ics := must(t, nilErr(cand.GetOralBookingsByIdIcsWithResponse(ctx, bk.Id)), 200)
 		if !strings.Contains(string(ics.r.Body), "BEGIN:VEVENT") {
@@ -261,13 +286,20 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		env.App.API.Now = env.App.Oral.Now
 		// The trainer's list reaches back seven days by default: the started slot and its booking are there.
 		ts := must(t, nilErr(trainer.GetOralSlotsWithResponse(ctx, &client.GetOralSlotsParams{})), 200).r.JSON200
-		if ts.Slots == nil || len(*ts.Slots) != 1 || (*ts.Slots)[0].Booking == nil {
-			t.Fatalf("trainer slots %+v", ts.Slots)
+		booked := 0
+		for _, sl := range *ts.Slots {
+			if sl.Booking != nil && sl.Booking.Id == bk.Id {
+				booked++
+			}
+		}
+		if booked != 1 {
+			t.Fatalf("the started slot's booking is not listed: %+v", ts.Slots)
 		}
 		var grade client.OralGradeInput
 		gb, _ := json.Marshal(env.PassingGrade("Clear, warm and safe."))
 		json.Unmarshal(gb, &grade)
 		g := must(t, nilErr(trainer.PostOralBookingsByIdGradeWithResponse(ctx, bk.Id, grade)), 201).r.JSON201
+		must(t, nilErr(trainer.PostOralGradesByIdAmendWithResponse(ctx, g.Id, client.ApiAmendRequest{Reason: "Feedback reworded.", Grade: grade})), 201)
 		env.App.Oral.Now, env.App.API.Now = nil, nil
 		if !g.Passed {
 			t.Fatal("oral not passed")
@@ -314,5 +346,25 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		}
 		must(t, nilErr(admin.PostCertificatesByIdReinstateWithResponse(ctx, cert.Id, client.ApiReasonRequest{Reason: "Revoked by mistake."})), 200)
 		must(t, nilErr(admin.GetAuditWithResponse(ctx, &client.GetAuditParams{})), 200)
+		must(t, nilErr(admin.PostExamItemsByItemRetireWithResponse(ctx, view.Questions[0].ItemId, client.ApiRetireRequest{Reason: "Ambiguous stem."})), 204)
+
+		// Accounts: the users list, disabling and enabling, the data archive, a password reset, an
+		// account deletion, and revoking a token.
+		must(t, nilErr(platform.GetUsersWithResponse(ctx, &client.GetUsersParams{})), 200)
+		must(t, nilErr(admin.PostUsersByIdDisableWithResponse(ctx, trainerMe.Id)), 200)
+		must(t, nilErr(admin.PostUsersByIdEnableWithResponse(ctx, trainerMe.Id)), 200)
+		must(t, nilErr(cand.PostMeDataExportsWithResponse(ctx)), 202)
+		must(t, nilErr(cand.GetMeDataExportsWithResponse(ctx)), 200)
+		must(t, nilErr(anon.PostAuthPasswordForgotWithResponse(ctx, client.ApiEmailRequest{Email: other.Email})), 202)
+		must(t, nilErr(anon.PostAuthPasswordResetWithResponse(ctx, client.ApiResetRequest{Token: mailedToken(t, platform, other.Email), Password: apptest.Password + " again"})), 200)
+		otherTok := must(t, nilErr(anon.PostAuthTokenWithResponse(ctx, client.ApiTokenRequest{Email: other.Email, Password: apptest.Password + " again"})), 201).r.JSON201.Token
+		must(t, nilErr(newClient(t, env, otherTok).PostMeDeletionWithResponse(ctx, client.ApiDeleteAccountRequest{Password: apptest.Password + " again"})), 204)
+		drafter := env.User(account.RoleCandidate, "")
+		dc := newClient(t, env, signIn(t, anon, drafter.Email, ""))
+		da := must(t, nilErr(dc.PostApplicationsWithResponse(ctx, client.ApiStartApplication{VendorId: v.Id})), 201).r.JSON201
+		must(t, nilErr(dc.PostApplicationsByIdWithdrawWithResponse(ctx, da.Application.Id)), 200)
+		must(t, nilErr(dc.PostApplicationsByIdDeletionWithResponse(ctx, da.Application.Id)), 200)
+		must(t, nilErr(cand.DeleteAuthTokenWithResponse(ctx)), 204)
+		must(t, nilErr(cand.GetMeWithResponse(ctx)), 401)
 	})
 }
