@@ -169,6 +169,7 @@ type MailList struct {
 // VendorList lists vendors.
 type VendorList struct {
 	Vendors []account.Vendor `json:"vendors"`
+	Next    string           `json:"next,omitempty"`
 }
 
 // ---- handlers ----
@@ -250,10 +251,11 @@ func (h *Handlers) listVendors(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if vs == nil {
-		vs = []account.Vendor{}
+	page, next, err := paginate(c, vs, func(v account.Vendor) string { return v.ID })
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, VendorList{Vendors: vs})
+	return writeJSON(c, VendorList{Vendors: page, Next: next})
 }
 
 func (h *Handlers) createVendor(c *fiber.Ctx) error {

@@ -24,6 +24,7 @@ type ApplicationView struct {
 // ApplicationList lists a candidate's applications.
 type ApplicationList struct {
 	Applications []eligibility.Summary `json:"applications"`
+	Next         string                `json:"next,omitempty"`
 }
 
 // DecisionRequest records a vendor's decision.
@@ -45,10 +46,11 @@ func (h *Handlers) myApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if apps == nil {
-		apps = []eligibility.Summary{}
+	page, next, err := paginate(c, apps, func(s eligibility.Summary) string { return s.ID })
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, ApplicationList{Applications: apps})
+	return writeJSON(c, ApplicationList{Applications: page, Next: next})
 }
 
 func (h *Handlers) startApplication(c *fiber.Ctx) error {

@@ -13,6 +13,7 @@ import (
 // CertificateList lists certificates with their current state.
 type CertificateList struct {
 	Certificates []CertificateView `json:"certificates"`
+	Next         string            `json:"next,omitempty"`
 }
 
 // CertificateView is a certificate and its state now (active, expired, lapsed, revoked).
@@ -24,6 +25,7 @@ type CertificateView struct {
 // ReadyList lists candidates ready to certify.
 type ReadyList struct {
 	Ready []certificate.ReadyRow `json:"ready"`
+	Next  string                 `json:"next,omitempty"`
 }
 
 // IssueRequest issues certificates.
@@ -69,7 +71,11 @@ func (h *Handlers) listCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, CertificateList{Certificates: h.views(cs)})
+	page, next, err := paginate(c, cs, func(x certificate.Certificate) string { return x.ID })
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, CertificateList{Certificates: h.views(page), Next: next})
 }
 
 func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
@@ -77,10 +83,11 @@ func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []certificate.ReadyRow{}
+	page, next, err := paginate(c, rs, func(r certificate.ReadyRow) string { return r.CandidateID })
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, ReadyList{Ready: rs})
+	return writeJSON(c, ReadyList{Ready: page, Next: next})
 }
 
 func (h *Handlers) issueCertificates(c *fiber.Ctx) error {

@@ -12,6 +12,7 @@ import (
 // CohortList lists cohorts.
 type CohortList struct {
 	Cohorts []cohort.Cohort `json:"cohorts"`
+	Next    string          `json:"next,omitempty"`
 }
 
 // EnrollRequest enrols a candidate by email.
@@ -35,10 +36,11 @@ func (h *Handlers) listCohorts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if cs == nil {
-		cs = []cohort.Cohort{}
+	page, next, err := paginate(c, cs, func(x cohort.Cohort) string { return x.ID })
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, CohortList{Cohorts: cs})
+	return writeJSON(c, CohortList{Cohorts: page, Next: next})
 }
 
 func (h *Handlers) createCohort(c *fiber.Ctx) error {

@@ -43,11 +43,13 @@ type OverrideRequest struct {
 // ItemAnalysis is the vendor's item statistics.
 type ItemAnalysis struct {
 	Items []exam.ItemStat `json:"items"`
+	Next  string          `json:"next,omitempty"`
 }
 
 // CohortExamResults lists a cohort's finished attempts.
 type CohortExamResults struct {
 	Results []exam.CohortResult `json:"results"`
+	Next    string              `json:"next,omitempty"`
 }
 
 func (h *Handlers) examResults(c *fiber.Ctx) error {
@@ -154,7 +156,11 @@ func (h *Handlers) itemAnalysis(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, ItemAnalysis{Items: items})
+	page, next, err := paginate(c, items, func(s exam.ItemStat) string { return s.ItemID })
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, ItemAnalysis{Items: page, Next: next})
 }
 
 func (h *Handlers) retireItem(c *fiber.Ctx) error {
@@ -180,8 +186,9 @@ func (h *Handlers) cohortExamResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []exam.CohortResult{}
+	page, next, err := paginate(c, rs, func(r exam.CohortResult) string { return r.AttemptID })
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, CohortExamResults{Results: rs})
+	return writeJSON(c, CohortExamResults{Results: page, Next: next})
 }

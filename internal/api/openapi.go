@@ -500,6 +500,9 @@ func (sg *schemaGen) customize(name string, t reflect.Type, tag reflect.StructTa
 		if f.goType.Kind() == reflect.Slice && v.Type.Is("array") {
 			v.Nullable = false // slices are sent as [] (handlers never send null)
 		}
+		if d.Desc == "" && f.name == "next" && tname != "api.AuditList" {
+			d.Desc = "Pass as cursor to get the following page; absent on the last page."
+		}
 		if d.Desc != "" {
 			v.Description = d.Desc
 		}

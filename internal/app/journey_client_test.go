@@ -153,7 +153,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		me := must(t, nilErr(cand.GetMeWithResponse(ctx)), 200).r.JSON200
 
 		// Eligibility application with a document.
-		vs := must(t, nilErr(cand.GetVendorsWithResponse(ctx)), 200).r.JSON200
+		vs := must(t, nilErr(cand.GetVendorsWithResponse(ctx, &client.GetVendorsParams{})), 200).r.JSON200
 		if len(vs.Vendors) != 1 {
 			t.Fatalf("vendors %+v", vs.Vendors)
 		}
@@ -180,7 +180,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		extra := must(t, nilErr(cand.PostApplicationsByIdDocumentsWithBodyWithResponse(ctx, appID, mw2.FormDataContentType(), &buf)), 201).r.JSON201
 		must(t, nilErr(cand.DeleteApplicationsByIdDocumentsByDocWithResponse(ctx, appID, extra.Id)), 204)
 		must(t, nilErr(cand.PostApplicationsByIdSubmitWithResponse(ctx, appID)), 200)
-		must(t, nilErr(cand.GetApplicationsWithResponse(ctx)), 200)
+		must(t, nilErr(cand.GetApplicationsWithResponse(ctx, &client.GetApplicationsParams{})), 200)
 		must(t, nilErr(admin.GetReviewWithResponse(ctx, &client.GetReviewParams{})), 200)
 		must(t, nilErr(admin.GetApplicationsByIdWithResponse(ctx, appID)), 200)
 		dec := must(t, nilErr(admin.PostApplicationsByIdDecisionWithResponse(ctx, appID, client.ApiDecisionRequest{Decision: client.ApiDecisionRequestDecisionApprove})), 200).r.JSON200
@@ -196,7 +196,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		}
 		co := must(t, nilErr(admin.PostCohortsWithResponse(ctx, client.CohortCreateInput{Name: "Autumn", Delivery: "virtual", Capacity: 5, Dates: dates, TrainerIds: []string{trainerMe.Id}})), 201).r.JSON201
 		must(t, nilErr(admin.PostCohortsByIdEnrollmentsWithResponse(ctx, co.Id, client.ApiEnrollRequest{Email: candEmail})), 201)
-		must(t, nilErr(trainer.GetCohortsWithResponse(ctx)), 200)
+		must(t, nilErr(trainer.GetCohortsWithResponse(ctx, &client.GetCohortsParams{})), 200)
 		must(t, nilErr(trainer.GetCohortsByIdWithResponse(ctx, co.Id)), 200)
 		other := env.User(account.RoleCandidate, "") // a second candidate, approved through the services
 		adminMe := must(t, nilErr(admin.GetMeWithResponse(ctx)), 200).r.JSON200
@@ -251,7 +251,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		must(t, nilErr(admin.GetCohortsByIdExamResultsWithResponse(ctx, co.Id, &client.GetCohortsByIdExamResultsParams{})), 200)
 		csvFormat := client.Csv
 		must(t, nilErr(admin.GetCohortsByIdExamResultsWithResponse(ctx, co.Id, &client.GetCohortsByIdExamResultsParams{Format: &csvFormat})), 200)
-		must(t, nilErr(admin.GetExamItemAnalysisWithResponse(ctx)), 200)
+		must(t, nilErr(admin.GetExamItemAnalysisWithResponse(ctx, &client.GetExamItemAnalysisParams{})), 200)
 
 		// Oral exam: a slot three days ahead, booked, graded once it has started.
 		ny, _ := time.LoadLocation("America/New_York")
@@ -306,13 +306,13 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		}
 
 		// Certificate, its files, public verification, CE, revocation.
-		ready := must(t, nilErr(admin.GetCertificatesReadyWithResponse(ctx)), 200).r.JSON200
+		ready := must(t, nilErr(admin.GetCertificatesReadyWithResponse(ctx, &client.GetCertificatesReadyParams{})), 200).r.JSON200
 		if len(ready.Ready) != 1 {
 			t.Fatalf("ready %+v", ready.Ready)
 		}
 		certs := must(t, nilErr(admin.PostCertificatesWithResponse(ctx, client.ApiIssueRequest{CandidateIds: []string{me.Id}})), 201).r.JSON201
 		cert := certs.Certificates[0]
-		mine := must(t, nilErr(cand.GetCertificatesWithResponse(ctx)), 200).r.JSON200
+		mine := must(t, nilErr(cand.GetCertificatesWithResponse(ctx, &client.GetCertificatesParams{})), 200).r.JSON200
 		if len(mine.Certificates) != 1 || mine.Certificates[0].State != client.ApiCertificateViewStateActive {
 			t.Fatalf("certificates %+v", mine.Certificates)
 		}
@@ -354,7 +354,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		must(t, nilErr(admin.PostUsersByIdDisableWithResponse(ctx, trainerMe.Id)), 200)
 		must(t, nilErr(admin.PostUsersByIdEnableWithResponse(ctx, trainerMe.Id)), 200)
 		must(t, nilErr(cand.PostMeDataExportsWithResponse(ctx)), 202)
-		must(t, nilErr(cand.GetMeDataExportsWithResponse(ctx)), 200)
+		must(t, nilErr(cand.GetMeDataExportsWithResponse(ctx, &client.GetMeDataExportsParams{})), 200)
 		must(t, nilErr(anon.PostAuthPasswordForgotWithResponse(ctx, client.ApiEmailRequest{Email: other.Email})), 202)
 		must(t, nilErr(anon.PostAuthPasswordResetWithResponse(ctx, client.ApiResetRequest{Token: mailedToken(t, platform, other.Email), Password: apptest.Password + " again"})), 200)
 		otherTok := must(t, nilErr(anon.PostAuthTokenWithResponse(ctx, client.ApiTokenRequest{Email: other.Email, Password: apptest.Password + " again"})), 201).r.JSON201.Token

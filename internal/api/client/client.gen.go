@@ -950,6 +950,9 @@ type ApiAnswerRequest struct {
 // ApiApplicationList defines model for api.ApplicationList.
 type ApiApplicationList struct {
 	Applications []EligibilitySummary `json:"applications"`
+
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next *string `json:"next,omitempty"`
 }
 
 // ApiApplicationView defines model for api.ApplicationView.
@@ -985,6 +988,9 @@ type ApiCEView struct {
 // ApiCertificateList defines model for api.CertificateList.
 type ApiCertificateList struct {
 	Certificates []ApiCertificateView `json:"certificates"`
+
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next *string `json:"next,omitempty"`
 }
 
 // ApiCertificateView A certificate and its state now.
@@ -1044,12 +1050,17 @@ type ApiCheckRequest struct {
 
 // ApiCohortExamResults defines model for api.CohortExamResults.
 type ApiCohortExamResults struct {
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next    *string            `json:"next,omitempty"`
 	Results []ExamCohortResult `json:"results"`
 }
 
 // ApiCohortList defines model for api.CohortList.
 type ApiCohortList struct {
 	Cohorts []CohortCohort `json:"cohorts"`
+
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next *string `json:"next,omitempty"`
 }
 
 // ApiCohortProgress defines model for api.CohortProgress.
@@ -1102,6 +1113,9 @@ type ApiExamResults struct {
 // ApiExportList defines model for api.ExportList.
 type ApiExportList struct {
 	Exports []PrivacyExport `json:"exports"`
+
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next *string `json:"next,omitempty"`
 }
 
 // ApiFeedLink defines model for api.FeedLink.
@@ -1131,6 +1145,9 @@ type ApiIssueRequest struct {
 // ApiItemAnalysis defines model for api.ItemAnalysis.
 type ApiItemAnalysis struct {
 	Items []ExamItemStat `json:"items"`
+
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next *string `json:"next,omitempty"`
 }
 
 // ApiLookupRequest defines model for api.LookupRequest.
@@ -1190,6 +1207,8 @@ type ApiOverrideRequest struct {
 
 // ApiReadyList defines model for api.ReadyList.
 type ApiReadyList struct {
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next  *string               `json:"next,omitempty"`
 	Ready []CertificateReadyRow `json:"ready"`
 }
 
@@ -1342,6 +1361,8 @@ type ApiUserViewRole string
 
 // ApiVendorList defines model for api.VendorList.
 type ApiVendorList struct {
+	// Next Pass as cursor to get the following page; absent on the last page.
+	Next    *string         `json:"next,omitempty"`
 	Vendors []AccountVendor `json:"vendors"`
 }
 
@@ -2240,6 +2261,15 @@ type Unauthorized = HttpxErrorBody
 // UnsupportedMediaType The error envelope of every 4xx and 5xx answer.
 type UnsupportedMediaType = HttpxErrorBody
 
+// GetApplicationsParams defines parameters for GetApplications.
+type GetApplicationsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // PostApplicationsByIdDocumentsMultipartBody defines parameters for PostApplicationsByIdDocuments.
 type PostApplicationsByIdDocumentsMultipartBody struct {
 	// File PDF, JPEG or PNG, up to 10 MB.
@@ -2261,20 +2291,71 @@ type GetAuditParams struct {
 	SubjectId   *string `form:"subject_id,omitempty" json:"subject_id,omitempty"`
 }
 
+// GetCertificatesParams defines parameters for GetCertificates.
+type GetCertificatesParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetCertificatesReadyParams defines parameters for GetCertificatesReady.
+type GetCertificatesReadyParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetCohortsParams defines parameters for GetCohorts.
+type GetCohortsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetCohortsByIdExamResultsParams defines parameters for GetCohortsByIdExamResults.
 type GetCohortsByIdExamResultsParams struct {
-	// Format csv: the same results as a CSV file.
+	// Format csv: the same results as a CSV file (all of them).
 	Format *GetCohortsByIdExamResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetCohortsByIdExamResultsParamsFormat defines parameters for GetCohortsByIdExamResults.
 type GetCohortsByIdExamResultsParamsFormat string
+
+// GetExamItemAnalysisParams defines parameters for GetExamItemAnalysis.
+type GetExamItemAnalysisParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // GetMailParams defines parameters for GetMail.
 type GetMailParams struct {
 	// To Only mail to this address.
 	To     *string `form:"to,omitempty" json:"to,omitempty"`
 	Offset *int    `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
+// GetMeDataExportsParams defines parameters for GetMeDataExports.
+type GetMeDataExportsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetOralSlotsParams defines parameters for GetOralSlots.
@@ -2320,6 +2401,15 @@ type GetUsersParams struct {
 
 // GetUsersParamsRole defines parameters for GetUsers.
 type GetUsersParamsRole string
+
+// GetVendorsParams defines parameters for GetVendors.
+type GetVendorsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next value of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // PostApplicationsJSONRequestBody defines body for PostApplications for application/json ContentType.
 type PostApplicationsJSONRequestBody = ApiStartApplication
@@ -2514,7 +2604,7 @@ type ClientInterface interface {
 	// Roles: candidate.
 	//
 	// Corresponds with GET /api/v1/applications (the `GetApplications` operationId).
-	GetApplications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetApplications(ctx context.Context, params *GetApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostApplicationsWithBody Start an application to a recognised vendor
 	//
@@ -2802,7 +2892,7 @@ type ClientInterface interface {
 	// Roles: candidate, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/certificates (the `GetCertificates` operationId).
-	GetCertificates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCertificates(ctx context.Context, params *GetCertificatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCertificatesWithBody Issue certificates to one or many ready candidates
 	//
@@ -2834,7 +2924,7 @@ type ClientInterface interface {
 	// Roles: vendor_admin.
 	//
 	// Corresponds with GET /api/v1/certificates/ready (the `GetCertificatesReady` operationId).
-	GetCertificatesReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCertificatesReady(ctx context.Context, params *GetCertificatesReadyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCertificatesByIdCe Continuing-education progress per cycle and activities
 	//
@@ -2930,7 +3020,7 @@ type ClientInterface interface {
 	// Roles: trainer, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/cohorts (the `GetCohorts` operationId).
-	GetCohorts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCohorts(ctx context.Context, params *GetCohortsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCohortsWithBody Create a cohort with its ten session dates
 	//
@@ -3108,7 +3198,7 @@ type ClientInterface interface {
 	// Roles: vendor_admin.
 	//
 	// Corresponds with GET /api/v1/exam/item-analysis (the `GetExamItemAnalysis` operationId).
-	GetExamItemAnalysis(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetExamItemAnalysis(ctx context.Context, params *GetExamItemAnalysisParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostExamItemsByItemRetireWithBody Retire an item from future forms
 	//
@@ -3208,7 +3298,7 @@ type ClientInterface interface {
 	// Any signed-in user.
 	//
 	// Corresponds with GET /api/v1/me/data-exports (the `GetMeDataExports` operationId).
-	GetMeDataExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetMeDataExports(ctx context.Context, params *GetMeDataExportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostMeDataExports Ask for an archive of everything held about you (built in the background; e-mailed when ready)
 	//
@@ -3478,7 +3568,7 @@ type ClientInterface interface {
 	// Any signed-in user.
 	//
 	// Corresponds with GET /api/v1/vendors (the `GetVendors` operationId).
-	GetVendors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetVendors(ctx context.Context, params *GetVendorsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostVendorsWithBody Create a vendor
 	//
@@ -3547,8 +3637,8 @@ type ClientInterface interface {
 // Roles: candidate.
 //
 // Corresponds with GET /api/v1/applications (the `GetApplications` operationId).
-func (c *Client) GetApplications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetApplicationsRequest(c.Server)
+func (c *Client) GetApplications(ctx context.Context, params *GetApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApplicationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4175,8 +4265,8 @@ func (c *Client) PostCeByIdReview(ctx context.Context, id string, body PostCeByI
 // Roles: candidate, vendor_admin.
 //
 // Corresponds with GET /api/v1/certificates (the `GetCertificates` operationId).
-func (c *Client) GetCertificates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCertificatesRequest(c.Server)
+func (c *Client) GetCertificates(ctx context.Context, params *GetCertificatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCertificatesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4247,8 +4337,8 @@ func (c *Client) GetCertificatesExport(ctx context.Context, reqEditors ...Reques
 // Roles: vendor_admin.
 //
 // Corresponds with GET /api/v1/certificates/ready (the `GetCertificatesReady` operationId).
-func (c *Client) GetCertificatesReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCertificatesReadyRequest(c.Server)
+func (c *Client) GetCertificatesReady(ctx context.Context, params *GetCertificatesReadyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCertificatesReadyRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4463,8 +4553,8 @@ func (c *Client) PostCertificatesByIdRevoke(ctx context.Context, id string, body
 // Roles: trainer, vendor_admin.
 //
 // Corresponds with GET /api/v1/cohorts (the `GetCohorts` operationId).
-func (c *Client) GetCohorts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCohortsRequest(c.Server)
+func (c *Client) GetCohorts(ctx context.Context, params *GetCohortsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCohortsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4861,8 +4951,8 @@ func (c *Client) PostExamAttemptsByIdSubmit(ctx context.Context, id string, reqE
 // Roles: vendor_admin.
 //
 // Corresponds with GET /api/v1/exam/item-analysis (the `GetExamItemAnalysis` operationId).
-func (c *Client) GetExamItemAnalysis(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetExamItemAnalysisRequest(c.Server)
+func (c *Client) GetExamItemAnalysis(ctx context.Context, params *GetExamItemAnalysisParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExamItemAnalysisRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5081,8 +5171,8 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // Any signed-in user.
 //
 // Corresponds with GET /api/v1/me/data-exports (the `GetMeDataExports` operationId).
-func (c *Client) GetMeDataExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetMeDataExportsRequest(c.Server)
+func (c *Client) GetMeDataExports(ctx context.Context, params *GetMeDataExportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeDataExportsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5691,8 +5781,8 @@ func (c *Client) PostUsersByIdEnable(ctx context.Context, id string, reqEditors 
 // Any signed-in user.
 //
 // Corresponds with GET /api/v1/vendors (the `GetVendors` operationId).
-func (c *Client) GetVendors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetVendorsRequest(c.Server)
+func (c *Client) GetVendors(ctx context.Context, params *GetVendorsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVendorsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5835,7 +5925,7 @@ func (c *Client) GetVerifyByCode(ctx context.Context, code string, reqEditors ..
 }
 
 // NewGetApplicationsRequest constructs an http.Request for the GetApplications method
-func NewGetApplicationsRequest(server string) (*http.Request, error) {
+func NewGetApplicationsRequest(server string, params *GetApplicationsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5851,6 +5941,45 @@ func NewGetApplicationsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6734,7 +6863,7 @@ func NewPostCeByIdReviewRequestWithBody(server string, id string, contentType st
 }
 
 // NewGetCertificatesRequest constructs an http.Request for the GetCertificates method
-func NewGetCertificatesRequest(server string) (*http.Request, error) {
+func NewGetCertificatesRequest(server string, params *GetCertificatesParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6750,6 +6879,45 @@ func NewGetCertificatesRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6828,7 +6996,7 @@ func NewGetCertificatesExportRequest(server string) (*http.Request, error) {
 }
 
 // NewGetCertificatesReadyRequest constructs an http.Request for the GetCertificatesReady method
-func NewGetCertificatesReadyRequest(server string) (*http.Request, error) {
+func NewGetCertificatesReadyRequest(server string, params *GetCertificatesReadyParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6844,6 +7012,45 @@ func NewGetCertificatesReadyRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -7166,7 +7373,7 @@ func NewPostCertificatesByIdRevokeRequestWithBody(server string, id string, cont
 }
 
 // NewGetCohortsRequest constructs an http.Request for the GetCohorts method
-func NewGetCohortsRequest(server string) (*http.Request, error) {
+func NewGetCohortsRequest(server string, params *GetCohortsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -7182,6 +7389,45 @@ func NewGetCohortsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -7446,6 +7692,30 @@ func NewGetCohortsByIdExamResultsRequest(server string, id string, params *GetCo
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7794,7 +8064,7 @@ func NewPostExamAttemptsByIdSubmitRequest(server string, id string) (*http.Reque
 }
 
 // NewGetExamItemAnalysisRequest constructs an http.Request for the GetExamItemAnalysis method
-func NewGetExamItemAnalysisRequest(server string) (*http.Request, error) {
+func NewGetExamItemAnalysisRequest(server string, params *GetExamItemAnalysisParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -7810,6 +8080,45 @@ func NewGetExamItemAnalysisRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8108,7 +8417,7 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 }
 
 // NewGetMeDataExportsRequest constructs an http.Request for the GetMeDataExports method
-func NewGetMeDataExportsRequest(server string) (*http.Request, error) {
+func NewGetMeDataExportsRequest(server string, params *GetMeDataExportsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -8124,6 +8433,45 @@ func NewGetMeDataExportsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9168,7 +9516,7 @@ func NewPostUsersByIdEnableRequest(server string, id string) (*http.Request, err
 }
 
 // NewGetVendorsRequest constructs an http.Request for the GetVendors method
-func NewGetVendorsRequest(server string) (*http.Request, error) {
+func NewGetVendorsRequest(server string, params *GetVendorsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9184,6 +9532,45 @@ func NewGetVendorsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9406,7 +9793,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/applications (the `GetApplications` operationId).
-	GetApplicationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApplicationsResponse, error)
+	GetApplicationsWithResponse(ctx context.Context, params *GetApplicationsParams, reqEditors ...RequestEditorFn) (*GetApplicationsResponse, error)
 
 	// PostApplicationsWithBodyWithResponse Start an application to a recognised vendor
 	//
@@ -9712,7 +10099,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/certificates (the `GetCertificates` operationId).
-	GetCertificatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCertificatesResponse, error)
+	GetCertificatesWithResponse(ctx context.Context, params *GetCertificatesParams, reqEditors ...RequestEditorFn) (*GetCertificatesResponse, error)
 
 	// PostCertificatesWithBodyWithResponse Issue certificates to one or many ready candidates
 	//
@@ -9748,7 +10135,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/certificates/ready (the `GetCertificatesReady` operationId).
-	GetCertificatesReadyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCertificatesReadyResponse, error)
+	GetCertificatesReadyWithResponse(ctx context.Context, params *GetCertificatesReadyParams, reqEditors ...RequestEditorFn) (*GetCertificatesReadyResponse, error)
 
 	// GetCertificatesByIdCeWithResponse Continuing-education progress per cycle and activities
 	//
@@ -9856,7 +10243,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/cohorts (the `GetCohorts` operationId).
-	GetCohortsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCohortsResponse, error)
+	GetCohortsWithResponse(ctx context.Context, params *GetCohortsParams, reqEditors ...RequestEditorFn) (*GetCohortsResponse, error)
 
 	// PostCohortsWithBodyWithResponse Create a cohort with its ten session dates
 	//
@@ -10054,7 +10441,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/exam/item-analysis (the `GetExamItemAnalysis` operationId).
-	GetExamItemAnalysisWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExamItemAnalysisResponse, error)
+	GetExamItemAnalysisWithResponse(ctx context.Context, params *GetExamItemAnalysisParams, reqEditors ...RequestEditorFn) (*GetExamItemAnalysisResponse, error)
 
 	// PostExamItemsByItemRetireWithBodyWithResponse Retire an item from future forms
 	//
@@ -10162,7 +10549,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/me/data-exports (the `GetMeDataExports` operationId).
-	GetMeDataExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeDataExportsResponse, error)
+	GetMeDataExportsWithResponse(ctx context.Context, params *GetMeDataExportsParams, reqEditors ...RequestEditorFn) (*GetMeDataExportsResponse, error)
 
 	// PostMeDataExportsWithResponse Ask for an archive of everything held about you (built in the background; e-mailed when ready)
 	//
@@ -10468,7 +10855,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/vendors (the `GetVendors` operationId).
-	GetVendorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVendorsResponse, error)
+	GetVendorsWithResponse(ctx context.Context, params *GetVendorsParams, reqEditors ...RequestEditorFn) (*GetVendorsResponse, error)
 
 	// PostVendorsWithBodyWithResponse Create a vendor
 	//
@@ -10539,6 +10926,8 @@ type GetApplicationsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiApplicationList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -10548,6 +10937,11 @@ type GetApplicationsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetApplicationsResponse) GetJSON200() *ApiApplicationList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetApplicationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -12330,6 +12724,8 @@ type GetCertificatesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiCertificateList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -12339,6 +12735,11 @@ type GetCertificatesResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCertificatesResponse) GetJSON200() *ApiCertificateList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCertificatesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -12523,6 +12924,8 @@ type GetCertificatesReadyResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiReadyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -12532,6 +12935,11 @@ type GetCertificatesReadyResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCertificatesReadyResponse) GetJSON200() *ApiReadyList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCertificatesReadyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13172,6 +13580,8 @@ type GetCohortsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiCohortList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -13181,6 +13591,11 @@ type GetCohortsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCohortsResponse) GetJSON200() *ApiCohortList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCohortsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14381,6 +14796,8 @@ type GetExamItemAnalysisResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiItemAnalysis
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14390,6 +14807,11 @@ type GetExamItemAnalysisResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetExamItemAnalysisResponse) GetJSON200() *ApiItemAnalysis {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExamItemAnalysisResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14968,6 +15390,8 @@ type GetMeDataExportsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiExportList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -14977,6 +15401,11 @@ type GetMeDataExportsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetMeDataExportsResponse) GetJSON200() *ApiExportList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetMeDataExportsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -16832,6 +17261,8 @@ type GetVendorsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiVendorList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -16841,6 +17272,11 @@ type GetVendorsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetVendorsResponse) GetJSON200() *ApiVendorList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetVendorsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17235,8 +17671,8 @@ func (r GetVerifyByCodeResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/applications (the `GetApplications` operationId).
-func (c *ClientWithResponses) GetApplicationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApplicationsResponse, error) {
-	rsp, err := c.GetApplications(ctx, reqEditors...)
+func (c *ClientWithResponses) GetApplicationsWithResponse(ctx context.Context, params *GetApplicationsParams, reqEditors ...RequestEditorFn) (*GetApplicationsResponse, error) {
+	rsp, err := c.GetApplications(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17745,8 +18181,8 @@ func (c *ClientWithResponses) PostCeByIdReviewWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/certificates (the `GetCertificates` operationId).
-func (c *ClientWithResponses) GetCertificatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCertificatesResponse, error) {
-	rsp, err := c.GetCertificates(ctx, reqEditors...)
+func (c *ClientWithResponses) GetCertificatesWithResponse(ctx context.Context, params *GetCertificatesParams, reqEditors ...RequestEditorFn) (*GetCertificatesResponse, error) {
+	rsp, err := c.GetCertificates(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17805,8 +18241,8 @@ func (c *ClientWithResponses) GetCertificatesExportWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/certificates/ready (the `GetCertificatesReady` operationId).
-func (c *ClientWithResponses) GetCertificatesReadyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCertificatesReadyResponse, error) {
-	rsp, err := c.GetCertificatesReady(ctx, reqEditors...)
+func (c *ClientWithResponses) GetCertificatesReadyWithResponse(ctx context.Context, params *GetCertificatesReadyParams, reqEditors ...RequestEditorFn) (*GetCertificatesReadyResponse, error) {
+	rsp, err := c.GetCertificatesReady(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17985,8 +18421,8 @@ func (c *ClientWithResponses) PostCertificatesByIdRevokeWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/cohorts (the `GetCohorts` operationId).
-func (c *ClientWithResponses) GetCohortsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCohortsResponse, error) {
-	rsp, err := c.GetCohorts(ctx, reqEditors...)
+func (c *ClientWithResponses) GetCohortsWithResponse(ctx context.Context, params *GetCohortsParams, reqEditors ...RequestEditorFn) (*GetCohortsResponse, error) {
+	rsp, err := c.GetCohorts(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -18315,8 +18751,8 @@ func (c *ClientWithResponses) PostExamAttemptsByIdSubmitWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/exam/item-analysis (the `GetExamItemAnalysis` operationId).
-func (c *ClientWithResponses) GetExamItemAnalysisWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExamItemAnalysisResponse, error) {
-	rsp, err := c.GetExamItemAnalysis(ctx, reqEditors...)
+func (c *ClientWithResponses) GetExamItemAnalysisWithResponse(ctx context.Context, params *GetExamItemAnalysisParams, reqEditors ...RequestEditorFn) (*GetExamItemAnalysisResponse, error) {
+	rsp, err := c.GetExamItemAnalysis(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -18495,8 +18931,8 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/me/data-exports (the `GetMeDataExports` operationId).
-func (c *ClientWithResponses) GetMeDataExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeDataExportsResponse, error) {
-	rsp, err := c.GetMeDataExports(ctx, reqEditors...)
+func (c *ClientWithResponses) GetMeDataExportsWithResponse(ctx context.Context, params *GetMeDataExportsParams, reqEditors ...RequestEditorFn) (*GetMeDataExportsResponse, error) {
+	rsp, err := c.GetMeDataExports(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19005,8 +19441,8 @@ func (c *ClientWithResponses) PostUsersByIdEnableWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/vendors (the `GetVendors` operationId).
-func (c *ClientWithResponses) GetVendorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVendorsResponse, error) {
-	rsp, err := c.GetVendors(ctx, reqEditors...)
+func (c *ClientWithResponses) GetVendorsWithResponse(ctx context.Context, params *GetVendorsParams, reqEditors ...RequestEditorFn) (*GetVendorsResponse, error) {
+	rsp, err := c.GetVendors(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19138,6 +19574,13 @@ func ParseGetApplicationsResponse(rsp *http.Response) (*GetApplicationsResponse,
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -20639,6 +21082,13 @@ func ParseGetCertificatesResponse(rsp *http.Response) (*GetCertificatesResponse,
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20786,6 +21236,13 @@ func ParseGetCertificatesReadyResponse(rsp *http.Response) (*GetCertificatesRead
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -21300,6 +21757,13 @@ func ParseGetCohortsResponse(rsp *http.Response) (*GetCohortsResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -22279,6 +22743,13 @@ func ParseGetExamItemAnalysisResponse(rsp *http.Response) (*GetExamItemAnalysisR
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22751,6 +23222,13 @@ func ParseGetMeDataExportsResponse(rsp *http.Response) (*GetMeDataExportsRespons
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -24249,6 +24727,13 @@ func ParseGetVendorsResponse(rsp *http.Response) (*GetVendorsResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
