@@ -354,7 +354,18 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		must(t, nilErr(admin.PostUsersByIdDisableWithResponse(ctx, trainerMe.Id)), 200)
 		must(t, nilErr(admin.PostUsersByIdEnableWithResponse(ctx, trainerMe.Id)), 200)
 		must(t, nilErr(cand.PostMeDataExportsWithResponse(ctx)), 202)
-		must(t, nilErr(cand.GetMeDataExportsWithResponse(ctx, &client.GetMeDataExportsParams{})), 200)
+		if _, err := env.App.Privacy.BuildPending(ctx); err != nil { // the server's background job
+			t.Fatal(err)
+		}
+		exports := must(t, nilErr(cand.GetMeDataExportsWithResponse(ctx, &client.GetMeDataExportsParams{})), 200).r.JSON200
+		if len(exports.Exports) != 1 || exports.Exports[0].Status != client.PrivacyExportStatusReady {
+			t.Fatalf("exports %+v", exports.Exports)
+		}
+		zip := must(t, nilErr(cand.GetMeDataExportsByIdDownloadWithResponse(ctx, exports.Exports[0].Id)), 200)
+		if !bytes.HasPrefix(zip.r.Body, []byte("PK")) {
+			t.Fatal("the archive is not a zip")
+		}
+		must(t, nilErr(cand.GetMeDataExportsByIdDownloadWithResponse(ctx, exports.Exports[0].Id)), 410)
 		must(t, nilErr(anon.PostAuthPasswordForgotWithResponse(ctx, client.ApiEmailRequest{Email: other.Email})), 202)
 		must(t, nilErr(anon.PostAuthPasswordResetWithResponse(ctx, client.ApiResetRequest{Token: mailedToken(t, platform, other.Email), Password: apptest.Password + " again"})), 200)
 		otherTok := must(t, nilErr(anon.PostAuthTokenWithResponse(ctx, client.ApiTokenRequest{Email: other.Email, Password: apptest.Password + " again"})), 201).r.JSON201.Token
