@@ -208,6 +208,8 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		for day := 1; day <= cohort.Days; day++ {
 			must(t, nilErr(trainer.PutCohortsByIdAttendanceByDayWithResponse(ctx, co.Id, day, client.ApiAttendanceRequest{Marks: []client.CohortMark{{CandidateId: me.Id, Status: client.CohortMarkStatusPresent}}})), 200)
 		}
+		day2 := 2
+		must(t, nilErr(trainer.PostCohortsByIdMakeupWithResponse(ctx, co.Id, client.CohortMakeupInput{CandidateId: me.Id, Day: &day2, Description: "Read the day's handouts with a trainer.", Minutes: 30})), 201)
 		outline := must(t, nilErr(cand.GetCurriculumWithResponse(ctx)), 200).r.JSON200
 		for _, m := range outline.Modules {
 			mv := must(t, nilErr(cand.GetModulesBySlugWithResponse(ctx, m.Slug)), 200).r.JSON200
