@@ -268,7 +268,13 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		first := must(t, nilErr(cand.PostOralBookingsWithResponse(ctx, client.ApiBookRequest{SlotId: (*spare)[0].Id})), 201).r.JSON201
 		moved := must(t, nilErr(cand.PostOralBookingsByIdRescheduleWithResponse(ctx, first.Id, client.ApiBookRequest{SlotId: (*slots)[0].Id})), 200).r.JSON200
 		must(t, nilErr(cand.PostOralBookingsByIdCancelWithResponse(ctx, moved.Id, client.ApiReasonRequest{})), 204)
-		bk := must(t, nilErr(cand.PostOralBookingsWithResponse(ctx, client.ApiBookRequest{SlotId: (*slots)[0].Id})), 201).r.JSON201
+		// A booking the candidate misses is recorded as a no-show once its slot has started.
+		missed := must(t, nilErr(cand.PostOralBookingsWithResponse(ctx, client.ApiBookRequest{SlotId: (*slots)[0].Id})), 201).r.JSON201
+		missedAt := (*slots)[0].StartsAt
+		env.App.Oral.Now = func() time.Time { return missedAt.Add(time.Hour) }
+		must(t, nilErr(trainer.PostOralBookingsByIdNoShowWithResponse(ctx, missed.Id)), 204)
+		env.App.Oral.Now = nil
+		bk := must(t, nilErr(cand.PostOralBookingsWithResponse(ctx, client.ApiBookRequest{SlotId: (*spare)[0].Id})), 201).r.JSON201
 		ics := must(t, nilErr(cand.GetOralBookingsByIdIcsWithResponse(ctx, bk.Id)), 200)
 		if !strings.Contains(string(ics.r.Body), "BEGIN:VEVENT") {
 			t.Fatalf("ics %q", ics.r.Body)
@@ -283,7 +289,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		if len(rub.Competencies) == 0 {
 			t.Fatal("empty rubric")
 		}
-		startsAt := (*slots)[0].StartsAt
+		startsAt := (*spare)[0].StartsAt
 		env.App.Oral.Now = func() time.Time { return startsAt.Add(time.Hour) }
 		env.App.API.Now = env.App.Oral.Now
 		// The trainer's list reaches back seven days by default: the started slot and its booking are there.
