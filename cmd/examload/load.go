@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/peeracademy/peeracademy/internal/api"
+	"github.com/peeracademy/peeracademy/internal/api/client"
 	"github.com/peeracademy/peeracademy/internal/exam"
 )
 
@@ -28,9 +25,8 @@ var phaseNames = [phases]string{"start  POST /exam/attempts", "view   GET  /exam
 
 // worker is one simulated client; it keeps its own figures, merged after the run.
 type worker struct {
-	o      options
-	client *http.Client
-	base   string
+	o   options
+	api *client.ClientWithResponses // the generated client
 
 	lat        [phases][]time.Duration
 	errs       [phases]int
@@ -54,7 +50,10 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 		DisableCompression:  true,
 	}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: o.Timeout}
+	api, err := client.NewClientWithResponses(base, client.WithHTTPClient(&http.Client{Transport: tr, Timeout: o.Timeout}))
+	if err != nil {
+		return err
+	}
 
 	jobs := make(chan int, len(tokens))
 	for i := range tokens {
@@ -65,7 +64,7 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 	var ready, wg sync.WaitGroup
 	start := make(chan struct{})
 	for k := range workers {
-		w := &worker{o: o, client: client, base: base}
+		w := &worker{o: o, api: api}
 		workers[k] = w
 		ready.Add(1)
 		wg.Add(1)
@@ -140,19 +139,43 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 	return nil
 }
 
+// answer is a generated call's outcome: its status and raw body (the client decodes the rest).
+type answer interface {
+	StatusCode() int
+}
+
 // sit takes the exam as one candidate: start, view, answer every question, submit.
 func (w *worker) sit(ctx context.Context, token string) {
-	var sum exam.Summary
-	if !w.call(ctx, phaseStart, "POST", "/api/v1/exam/attempts", token, nil, &sum, http.StatusCreated, http.StatusOK) {
+	auth := func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+	var sum *client.ExamSummary
+	if !w.call(ctx, phaseStart, "POST /exam/attempts", func(ctx context.Context) (answer, []byte, error) {
+		r, err := w.api.PostExamAttemptsWithResponse(ctx, auth)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sum = r.JSON201; sum == nil {
+			sum = r.JSON200
+		}
+		return r, r.Body, nil
+	}, http.StatusCreated, http.StatusOK) {
 		return
 	}
-	path := "/api/v1/exam/attempts/" + sum.ID
-	var view exam.AttemptView
-	if !w.call(ctx, phaseView, "GET", path, token, nil, &view, http.StatusOK) {
+	var view *client.ExamAttemptView
+	if !w.call(ctx, phaseView, "GET /exam/attempts/"+sum.Id, func(ctx context.Context) (answer, []byte, error) {
+		r, err := w.api.GetExamAttemptsByIdWithResponse(ctx, sum.Id, auth)
+		if err != nil {
+			return nil, nil, err
+		}
+		view = r.JSON200
+		return r, r.Body, nil
+	}, http.StatusOK) {
 		return
 	}
-	if len(view.Questions) != w.o.FormLength || view.Status != exam.StatusOpen {
-		w.fail("attempt %s: %d questions, status %s; want %d, open", sum.ID, len(view.Questions), view.Status, w.o.FormLength)
+	if len(view.Questions) != w.o.FormLength || string(view.Status) != exam.StatusOpen {
+		w.fail("attempt %s: %d questions, status %s; want %d, open", sum.Id, len(view.Questions), view.Status, w.o.FormLength)
 		return
 	}
 	for _, q := range view.Questions {
@@ -160,36 +183,43 @@ func (w *worker) sit(ctx context.Context, token string) {
 		if w.ansFirst.IsZero() {
 			w.ansFirst = time.Now()
 		}
-		var saved exam.Saved
-		ok := w.call(ctx, phaseAnswer, "PUT", path+"/answers/"+q.ItemID, token, api.AnswerRequest{Choice: []int{0}, Seq: seq}, &saved, http.StatusOK)
+		var saved *client.ExamSaved
+		ok := w.call(ctx, phaseAnswer, "PUT .../answers/"+q.ItemId, func(ctx context.Context) (answer, []byte, error) {
+			r, err := w.api.PutExamAttemptsByIdAnswersByItemWithResponse(ctx, sum.Id, q.ItemId, client.ApiAnswerRequest{Choice: []int{0}, Seq: seq}, auth)
+			if err != nil {
+				return nil, nil, err
+			}
+			saved = r.JSON200
+			return r, r.Body, nil
+		}, http.StatusOK)
 		w.ansLast = time.Now()
-		if ok && saved.Seq == seq && saved.ItemID == q.ItemID {
+		if ok && saved.Seq == seq && saved.ItemId == q.ItemId {
 			w.acked++
 		} else if ok {
-			w.fail("attempt %s item %s: stored seq %d, want %d", sum.ID, q.ItemID, saved.Seq, seq)
+			w.fail("attempt %s item %s: stored seq %d, want %d", sum.Id, q.ItemId, saved.Seq, seq)
 		}
 	}
-	var res exam.AttemptResult
-	if w.call(ctx, phaseSubmit, "POST", path+"/submit", token, nil, &res, http.StatusOK) {
+	var res *client.ExamAttemptResult
+	if w.call(ctx, phaseSubmit, "POST .../submit", func(ctx context.Context) (answer, []byte, error) {
+		r, err := w.api.PostExamAttemptsByIdSubmitWithResponse(ctx, sum.Id, auth)
+		if err != nil {
+			return nil, nil, err
+		}
+		res = r.JSON200
+		return r, r.Body, nil
+	}, http.StatusOK) {
 		w.lastSubmit = time.Now()
-		if !res.Graded || res.Total != w.o.FormLength || res.Status != exam.StatusSubmitted {
-			w.fail("attempt %s: submitted but graded=%v total=%d status=%s", sum.ID, res.Graded, res.Total, res.Status)
+		if !res.Graded || res.Total != w.o.FormLength || string(res.Status) != exam.StatusSubmitted {
+			w.fail("attempt %s: submitted but graded=%v total=%d status=%s", sum.Id, res.Graded, res.Total, res.Status)
 		}
 	}
 }
 
-// call sends one API request and decodes a successful answer into out. Like the exam's own script,
-// it retries a request that failed in transit or with a 5xx/429 (an answer keeps its seq, so a
-// retry can never overwrite anything newer); it gives up after three retries.
-func (w *worker) call(ctx context.Context, p int, method, path, token string, body, out any, want ...int) bool {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			w.fail("%s %s: %v", method, path, err)
-			return false
-		}
-	}
+// call sends one request through the generated client (do) and reports whether it answered one of
+// the wanted statuses. Like the exam's own script, it retries a request that failed in transit or
+// with a 5xx/429 (an answer keeps its seq, so a retry can never overwrite anything newer); it gives
+// up after three retries.
+func (w *worker) call(ctx context.Context, p int, what string, do func(context.Context) (answer, []byte, error), want ...int) bool {
 	var last string
 	for try := range 4 {
 		if try > 0 {
@@ -200,21 +230,11 @@ func (w *worker) call(ctx context.Context, p int, method, path, token string, bo
 			case <-time.After(time.Duration(try) * 250 * time.Millisecond):
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, method, w.base+path, bytes.NewReader(payload))
-		if err != nil {
-			w.fail("%s %s: %v", method, path, err)
-			return false
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Accept", "application/json")
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
 		t := time.Now()
 		if w.first.IsZero() {
 			w.first = t
 		}
-		resp, err := w.client.Do(req)
+		r, body, err := do(ctx)
 		if err != nil {
 			w.errs[p]++
 			last = err.Error()
@@ -223,33 +243,19 @@ func (w *worker) call(ctx context.Context, p int, method, path, token string, bo
 			}
 			continue
 		}
-		b, rerr := io.ReadAll(resp.Body)
-		resp.Body.Close()
 		w.lat[p] = append(w.lat[p], time.Since(t))
-		if rerr != nil {
-			w.errs[p]++
-			last = rerr.Error()
-			continue
-		}
 		for _, s := range want {
-			if resp.StatusCode == s {
-				if out != nil {
-					if err := json.Unmarshal(b, out); err != nil {
-						w.errs[p]++
-						w.fail("%s %s: decode: %v", method, path, err)
-						return false
-					}
-				}
+			if r.StatusCode() == s {
 				return true
 			}
 		}
 		w.errs[p]++
-		last = fmt.Sprintf("HTTP %d: %.200s", resp.StatusCode, b)
-		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
+		last = fmt.Sprintf("HTTP %d: %.200s", r.StatusCode(), body)
+		if r.StatusCode() < 500 && r.StatusCode() != http.StatusTooManyRequests {
 			break
 		}
 	}
-	w.fail("%s %s: %s", method, path, last)
+	w.fail("%s: %s", what, last)
 	return false
 }
 

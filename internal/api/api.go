@@ -5,8 +5,12 @@ package api
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
@@ -46,6 +50,10 @@ type Handlers struct {
 	CE           *ce.Service
 	Privacy      *privacy.Service
 	Now          func() time.Time
+
+	docOnce sync.Once
+	doc     *openapi3.T
+	docErr  error
 }
 
 func (h *Handlers) now() time.Time {
@@ -161,6 +169,7 @@ type MailList struct {
 // VendorList lists vendors.
 type VendorList struct {
 	Vendors []account.Vendor `json:"vendors"`
+	Next    string           `json:"next,omitempty"`
 }
 
 // ---- handlers ----
@@ -172,9 +181,9 @@ func (h *Handlers) token(c *fiber.Ctx) error {
 	}
 	secret, sess, u, err := h.Accounts.IssueAPIToken(c.UserContext(), httpx.Actor(c), in.Email, in.Password, in.TOTPCode, c.Get(fiber.HeaderUserAgent))
 	if err != nil {
-		return err
+		return tokenError(err)
 	}
-	return c.Status(fiber.StatusCreated).JSON(TokenResponse{Token: secret, ExpiresAt: sess.ExpiresAt, User: userView(u)})
+	return writeJSON(c.Status(fiber.StatusCreated), TokenResponse{Token: secret, ExpiresAt: sess.ExpiresAt, User: userView(u)})
 }
 
 func (h *Handlers) revokeToken(c *fiber.Ctx) error {
@@ -193,7 +202,7 @@ func (h *Handlers) register(c *fiber.Ctx) error {
 	if err := h.Accounts.Register(c.UserContext(), httpx.Actor(c), account.RegisterInput(in)); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(MessageResponse{Message: "Check your email for a link to confirm your address."})
+	return writeJSON(c.Status(fiber.StatusAccepted), MessageResponse{Message: "Check your email for a link to confirm your address."})
 }
 
 func (h *Handlers) verifyEmail(c *fiber.Ctx) error {
@@ -204,7 +213,7 @@ func (h *Handlers) verifyEmail(c *fiber.Ctx) error {
 	if _, err := h.Accounts.VerifyEmail(c.UserContext(), httpx.Actor(c), in.Token); err != nil {
 		return err
 	}
-	return c.JSON(MessageResponse{Message: "Your email address is confirmed."})
+	return writeJSON(c, MessageResponse{Message: "Your email address is confirmed."})
 }
 
 func (h *Handlers) forgot(c *fiber.Ctx) error {
@@ -215,7 +224,7 @@ func (h *Handlers) forgot(c *fiber.Ctx) error {
 	if err := h.Accounts.RequestPasswordReset(c.UserContext(), httpx.Actor(c), in.Email); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(MessageResponse{Message: "If an account uses that address, a reset link is on its way."})
+	return writeJSON(c.Status(fiber.StatusAccepted), MessageResponse{Message: "If an account uses that address, a reset link is on its way."})
 }
 
 func (h *Handlers) reset(c *fiber.Ctx) error {
@@ -226,11 +235,11 @@ func (h *Handlers) reset(c *fiber.Ctx) error {
 	if err := h.Accounts.ResetPassword(c.UserContext(), httpx.Actor(c), in.Token, in.Password); err != nil {
 		return err
 	}
-	return c.JSON(MessageResponse{Message: "Your password is changed; all sessions were signed out."})
+	return writeJSON(c, MessageResponse{Message: "Your password is changed; all sessions were signed out."})
 }
 
 func (h *Handlers) me(c *fiber.Ctx) error {
-	return c.JSON(userView(httpx.User(c)))
+	return writeJSON(c, userView(httpx.User(c)))
 }
 
 func (h *Handlers) listVendors(c *fiber.Ctx) error {
@@ -242,10 +251,11 @@ func (h *Handlers) listVendors(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if vs == nil {
-		vs = []account.Vendor{}
+	page, next, err := paginate(c, vs, func(v account.Vendor) string { return v.ID })
+	if err != nil {
+		return err
 	}
-	return c.JSON(VendorList{Vendors: vs})
+	return writeJSON(c, VendorList{Vendors: page, Next: next})
 }
 
 func (h *Handlers) createVendor(c *fiber.Ctx) error {
@@ -257,7 +267,7 @@ func (h *Handlers) createVendor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(v)
+	return writeJSON(c.Status(fiber.StatusCreated), v)
 }
 
 func (h *Handlers) setRecognition(c *fiber.Ctx) error {
@@ -269,7 +279,7 @@ func (h *Handlers) setRecognition(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(v)
+	return writeJSON(c, v)
 }
 
 func (h *Handlers) invite(c *fiber.Ctx) error {
@@ -280,7 +290,7 @@ func (h *Handlers) invite(c *fiber.Ctx) error {
 	if err := h.Accounts.Invite(c.UserContext(), httpx.Actor(c), httpx.User(c), account.InviteInput(in)); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(MessageResponse{Message: "Invitation sent."})
+	return writeJSON(c.Status(fiber.StatusAccepted), MessageResponse{Message: "Invitation sent."})
 }
 
 func (h *Handlers) listUsers(c *fiber.Ctx) error {
@@ -297,7 +307,7 @@ func (h *Handlers) listUsers(c *fiber.Ctx) error {
 	for i := range us {
 		out.Users = append(out.Users, userView(&us[i]))
 	}
-	return c.JSON(out)
+	return writeJSON(c, out)
 }
 
 func (h *Handlers) setDisabled(disabled bool) fiber.Handler {
@@ -309,7 +319,7 @@ func (h *Handlers) setDisabled(disabled bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(userView(u))
+		return writeJSON(c, userView(u))
 	}
 }
 
@@ -326,7 +336,7 @@ func (h *Handlers) auditLog(c *fiber.Ctx) error {
 	if evs == nil {
 		evs = []audit.Event{}
 	}
-	return c.JSON(AuditList{Events: evs, Next: next})
+	return writeJSON(c, AuditList{Events: evs, Next: next})
 }
 
 func (h *Handlers) mail(c *fiber.Ctx) error {
@@ -341,5 +351,19 @@ func (h *Handlers) mail(c *fiber.Ctx) error {
 	if ms == nil {
 		ms = []notify.Message{}
 	}
-	return c.JSON(MailList{Messages: ms, Total: total})
+	return writeJSON(c, MailList{Messages: ms, Total: total})
+}
+
+// jsonOptions encode like encoding/json, except that nil slices and maps are sent as [] and {}:
+// the document promises arrays and objects, never null, for fields that are not pointers.
+var jsonOptions = json.JoinOptions(jsonv1.DefaultOptionsV1(), json.FormatNilSliceAsNull(false), json.FormatNilMapAsNull(false))
+
+// writeJSON sends v as the JSON body.
+func writeJSON(c *fiber.Ctx, v any) error {
+	b, err := json.Marshal(v, jsonOptions)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
 }

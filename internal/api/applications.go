@@ -24,6 +24,7 @@ type ApplicationView struct {
 // ApplicationList lists a candidate's applications.
 type ApplicationList struct {
 	Applications []eligibility.Summary `json:"applications"`
+	Next         string                `json:"next,omitempty"`
 }
 
 // DecisionRequest records a vendor's decision.
@@ -37,7 +38,7 @@ func (h *Handlers) applicationView(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ApplicationView{Application: v, Result: h.Eligibility.Evaluate(c.UserContext(), v)})
+	return writeJSON(c, ApplicationView{Application: v, Result: h.Eligibility.Evaluate(c.UserContext(), v)})
 }
 
 func (h *Handlers) myApplications(c *fiber.Ctx) error {
@@ -45,10 +46,11 @@ func (h *Handlers) myApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if apps == nil {
-		apps = []eligibility.Summary{}
+	page, next, err := paginate(c, apps, func(s eligibility.Summary) string { return s.ID })
+	if err != nil {
+		return err
 	}
-	return c.JSON(ApplicationList{Applications: apps})
+	return writeJSON(c, ApplicationList{Applications: page, Next: next})
 }
 
 func (h *Handlers) startApplication(c *fiber.Ctx) error {
@@ -110,7 +112,7 @@ func (h *Handlers) uploadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(d)
+	return writeJSON(c.Status(fiber.StatusCreated), d)
 }
 
 func (h *Handlers) deleteDocument(c *fiber.Ctx) error {
@@ -145,7 +147,7 @@ func (h *Handlers) reviewQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(q)
+	return writeJSON(c, q)
 }
 
 func (h *Handlers) decide(c *fiber.Ctx) error {

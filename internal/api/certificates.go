@@ -13,6 +13,7 @@ import (
 // CertificateList lists certificates with their current state.
 type CertificateList struct {
 	Certificates []CertificateView `json:"certificates"`
+	Next         string            `json:"next,omitempty"`
 }
 
 // CertificateView is a certificate and its state now (active, expired, lapsed, revoked).
@@ -24,6 +25,7 @@ type CertificateView struct {
 // ReadyList lists candidates ready to certify.
 type ReadyList struct {
 	Ready []certificate.ReadyRow `json:"ready"`
+	Next  string                 `json:"next,omitempty"`
 }
 
 // IssueRequest issues certificates.
@@ -69,7 +71,11 @@ func (h *Handlers) listCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(CertificateList{Certificates: h.views(cs)})
+	page, next, err := paginate(c, cs, func(x certificate.Certificate) string { return x.ID })
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, CertificateList{Certificates: h.views(page), Next: next})
 }
 
 func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
@@ -77,10 +83,11 @@ func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []certificate.ReadyRow{}
+	page, next, err := paginate(c, rs, func(r certificate.ReadyRow) string { return r.CandidateID })
+	if err != nil {
+		return err
 	}
-	return c.JSON(ReadyList{Ready: rs})
+	return writeJSON(c, ReadyList{Ready: page, Next: next})
 }
 
 func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
@@ -95,7 +102,7 @@ func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(CertificateList{Certificates: h.views(cs)})
+	return writeJSON(c.Status(fiber.StatusCreated), CertificateList{Certificates: h.views(cs)})
 }
 
 func (h *Handlers) certificateAction(action string) fiber.Handler {
@@ -123,7 +130,7 @@ func (h *Handlers) certificateAction(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return c.JSON(CertificateView{Certificate: *cert, State: cert.State(h.now())})
+		return writeJSON(c, CertificateView{Certificate: *cert, State: cert.State(h.now())})
 	}
 }
 
@@ -149,7 +156,7 @@ func (h *Handlers) ceView(c *fiber.Ctx) error {
 	if acts == nil {
 		acts = []ce.Activity{}
 	}
-	return c.JSON(CEView{Progress: prog, Activities: acts})
+	return writeJSON(c, CEView{Progress: prog, Activities: acts})
 }
 
 func (h *Handlers) recordCE(c *fiber.Ctx) error {
@@ -161,7 +168,7 @@ func (h *Handlers) recordCE(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(act)
+	return writeJSON(c.Status(fiber.StatusCreated), act)
 }
 
 func (h *Handlers) reviewCE(c *fiber.Ctx) error {
@@ -192,7 +199,7 @@ func (h *Handlers) verifyCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(pub)
+	return writeJSON(c, pub)
 }
 
 func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
@@ -207,7 +214,7 @@ func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(pub)
+	return writeJSON(c, pub)
 }
 
 func (h *Handlers) vendorReport(c *fiber.Ctx) error {
@@ -220,5 +227,5 @@ func (h *Handlers) vendorReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(VendorReport{Program: rep, Certificates: st})
+	return writeJSON(c, VendorReport{Program: rep, Certificates: st})
 }

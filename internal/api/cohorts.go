@@ -12,6 +12,7 @@ import (
 // CohortList lists cohorts.
 type CohortList struct {
 	Cohorts []cohort.Cohort `json:"cohorts"`
+	Next    string          `json:"next,omitempty"`
 }
 
 // EnrollRequest enrols a candidate by email.
@@ -35,10 +36,11 @@ func (h *Handlers) listCohorts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if cs == nil {
-		cs = []cohort.Cohort{}
+	page, next, err := paginate(c, cs, func(x cohort.Cohort) string { return x.ID })
+	if err != nil {
+		return err
 	}
-	return c.JSON(CohortList{Cohorts: cs})
+	return writeJSON(c, CohortList{Cohorts: page, Next: next})
 }
 
 func (h *Handlers) createCohort(c *fiber.Ctx) error {
@@ -50,7 +52,7 @@ func (h *Handlers) createCohort(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(co)
+	return writeJSON(c.Status(fiber.StatusCreated), co)
 }
 
 func (h *Handlers) getCohort(c *fiber.Ctx) error {
@@ -58,7 +60,7 @@ func (h *Handlers) getCohort(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(co)
+	return writeJSON(c, co)
 }
 
 func (h *Handlers) enroll(c *fiber.Ctx) error {
@@ -70,7 +72,7 @@ func (h *Handlers) enroll(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(e)
+	return writeJSON(c.Status(fiber.StatusCreated), e)
 }
 
 func (h *Handlers) withdraw(c *fiber.Ctx) error {
@@ -97,7 +99,7 @@ func (h *Handlers) recordAttendance(c *fiber.Ctx) error {
 	for _, a := range reg {
 		out = append(out, a)
 	}
-	return c.JSON(out)
+	return writeJSON(c, out)
 }
 
 func (h *Handlers) addMakeup(c *fiber.Ctx) error {
@@ -109,7 +111,7 @@ func (h *Handlers) addMakeup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return writeJSON(c.Status(fiber.StatusCreated), m)
 }
 
 func (h *Handlers) cohortProgress(c *fiber.Ctx) error {
@@ -124,5 +126,5 @@ func (h *Handlers) cohortProgress(c *fiber.Ctx) error {
 	if sts == nil {
 		sts = []cohort.Status{}
 	}
-	return c.JSON(CohortProgress{CohortID: co.ID, Statuses: sts})
+	return writeJSON(c, CohortProgress{CohortID: co.ID, Statuses: sts})
 }

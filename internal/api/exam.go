@@ -43,11 +43,13 @@ type OverrideRequest struct {
 // ItemAnalysis is the vendor's item statistics.
 type ItemAnalysis struct {
 	Items []exam.ItemStat `json:"items"`
+	Next  string          `json:"next,omitempty"`
 }
 
 // CohortExamResults lists a cohort's finished attempts.
 type CohortExamResults struct {
 	Results []exam.CohortResult `json:"results"`
+	Next    string              `json:"next,omitempty"`
 }
 
 func (h *Handlers) examResults(c *fiber.Ctx) error {
@@ -63,7 +65,7 @@ func (h *Handlers) examResults(c *fiber.Ctx) error {
 	if rs == nil {
 		rs = []exam.AttemptResult{}
 	}
-	return c.JSON(ExamResults{Gate: g, Results: rs})
+	return writeJSON(c, ExamResults{Gate: g, Results: rs})
 }
 
 func (h *Handlers) examStart(c *fiber.Ctx) error {
@@ -75,7 +77,7 @@ func (h *Handlers) examStart(c *fiber.Ctx) error {
 	if sum.Resumed {
 		status = fiber.StatusOK
 	}
-	return c.Status(status).JSON(sum)
+	return writeJSON(c.Status(status), sum)
 }
 
 func (h *Handlers) examView(c *fiber.Ctx) error {
@@ -83,7 +85,7 @@ func (h *Handlers) examView(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(v)
+	return writeJSON(c, v)
 }
 
 func (h *Handlers) examAnswer(c *fiber.Ctx) error {
@@ -95,7 +97,7 @@ func (h *Handlers) examAnswer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(saved)
+	return writeJSON(c, saved)
 }
 
 func (h *Handlers) examSubmit(c *fiber.Ctx) error {
@@ -103,7 +105,7 @@ func (h *Handlers) examSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	return writeJSON(c, r)
 }
 
 func (h *Handlers) examSettings(c *fiber.Ctx) error {
@@ -111,7 +113,7 @@ func (h *Handlers) examSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s)
+	return writeJSON(c, s)
 }
 
 func (h *Handlers) examUpdateSettings(c *fiber.Ctx) error {
@@ -124,7 +126,7 @@ func (h *Handlers) examUpdateSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s)
+	return writeJSON(c, s)
 }
 
 func (h *Handlers) examAccommodation(c *fiber.Ctx) error {
@@ -154,7 +156,11 @@ func (h *Handlers) itemAnalysis(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ItemAnalysis{Items: items})
+	page, next, err := paginate(c, items, func(s exam.ItemStat) string { return s.ItemID })
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, ItemAnalysis{Items: page, Next: next})
 }
 
 func (h *Handlers) retireItem(c *fiber.Ctx) error {
@@ -180,8 +186,9 @@ func (h *Handlers) cohortExamResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []exam.CohortResult{}
+	page, next, err := paginate(c, rs, func(r exam.CohortResult) string { return r.AttemptID })
+	if err != nil {
+		return err
 	}
-	return c.JSON(CohortExamResults{Results: rs})
+	return writeJSON(c, CohortExamResults{Results: page, Next: next})
 }

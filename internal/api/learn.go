@@ -82,7 +82,7 @@ func (h *Handlers) outline(c *fiber.Ctx) error {
 		open := u.Role != account.RoleCandidate || (co != nil && co.DayOpen(m.Day, h.now()))
 		out.Modules = append(out.Modules, ModuleSummary{Slug: m.Slug, Title: m.Title, Day: m.Day, Order: m.Order, Minutes: m.Minutes, Open: open, Completed: done[m.Slug]})
 	}
-	return c.JSON(out)
+	return writeJSON(c, out)
 }
 
 func (h *Handlers) moduleFor(c *fiber.Ctx) (*curriculum.Module, error) {
@@ -113,7 +113,7 @@ func (h *Handlers) module(c *fiber.Ctx) error {
 	for _, q := range m.Check {
 		v.Check = append(v.Check, CheckQuestion{Prompt: q.Prompt, Options: q.Options})
 	}
-	return c.JSON(v)
+	return writeJSON(c, v)
 }
 
 func (h *Handlers) check(c *fiber.Ctx) error {
@@ -135,5 +135,5 @@ func (h *Handlers) check(c *fiber.Ctx) error {
 	if err := h.Cohorts.RecordCheck(c.UserContext(), httpx.Actor(c), httpx.User(c).ID, m.Slug, res.Passed); err != nil {
 		return err
 	}
-	return c.JSON(res)
+	return writeJSON(c, res)
 }

@@ -58,8 +58,10 @@ type OralStatus struct {
 
 func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 	u := httpx.User(c)
-	from := h.now()
-	to := from.Add(oral.Horizon)
+	from, to, err := h.slotWindow(c, u)
+	if err != nil {
+		return err
+	}
 	switch u.Role {
 	case account.RoleCandidate:
 		g, err := h.Oral.Gate(c.UserContext(), u)
@@ -72,19 +74,19 @@ func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		return c.JSON(out)
+		return writeJSON(c, out)
 	case account.RoleVendorAdmin:
 		s, err := h.Oral.VendorSlots(c.UserContext(), u, from, to)
 		if err != nil {
 			return err
 		}
-		return c.JSON(SlotList{Slots: s})
+		return writeJSON(c, SlotList{Slots: s})
 	}
 	s, err := h.Oral.TrainerSlots(c.UserContext(), u, from, to)
 	if err != nil {
 		return err
 	}
-	return c.JSON(SlotList{Slots: s})
+	return writeJSON(c, SlotList{Slots: s})
 }
 
 func (h *Handlers) createSlots(c *fiber.Ctx) error {
@@ -96,7 +98,7 @@ func (h *Handlers) createSlots(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(s)
+	return writeJSON(c.Status(fiber.StatusCreated), s)
 }
 
 func (h *Handlers) bookSlot(c *fiber.Ctx) error {
@@ -108,7 +110,7 @@ func (h *Handlers) bookSlot(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(b)
+	return writeJSON(c.Status(fiber.StatusCreated), b)
 }
 
 func (h *Handlers) cancelBooking(c *fiber.Ctx) error {
@@ -133,7 +135,7 @@ func (h *Handlers) reschedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(b)
+	return writeJSON(c, b)
 }
 
 func (h *Handlers) noShow(c *fiber.Ctx) error {
@@ -152,7 +154,7 @@ func (h *Handlers) grade(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(g)
+	return writeJSON(c.Status(fiber.StatusCreated), g)
 }
 
 func (h *Handlers) amend(c *fiber.Ctx) error {
@@ -164,7 +166,7 @@ func (h *Handlers) amend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(g)
+	return writeJSON(c.Status(fiber.StatusCreated), g)
 }
 
 func (h *Handlers) oralStatus(c *fiber.Ctx) error {
@@ -186,7 +188,7 @@ func (h *Handlers) oralStatus(c *fiber.Ctx) error {
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
-	return c.JSON(out)
+	return writeJSON(c, out)
 }
 
 func (h *Handlers) grading(c *fiber.Ctx) error {

@@ -10,6 +10,7 @@ import (
 // ExportList is the caller's "download my data" requests, newest first.
 type ExportList struct {
 	Exports []privacy.Export `json:"exports"`
+	Next    string           `json:"next,omitempty"`
 }
 
 // DeleteAccountRequest confirms deleting the caller's account.
@@ -22,7 +23,7 @@ func (h *Handlers) requestExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(e)
+	return writeJSON(c.Status(fiber.StatusAccepted), e)
 }
 
 func (h *Handlers) listExports(c *fiber.Ctx) error {
@@ -30,10 +31,11 @@ func (h *Handlers) listExports(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []privacy.Export{}
+	page, next, err := paginate(c, list, func(e privacy.Export) string { return e.ID })
+	if err != nil {
+		return err
 	}
-	return c.JSON(ExportList{Exports: list})
+	return writeJSON(c, ExportList{Exports: page, Next: next})
 }
 
 func (h *Handlers) downloadExport(c *fiber.Ctx) error {

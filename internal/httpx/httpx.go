@@ -221,6 +221,9 @@ type ErrorDetail struct {
 // WriteJSONError writes the JSON error envelope.
 func WriteJSONError(c *fiber.Ctx, status int, e *apperr.Error) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if status == http.StatusTooManyRequests && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+		c.Set(fiber.HeaderRetryAfter, "60") // the limits here count per minute
+	}
 	return c.Status(status).JSON(ErrorBody{Error: ErrorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: RequestID(c)}})
 }
 

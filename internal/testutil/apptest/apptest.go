@@ -124,6 +124,7 @@ func (e *Env) Do(req *http.Request) *http.Response {
 	if err != nil {
 		e.T.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
+	e.checkContract(req, resp)
 	return resp
 }
 
