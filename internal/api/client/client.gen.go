@@ -974,6 +974,11 @@ type ApiAuditList struct {
 	Next *string `json:"next,omitempty"`
 }
 
+// ApiAwaitingList defines model for api.AwaitingList.
+type ApiAwaitingList struct {
+	Awaiting []OralAwaiting `json:"awaiting"`
+}
+
 // ApiBookRequest defines model for api.BookRequest.
 type ApiBookRequest struct {
 	SlotId string `json:"slot_id"`
@@ -1110,6 +1115,11 @@ type ApiExamResults struct {
 	Results []ExamAttemptResult `json:"results"`
 }
 
+// ApiExceptionList defines model for api.ExceptionList.
+type ApiExceptionList struct {
+	Exceptions []OralException `json:"exceptions"`
+}
+
 // ApiExportList defines model for api.ExportList.
 type ApiExportList struct {
 	Exports []PrivacyExport `json:"exports"`
@@ -1121,6 +1131,12 @@ type ApiExportList struct {
 // ApiFeedLink defines model for api.FeedLink.
 type ApiFeedLink struct {
 	Url string `json:"url"`
+}
+
+// ApiGradingView defines model for api.GradingView.
+type ApiGradingView struct {
+	Grades []OralGrade        `json:"grades"`
+	Status *OralGradingStatus `json:"status"`
 }
 
 // ApiInviteRequest defines model for api.InviteRequest.
@@ -2003,8 +2019,17 @@ type NotifyMessage struct {
 // NotifyMessageStatus defines model for NotifyMessage.Status.
 type NotifyMessageStatus string
 
+// OralAwaiting defines model for oral.Awaiting.
+type OralAwaiting struct {
+	BookingId     string    `json:"booking_id"`
+	CandidateName string    `json:"candidate_name"`
+	Seat          int       `json:"seat"`
+	StartsAt      time.Time `json:"starts_at"`
+}
+
 // OralBookingInfo defines model for oral.BookingInfo.
 type OralBookingInfo struct {
+	AwaitingSeat   *int                  `json:"awaiting_seat,omitempty"`
 	BookedAt       time.Time             `json:"booked_at"`
 	CandidateEmail string                `json:"candidate_email"`
 	CandidateId    string                `json:"candidate_id"`
@@ -2049,6 +2074,37 @@ type OralCompetencyResult struct {
 	Title string  `json:"title"`
 }
 
+// OralDecision defines model for oral.Decision.
+type OralDecision struct {
+	Decided   bool    `json:"decided"`
+	DecidedBy *string `json:"decided_by,omitempty"`
+	Examiners int     `json:"examiners"`
+	GradeId   *string `json:"grade_id,omitempty"`
+	NextSeat  *int    `json:"next_seat,omitempty"`
+	Panel     int     `json:"panel"`
+	Passed    bool    `json:"passed"`
+}
+
+// OralException defines model for oral.Exception.
+type OralException struct {
+	BookingId   *string   `json:"booking_id,omitempty"`
+	CandidateId string    `json:"candidate_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   string    `json:"created_by"`
+	ExaminerId  string    `json:"examiner_id"`
+	Id          string    `json:"id"`
+	Reason      string    `json:"reason"`
+	VendorId    string    `json:"vendor_id"`
+}
+
+// OralExceptionInput defines model for oral.ExceptionInput.
+type OralExceptionInput struct {
+	BookingId   *string `json:"booking_id,omitempty"`
+	CandidateId *string `json:"candidate_id,omitempty"`
+	ExaminerId  string  `json:"examiner_id"`
+	Reason      string  `json:"reason"`
+}
+
 // OralGate defines model for oral.Gate.
 type OralGate struct {
 	ActiveBookingId *string    `json:"active_booking_id,omitempty"`
@@ -2065,13 +2121,18 @@ type OralGrade struct {
 	AmendsId        *string           `json:"amends_id,omitempty"`
 	BookingId       string            `json:"booking_id"`
 	CandidateId     string            `json:"candidate_id"`
+	Decision        *OralDecision     `json:"decision,omitempty"`
 	Feedback        string            `json:"feedback"`
 	GradedBy        string            `json:"graded_by"`
 	Id              string            `json:"id"`
 	Notes           map[string]string `json:"notes"`
+	Panel           int               `json:"panel"`
 	Passed          bool              `json:"passed"`
 	RubricVersion   string            `json:"rubric_version"`
+	ScenarioId      string            `json:"scenario_id"`
+	ScenarioTitle   *string           `json:"scenario_title,omitempty"`
 	Scores          map[string]int    `json:"scores"`
+	Seat            int               `json:"seat"`
 	SubmittedAt     time.Time         `json:"submitted_at"`
 	Total           int               `json:"total"`
 	TrainerId       string            `json:"trainer_id"`
@@ -2083,10 +2144,25 @@ type OralGradeInput struct {
 	Feedback string `json:"feedback"`
 
 	// Notes Evidence notes per competency id.
-	Notes map[string]string `json:"notes"`
+	Notes    map[string]string `json:"notes"`
+	Scenario string            `json:"scenario"`
 
 	// Scores A score per competency id of the rubric (GET /oral/rubric).
 	Scores map[string]int `json:"scores"`
+	Seat   *int           `json:"seat,omitempty"`
+}
+
+// OralGradingStatus defines model for oral.GradingStatus.
+type OralGradingStatus struct {
+	CanGrade   bool                 `json:"can_grade"`
+	Code       *string              `json:"code,omitempty"`
+	Conflicts  *map[string][]string `json:"conflicts,omitempty"`
+	Decision   OralDecision         `json:"decision"`
+	ExaminerId *string              `json:"examiner_id,omitempty"`
+	Exception  *OralException       `json:"exception,omitempty"`
+	Message    *string              `json:"message,omitempty"`
+	Seat       *int                 `json:"seat,omitempty"`
+	TaughtIn   *[]string            `json:"taught_in,omitempty"`
 }
 
 // OralOpenSlot defines model for oral.OpenSlot.
@@ -2116,8 +2192,10 @@ type OralResult struct {
 	Amended       bool                   `json:"amended"`
 	BookingId     string                 `json:"booking_id"`
 	Competencies  []OralCompetencyResult `json:"competencies"`
+	DecidedBy     string                 `json:"decided_by"`
 	ExamAt        time.Time              `json:"exam_at"`
 	ExaminerName  string                 `json:"examiner_name"`
+	Examiners     int                    `json:"examiners"`
 	Feedback      string                 `json:"feedback"`
 	GradeId       string                 `json:"grade_id"`
 	MaxTotal      int                    `json:"max_total"`
@@ -2127,11 +2205,23 @@ type OralResult struct {
 	Reason        *string                `json:"reason,omitempty"`
 	RebookFrom    *time.Time             `json:"rebook_from,omitempty"`
 	RubricVersion string                 `json:"rubric_version"`
+	ScenarioId    *string                `json:"scenario_id,omitempty"`
+	ScenarioTitle *string                `json:"scenario_title,omitempty"`
 	SubmittedAt   time.Time              `json:"submitted_at"`
 	Timezone      string                 `json:"timezone"`
 	Total         int                    `json:"total"`
 	VendorId      string                 `json:"vendor_id"`
 	VendorName    string                 `json:"vendor_name"`
+}
+
+// OralSettings defines model for oral.Settings.
+type OralSettings struct {
+	CutoffHours    int       `json:"cutoff_hours"`
+	RetakeWaitDays int       `json:"retake_wait_days"`
+	Saved          bool      `json:"saved"`
+	TwoExaminers   bool      `json:"two_examiners"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	VendorId       string    `json:"vendor_id"`
 }
 
 // OralSlot defines model for oral.Slot.
@@ -2510,8 +2600,14 @@ type PostOralBookingsByIdGradeJSONRequestBody = OralGradeInput
 // PostOralBookingsByIdRescheduleJSONRequestBody defines body for PostOralBookingsByIdReschedule for application/json ContentType.
 type PostOralBookingsByIdRescheduleJSONRequestBody = ApiBookRequest
 
+// PostOralExceptionsJSONRequestBody defines body for PostOralExceptions for application/json ContentType.
+type PostOralExceptionsJSONRequestBody = OralExceptionInput
+
 // PostOralGradesByIdAmendJSONRequestBody defines body for PostOralGradesByIdAmend for application/json ContentType.
 type PostOralGradesByIdAmendJSONRequestBody = ApiAmendRequest
+
+// PutOralSettingsJSONRequestBody defines body for PutOralSettings for application/json ContentType.
+type PutOralSettingsJSONRequestBody = OralSettings
 
 // PostOralSlotsJSONRequestBody defines body for PostOralSlots for application/json ContentType.
 type PostOralSlotsJSONRequestBody = OralSlotInput
@@ -3371,6 +3467,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/oral (the `GetOral` operationId).
 	GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOralAwaiting Exams of the vendor waiting for another examiner that the caller has not graded
+	//
+	// Roles: trainer, vendor_admin.
+	//
+	// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
+	GetOralAwaiting(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostOralBookingsWithBody Book a slot (the database decides races)
 	//
 	// Roles: candidate.
@@ -3407,7 +3510,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/oral/bookings/{id}/cancel (the `PostOralBookingsByIdCancel` operationId).
 	PostOralBookingsByIdCancel(ctx context.Context, id string, body PostOralBookingsByIdCancelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostOralBookingsByIdGradeWithBody Grade with the rubric (once; corrections are amendments)
+	// PostOralBookingsByIdGradeWithBody Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 	//
 	// Roles: trainer, vendor_admin.
 	//
@@ -3416,7 +3519,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/oral/bookings/{id}/grade (the `PostOralBookingsByIdGrade` operationId).
 	PostOralBookingsByIdGradeWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostOralBookingsByIdGrade Grade with the rubric (once; corrections are amendments)
+	// PostOralBookingsByIdGrade Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 	//
 	// Roles: trainer, vendor_admin.
 	//
@@ -3424,6 +3527,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/oral/bookings/{id}/grade (the `PostOralBookingsByIdGrade` operationId).
 	PostOralBookingsByIdGrade(ctx context.Context, id string, body PostOralBookingsByIdGradeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOralBookingsByIdGrading Whether the caller may grade a booking now (and why not: e.g. they taught the candidate), its decision and the grades the caller may see
+	//
+	// Roles: trainer, vendor_admin.
+	//
+	// Corresponds with GET /api/v1/oral/bookings/{id}/grading (the `GetOralBookingsByIdGrading` operationId).
+	GetOralBookingsByIdGrading(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOralBookingsByIdIcs The booking as an iCalendar event
 	//
@@ -3456,6 +3566,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/oral/bookings/{id}/reschedule (the `PostOralBookingsByIdReschedule` operationId).
 	PostOralBookingsByIdReschedule(ctx context.Context, id string, body PostOralBookingsByIdRescheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOralExceptions Exceptions letting examiners grade candidates they taught
+	//
+	// Roles: vendor_admin.
+	//
+	// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
+	GetOralExceptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOralExceptionsWithBody Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+	PostOralExceptionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOralExceptions Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+	PostOralExceptions(ctx context.Context, body PostOralExceptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteOralFeed Revoke the trainer's calendar feed link
 	//
@@ -3495,6 +3630,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/oral/rubric (the `GetOralRubric` operationId).
 	GetOralRubric(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOralSettings The vendor's oral-exam settings
+	//
+	// Roles: vendor_admin.
+	//
+	// Corresponds with GET /api/v1/oral/settings (the `GetOralSettings` operationId).
+	GetOralSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOralSettingsWithBody Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+	PutOralSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOralSettings Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+	PutOralSettings(ctx context.Context, body PutOralSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOralSlots Oral-exam slots: open ones a candidate may book, a trainer's own, or the vendor's
 	//
@@ -5344,6 +5504,23 @@ func (c *Client) GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 	return c.Client.Do(req)
 }
 
+// GetOralAwaiting Exams of the vendor waiting for another examiner that the caller has not graded
+//
+// Roles: trainer, vendor_admin.
+//
+// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
+func (c *Client) GetOralAwaiting(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralAwaitingRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostOralBookingsWithBody Book a slot (the database decides races)
 //
 // Roles: candidate.
@@ -5420,7 +5597,7 @@ func (c *Client) PostOralBookingsByIdCancel(ctx context.Context, id string, body
 	return c.Client.Do(req)
 }
 
-// PostOralBookingsByIdGradeWithBody Grade with the rubric (once; corrections are amendments)
+// PostOralBookingsByIdGradeWithBody Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 //
 // Roles: trainer, vendor_admin.
 //
@@ -5439,7 +5616,7 @@ func (c *Client) PostOralBookingsByIdGradeWithBody(ctx context.Context, id strin
 	return c.Client.Do(req)
 }
 
-// PostOralBookingsByIdGrade Grade with the rubric (once; corrections are amendments)
+// PostOralBookingsByIdGrade Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 //
 // Roles: trainer, vendor_admin.
 //
@@ -5448,6 +5625,23 @@ func (c *Client) PostOralBookingsByIdGradeWithBody(ctx context.Context, id strin
 // Corresponds with POST /api/v1/oral/bookings/{id}/grade (the `PostOralBookingsByIdGrade` operationId).
 func (c *Client) PostOralBookingsByIdGrade(ctx context.Context, id string, body PostOralBookingsByIdGradeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostOralBookingsByIdGradeRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOralBookingsByIdGrading Whether the caller may grade a booking now (and why not: e.g. they taught the candidate), its decision and the grades the caller may see
+//
+// Roles: trainer, vendor_admin.
+//
+// Corresponds with GET /api/v1/oral/bookings/{id}/grading (the `GetOralBookingsByIdGrading` operationId).
+func (c *Client) GetOralBookingsByIdGrading(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralBookingsByIdGradingRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5520,6 +5714,61 @@ func (c *Client) PostOralBookingsByIdRescheduleWithBody(ctx context.Context, id 
 // Corresponds with POST /api/v1/oral/bookings/{id}/reschedule (the `PostOralBookingsByIdReschedule` operationId).
 func (c *Client) PostOralBookingsByIdReschedule(ctx context.Context, id string, body PostOralBookingsByIdRescheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostOralBookingsByIdRescheduleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOralExceptions Exceptions letting examiners grade candidates they taught
+//
+// Roles: vendor_admin.
+//
+// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
+func (c *Client) GetOralExceptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralExceptionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOralExceptionsWithBody Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+//
+// Roles: vendor_admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+func (c *Client) PostOralExceptionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOralExceptionsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOralExceptions Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+//
+// Roles: vendor_admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+func (c *Client) PostOralExceptions(ctx context.Context, body PostOralExceptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOralExceptionsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5609,6 +5858,61 @@ func (c *Client) PostOralGradesByIdAmend(ctx context.Context, id string, body Po
 // Corresponds with GET /api/v1/oral/rubric (the `GetOralRubric` operationId).
 func (c *Client) GetOralRubric(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOralRubricRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOralSettings The vendor's oral-exam settings
+//
+// Roles: vendor_admin.
+//
+// Corresponds with GET /api/v1/oral/settings (the `GetOralSettings` operationId).
+func (c *Client) GetOralSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOralSettingsWithBody Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+//
+// Roles: vendor_admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+func (c *Client) PutOralSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOralSettingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOralSettings Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+//
+// Roles: vendor_admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+func (c *Client) PutOralSettings(ctx context.Context, body PutOralSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOralSettingsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8718,6 +9022,33 @@ func NewGetOralRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetOralAwaitingRequest constructs an http.Request for the GetOralAwaiting method
+func NewGetOralAwaitingRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/oral/awaiting")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPostOralBookingsRequest calls the generic PostOralBookings builder with application/json body
 func NewPostOralBookingsRequest(server string, body PostOralBookingsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8852,6 +9183,40 @@ func NewPostOralBookingsByIdGradeRequestWithBody(server string, id string, conte
 	return req, nil
 }
 
+// NewGetOralBookingsByIdGradingRequest constructs an http.Request for the GetOralBookingsByIdGrading method
+func NewGetOralBookingsByIdGradingRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/oral/bookings/%s/grading", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetOralBookingsByIdIcsRequest constructs an http.Request for the GetOralBookingsByIdIcs method
 func NewGetOralBookingsByIdIcsRequest(server string, id string) (*http.Request, error) {
 	var err error
@@ -8948,6 +9313,73 @@ func NewPostOralBookingsByIdRescheduleRequestWithBody(server string, id string, 
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/oral/bookings/%s/reschedule", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOralExceptionsRequest constructs an http.Request for the GetOralExceptions method
+func NewGetOralExceptionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/oral/exceptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOralExceptionsRequest calls the generic PostOralExceptions builder with application/json body
+func NewPostOralExceptionsRequest(server string, body PostOralExceptionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOralExceptionsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostOralExceptionsRequestWithBody constructs an http.Request for the PostOralExceptions method, with any body, and a specified content type
+func NewPostOralExceptionsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/oral/exceptions")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -9091,6 +9523,73 @@ func NewGetOralRubricRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetOralSettingsRequest constructs an http.Request for the GetOralSettings method
+func NewGetOralSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/oral/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutOralSettingsRequest calls the generic PutOralSettings builder with application/json body
+func NewPutOralSettingsRequest(server string, body PutOralSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutOralSettingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutOralSettingsRequestWithBody constructs an http.Request for the PutOralSettings method, with any body, and a specified content type
+func NewPutOralSettingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/oral/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -10632,6 +11131,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/oral (the `GetOral` operationId).
 	GetOralWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralResponse, error)
 
+	// GetOralAwaitingWithResponse Exams of the vendor waiting for another examiner that the caller has not graded
+	//
+	// Roles: trainer, vendor_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
+	GetOralAwaitingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error)
+
 	// PostOralBookingsWithBodyWithResponse Book a slot (the database decides races)
 	//
 	// Roles: candidate.
@@ -10668,7 +11176,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/oral/bookings/{id}/cancel (the `PostOralBookingsByIdCancel` operationId).
 	PostOralBookingsByIdCancelWithResponse(ctx context.Context, id string, body PostOralBookingsByIdCancelJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOralBookingsByIdCancelResponse, error)
 
-	// PostOralBookingsByIdGradeWithBodyWithResponse Grade with the rubric (once; corrections are amendments)
+	// PostOralBookingsByIdGradeWithBodyWithResponse Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 	//
 	// Roles: trainer, vendor_admin.
 	//
@@ -10677,7 +11185,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/oral/bookings/{id}/grade (the `PostOralBookingsByIdGrade` operationId).
 	PostOralBookingsByIdGradeWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOralBookingsByIdGradeResponse, error)
 
-	// PostOralBookingsByIdGradeWithResponse Grade with the rubric (once; corrections are amendments)
+	// PostOralBookingsByIdGradeWithResponse Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 	//
 	// Roles: trainer, vendor_admin.
 	//
@@ -10685,6 +11193,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/oral/bookings/{id}/grade (the `PostOralBookingsByIdGrade` operationId).
 	PostOralBookingsByIdGradeWithResponse(ctx context.Context, id string, body PostOralBookingsByIdGradeJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOralBookingsByIdGradeResponse, error)
+
+	// GetOralBookingsByIdGradingWithResponse Whether the caller may grade a booking now (and why not: e.g. they taught the candidate), its decision and the grades the caller may see
+	//
+	// Roles: trainer, vendor_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/oral/bookings/{id}/grading (the `GetOralBookingsByIdGrading` operationId).
+	GetOralBookingsByIdGradingWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetOralBookingsByIdGradingResponse, error)
 
 	// GetOralBookingsByIdIcsWithResponse The booking as an iCalendar event
 	//
@@ -10721,6 +11238,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/oral/bookings/{id}/reschedule (the `PostOralBookingsByIdReschedule` operationId).
 	PostOralBookingsByIdRescheduleWithResponse(ctx context.Context, id string, body PostOralBookingsByIdRescheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOralBookingsByIdRescheduleResponse, error)
+
+	// GetOralExceptionsWithResponse Exceptions letting examiners grade candidates they taught
+	//
+	// Roles: vendor_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
+	GetOralExceptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error)
+
+	// PostOralExceptionsWithBodyWithResponse Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+	PostOralExceptionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOralExceptionsResponse, error)
+
+	// PostOralExceptionsWithResponse Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+	PostOralExceptionsWithResponse(ctx context.Context, body PostOralExceptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOralExceptionsResponse, error)
 
 	// DeleteOralFeedWithResponse Revoke the trainer's calendar feed link
 	//
@@ -10766,6 +11310,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/oral/rubric (the `GetOralRubric` operationId).
 	GetOralRubricWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralRubricResponse, error)
+
+	// GetOralSettingsWithResponse The vendor's oral-exam settings
+	//
+	// Roles: vendor_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/oral/settings (the `GetOralSettings` operationId).
+	GetOralSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralSettingsResponse, error)
+
+	// PutOralSettingsWithBodyWithResponse Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+	PutOralSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOralSettingsResponse, error)
+
+	// PutOralSettingsWithResponse Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+	PutOralSettingsWithResponse(ctx context.Context, body PutOralSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOralSettingsResponse, error)
 
 	// GetOralSlotsWithResponse Oral-exam slots: open ones a candidate may book, a trainer's own, or the vendor's
 	//
@@ -15944,6 +16515,61 @@ func (r GetOralResponse) ContentType() string {
 	return ""
 }
 
+type GetOralAwaitingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiAwaitingList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON200() *ApiAwaitingList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOralAwaitingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOralAwaitingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOralAwaitingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOralAwaitingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostOralBookingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16221,6 +16847,68 @@ func (r PostOralBookingsByIdGradeResponse) ContentType() string {
 	return ""
 }
 
+type GetOralBookingsByIdGradingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiGradingView
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOralBookingsByIdGradingResponse) GetJSON200() *ApiGradingView {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOralBookingsByIdGradingResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOralBookingsByIdGradingResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetOralBookingsByIdGradingResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOralBookingsByIdGradingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOralBookingsByIdGradingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOralBookingsByIdGradingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOralBookingsByIdGradingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOralBookingsByIdIcsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16436,6 +17124,151 @@ func (r PostOralBookingsByIdRescheduleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostOralBookingsByIdRescheduleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOralExceptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiExceptionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON200() *ApiExceptionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOralExceptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOralExceptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOralExceptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOralExceptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOralExceptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *OralException
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON201() *OralException {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOralExceptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOralExceptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOralExceptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOralExceptionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16719,6 +17552,151 @@ func (r GetOralRubricResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetOralRubricResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOralSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OralSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOralSettingsResponse) GetJSON200() *OralSettings {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOralSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOralSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOralSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOralSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOralSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOralSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutOralSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OralSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutOralSettingsResponse) GetJSON200() *OralSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutOralSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutOralSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutOralSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutOralSettingsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutOralSettingsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PutOralSettingsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutOralSettingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r PutOralSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutOralSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutOralSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutOralSettingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19074,6 +20052,21 @@ func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, reqEditor
 	return ParseGetOralResponse(rsp)
 }
 
+// GetOralAwaitingWithResponse Exams of the vendor waiting for another examiner that the caller has not graded
+//
+// Roles: trainer, vendor_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
+func (c *ClientWithResponses) GetOralAwaitingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error) {
+	rsp, err := c.GetOralAwaiting(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOralAwaitingResponse(rsp)
+}
+
 // PostOralBookingsWithBodyWithResponse Book a slot (the database decides races)
 //
 // Roles: candidate.
@@ -19134,7 +20127,7 @@ func (c *ClientWithResponses) PostOralBookingsByIdCancelWithResponse(ctx context
 	return ParsePostOralBookingsByIdCancelResponse(rsp)
 }
 
-// PostOralBookingsByIdGradeWithBodyWithResponse Grade with the rubric (once; corrections are amendments)
+// PostOralBookingsByIdGradeWithBodyWithResponse Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 //
 // Roles: trainer, vendor_admin.
 //
@@ -19149,7 +20142,7 @@ func (c *ClientWithResponses) PostOralBookingsByIdGradeWithBodyWithResponse(ctx 
 	return ParsePostOralBookingsByIdGradeResponse(rsp)
 }
 
-// PostOralBookingsByIdGradeWithResponse Grade with the rubric (once; corrections are amendments)
+// PostOralBookingsByIdGradeWithResponse Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)
 //
 // Roles: trainer, vendor_admin.
 //
@@ -19162,6 +20155,21 @@ func (c *ClientWithResponses) PostOralBookingsByIdGradeWithResponse(ctx context.
 		return nil, err
 	}
 	return ParsePostOralBookingsByIdGradeResponse(rsp)
+}
+
+// GetOralBookingsByIdGradingWithResponse Whether the caller may grade a booking now (and why not: e.g. they taught the candidate), its decision and the grades the caller may see
+//
+// Roles: trainer, vendor_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/oral/bookings/{id}/grading (the `GetOralBookingsByIdGrading` operationId).
+func (c *ClientWithResponses) GetOralBookingsByIdGradingWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetOralBookingsByIdGradingResponse, error) {
+	rsp, err := c.GetOralBookingsByIdGrading(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOralBookingsByIdGradingResponse(rsp)
 }
 
 // GetOralBookingsByIdIcsWithResponse The booking as an iCalendar event
@@ -19222,6 +20230,51 @@ func (c *ClientWithResponses) PostOralBookingsByIdRescheduleWithResponse(ctx con
 		return nil, err
 	}
 	return ParsePostOralBookingsByIdRescheduleResponse(rsp)
+}
+
+// GetOralExceptionsWithResponse Exceptions letting examiners grade candidates they taught
+//
+// Roles: vendor_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
+func (c *ClientWithResponses) GetOralExceptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error) {
+	rsp, err := c.GetOralExceptions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOralExceptionsResponse(rsp)
+}
+
+// PostOralExceptionsWithBodyWithResponse Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+//
+// Roles: vendor_admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+func (c *ClientWithResponses) PostOralExceptionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOralExceptionsResponse, error) {
+	rsp, err := c.PostOralExceptionsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOralExceptionsResponse(rsp)
+}
+
+// PostOralExceptionsWithResponse Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
+//
+// Roles: vendor_admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/oral/exceptions (the `PostOralExceptions` operationId).
+func (c *ClientWithResponses) PostOralExceptionsWithResponse(ctx context.Context, body PostOralExceptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOralExceptionsResponse, error) {
+	rsp, err := c.PostOralExceptions(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOralExceptionsResponse(rsp)
 }
 
 // DeleteOralFeedWithResponse Revoke the trainer's calendar feed link
@@ -19297,6 +20350,51 @@ func (c *ClientWithResponses) GetOralRubricWithResponse(ctx context.Context, req
 		return nil, err
 	}
 	return ParseGetOralRubricResponse(rsp)
+}
+
+// GetOralSettingsWithResponse The vendor's oral-exam settings
+//
+// Roles: vendor_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/oral/settings (the `GetOralSettings` operationId).
+func (c *ClientWithResponses) GetOralSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralSettingsResponse, error) {
+	rsp, err := c.GetOralSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOralSettingsResponse(rsp)
+}
+
+// PutOralSettingsWithBodyWithResponse Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+//
+// Roles: vendor_admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+func (c *ClientWithResponses) PutOralSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOralSettingsResponse, error) {
+	rsp, err := c.PutOralSettingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOralSettingsResponse(rsp)
+}
+
+// PutOralSettingsWithResponse Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)
+//
+// Roles: vendor_admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/oral/settings (the `PutOralSettings` operationId).
+func (c *ClientWithResponses) PutOralSettingsWithResponse(ctx context.Context, body PutOralSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOralSettingsResponse, error) {
+	rsp, err := c.PutOralSettings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOralSettingsResponse(rsp)
 }
 
 // GetOralSlotsWithResponse Oral-exam slots: open ones a candidate may book, a trainer's own, or the vendor's
@@ -23656,6 +24754,46 @@ func ParseGetOralResponse(rsp *http.Response) (*GetOralResponse, error) {
 	return response, nil
 }
 
+// ParseGetOralAwaitingResponse parses an HTTP response from a GetOralAwaitingWithResponse call
+func ParseGetOralAwaitingResponse(rsp *http.Response) (*GetOralAwaitingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOralAwaitingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiAwaitingList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostOralBookingsResponse parses an HTTP response from a PostOralBookingsWithResponse call
 func ParsePostOralBookingsResponse(rsp *http.Response) (*PostOralBookingsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -23891,6 +25029,53 @@ func ParsePostOralBookingsByIdGradeResponse(rsp *http.Response) (*PostOralBookin
 	return response, nil
 }
 
+// ParseGetOralBookingsByIdGradingResponse parses an HTTP response from a GetOralBookingsByIdGradingWithResponse call
+func ParseGetOralBookingsByIdGradingResponse(rsp *http.Response) (*GetOralBookingsByIdGradingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOralBookingsByIdGradingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiGradingView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetOralBookingsByIdIcsResponse parses an HTTP response from a GetOralBookingsByIdIcsWithResponse call
 func ParseGetOralBookingsByIdIcsResponse(rsp *http.Response) (*GetOralBookingsByIdIcsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24036,6 +25221,121 @@ func ParsePostOralBookingsByIdRescheduleResponse(rsp *http.Response) (*PostOralB
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOralExceptionsResponse parses an HTTP response from a GetOralExceptionsWithResponse call
+func ParseGetOralExceptionsResponse(rsp *http.Response) (*GetOralExceptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOralExceptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiExceptionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOralExceptionsResponse parses an HTTP response from a PostOralExceptionsWithResponse call
+func ParsePostOralExceptionsResponse(rsp *http.Response) (*PostOralExceptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOralExceptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OralException
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -24290,6 +25590,121 @@ func ParseGetOralRubricResponse(rsp *http.Response) (*GetOralRubricResponse, err
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOralSettingsResponse parses an HTTP response from a GetOralSettingsWithResponse call
+func ParseGetOralSettingsResponse(rsp *http.Response) (*GetOralSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOralSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OralSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutOralSettingsResponse parses an HTTP response from a PutOralSettingsWithResponse call
+func ParsePutOralSettingsResponse(rsp *http.Response) (*PutOralSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutOralSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OralSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	}
 
