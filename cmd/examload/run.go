@@ -61,6 +61,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		"PEERACADEMY_MEDIA_DIR":    media,
 		"PEERACADEMY_LOG_LEVEL":    "error",
 		"PEERACADEMY_ENV":          "development",
+		"PEERACADEMY_PPROF_ADDR":   os.Getenv("PEERACADEMY_PPROF_ADDR"), // to profile the app under load
 	}
 	cfg, err := config.LoadFrom(func(k string) string { return env[k] })
 	if err != nil {

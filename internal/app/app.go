@@ -64,7 +64,8 @@ type App struct {
 	Privacy      *privacy.Service // a person's own data: download and deletion
 	Changes      *database.Feed   // committed writes to the tables behind the caches
 
-	workers sync.WaitGroup
+	workers   sync.WaitGroup
+	stopPprof func() // the profiler's listener (PEERACADEMY_PPROF_ADDR), nil when off
 }
 
 // OpenStore opens the configured media store.
@@ -163,6 +164,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err := a.buildHTTP(); err != nil {
 		a.Close()
 		return nil, err
+	}
+	if cfg.PprofAddr != "" {
+		if a.stopPprof, err = startPprof(cfg.PprofAddr); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -370,6 +377,10 @@ func (a *App) Serve(ctx context.Context) error {
 // the database.
 func (a *App) Close() error {
 	a.workers.Wait()
+	if a.stopPprof != nil {
+		a.stopPprof()
+		a.stopPprof = nil
+	}
 	if a.Changes != nil {
 		a.Changes.Close()
 	}
