@@ -89,7 +89,12 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 		return err
 	}
 
-	// Merge.
+	rep.merge(workers, released)
+	return nil
+}
+
+// merge adds the workers' figures to the report (released: when the candidates were let go).
+func (rep *report) merge(workers []*worker, released time.Time) {
 	var all [phases][]time.Duration
 	var firstMin, firstMax, ansFirst, ansLast, lastSubmit time.Time
 	for _, w := range workers {
@@ -137,7 +142,6 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 	if lastSubmit.After(released) {
 		rep.ExamWindow = lastSubmit.Sub(released)
 	}
-	return nil
 }
 
 // sit takes the exam as one candidate: start, view, answer every question, submit.
