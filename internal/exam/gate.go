@@ -40,7 +40,8 @@ type Gate struct {
 
 	settings     Settings
 	extra        int
-	openDeadline time.Time // of the open attempt, when there is one
+	openDeadline time.Time       // of the open attempt, when there is one
+	retired      map[string]bool // the vendor's retired items (read with the rest, for Start)
 }
 
 // Err is the refusal as a safe error, or nil when the candidate may start.
@@ -108,11 +109,12 @@ type gateFacts struct {
 	Extra        *int       `bun:"extra_minutes"`
 	Used         int        `bun:"used"` // finished attempts with the vendor
 	LastFinished *time.Time `bun:"last_finished"`
+	Retired      *string    `bun:"retired"` // the vendor's retired item ids, a JSON array (or NULL)
 }
 
-// gateQuery reads the gate's facts in one round trip (it was seven): the open attempt, a pass, the
+// gateQuery reads the gate's facts in one round trip (it was eight): the open attempt, a pass, the
 // vendor (the enrolment's, or else that of the latest gate override), its override, settings and
-// accommodation for the candidate, and the finished attempts with it.
+// accommodation for the candidate, the finished attempts with it, and its retired items.
 const gateQuery = `WITH v AS (SELECT COALESCE(?, (SELECT o.vendor_id FROM exam_gate_overrides AS o WHERE o.candidate_id = ? ORDER BY o.granted_at DESC LIMIT 1)) AS vendor_id)
 SELECT
   (SELECT a.id FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.status = 'open' LIMIT 1) AS open_id,
@@ -123,8 +125,15 @@ SELECT
   st.duration_minutes, st.pass_percent, st.max_attempts, st.wait_days, st.form_length,
   (SELECT ac.extra_minutes FROM exam_accommodations AS ac WHERE ac.candidate_id = ? AND ac.vendor_id = v.vendor_id) AS extra_minutes,
   (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open') AS used,
-  (SELECT a.finished_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open' ORDER BY a.finished_at DESC LIMIT 1) AS last_finished
+  (SELECT a.finished_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open' ORDER BY a.finished_at DESC LIMIT 1) AS last_finished,
+  (SELECT %s(r.item_id) FROM exam_retired_items AS r WHERE r.vendor_id = v.vendor_id) AS retired
 FROM v LEFT JOIN exam_settings AS st ON st.vendor_id = v.vendor_id`
+
+// The retired items come as one JSON array, whatever the characters of their ids.
+var (
+	gateQueryPG     = fmt.Sprintf(gateQuery, "json_agg")
+	gateQuerySQLite = fmt.Sprintf(gateQuery, "json_group_array")
+)
 
 func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, complete bool, vendorID, cohortID string, now time.Time) (*Gate, error) {
 	g := &Gate{CanStart: true, CourseworkComplete: complete, VendorID: vendorID, CohortID: cohortID}
@@ -134,7 +143,11 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, comp
 	}
 	var f gateFacts
 	c := candidateID
-	if err := db.NewRaw(gateQuery, enrolled, c, c, c, c, true, c, c, c, c).Scan(ctx, &f); err != nil {
+	q := gateQuerySQLite
+	if database.IsPostgres(db) {
+		q = gateQueryPG
+	}
+	if err := db.NewRaw(q, enrolled, c, c, c, c, true, c, c, c, c).Scan(ctx, &f); err != nil {
 		return nil, err
 	}
 	if f.OpenID != nil {
@@ -166,6 +179,16 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, comp
 		st.Saved = true
 	}
 	g.settings = st
+	if f.Retired != nil {
+		var ids []string
+		if err := json.Unmarshal([]byte(*f.Retired), &ids); err != nil {
+			return nil, fmt.Errorf("exam: retired items of vendor %s: %w", g.VendorID, err)
+		}
+		g.retired = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			g.retired[id] = true
+		}
+	}
 	g.MaxAttempts, g.FormLength, g.PassPercent = st.MaxAttempts, st.FormLength, st.PassPercent
 	if f.Extra != nil {
 		g.extra = *f.Extra
@@ -266,7 +289,7 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	return out, nil
 }
 
-// start is Start's transaction: BEGIN, the candidate's lock, the gate's facts, the retired items, the
+// start is Start's transaction: BEGIN, the candidate's lock, the gate's facts (retired items included), the
 // attempt (its whole form is one column) and the audit event, COMMIT. On errOverdue, out.ID names the
 // open attempt to expire.
 func (s *Service) start(ctx context.Context, a audit.Actor, candidate *account.User, complete bool, vendorID, cohortID string, now time.Time) (*Summary, error) {
@@ -293,12 +316,8 @@ func (s *Service) start(ctx context.Context, a audit.Actor, candidate *account.U
 		if err := g.Err(); err != nil {
 			return err
 		}
-		retired, err := retiredSet(ctx, tx, g.VendorID)
-		if err != nil {
-			return err
-		}
 		seed := rand.Int64()
-		form, err := AssembleForm(s.Bank, retired, g.settings.FormLength, seed)
+		form, err := AssembleForm(s.Bank, g.retired, g.settings.FormLength, seed)
 		if err != nil {
 			var short *ShortDomainError
 			if errors.As(err, &short) {
