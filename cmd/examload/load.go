@@ -88,7 +88,12 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 		return err
 	}
 
-	// Merge.
+	rep.merge(workers, released)
+	return nil
+}
+
+// merge adds the workers' figures to the report (released: when the candidates were let go).
+func (rep *report) merge(workers []*worker, released time.Time) {
 	var all [phases][]time.Duration
 	var firstMin, firstMax, ansFirst, ansLast, lastSubmit time.Time
 	for _, w := range workers {
@@ -136,7 +141,6 @@ func load(ctx context.Context, o options, base string, tokens []string, rep *rep
 	if lastSubmit.After(released) {
 		rep.ExamWindow = lastSubmit.Sub(released)
 	}
-	return nil
 }
 
 // answer is a generated call's outcome: its status and raw body (the client decodes the rest).
@@ -144,13 +148,31 @@ type answer interface {
 	StatusCode() int
 }
 
-// sit takes the exam as one candidate: start, view, answer every question, submit.
-func (w *worker) sit(ctx context.Context, token string) {
-	auth := func(_ context.Context, req *http.Request) error {
+// bearer authenticates a generated call as the candidate holding token.
+func bearer(token string) client.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
 		req.Header.Set("Authorization", "Bearer "+token)
 		return nil
 	}
-	var sum *client.ExamSummary
+}
+
+// sit takes the exam as one candidate: start, view, answer every question, submit.
+func (w *worker) sit(ctx context.Context, token string) {
+	auth := bearer(token)
+	sum, view := w.open(ctx, auth)
+	if view == nil {
+		return
+	}
+	for _, q := range view.Questions {
+		if saved := w.save(ctx, auth, sum.Id, q.ItemId, 0, 1); saved != nil {
+			w.acked++
+		}
+	}
+	w.submit(ctx, auth, sum.Id)
+}
+
+// open starts (or resumes) the attempt and views it; view is nil when either step failed.
+func (w *worker) open(ctx context.Context, auth client.RequestEditorFn) (sum *client.ExamSummary, view *client.ExamAttemptView) {
 	if !w.call(ctx, phaseStart, "POST /exam/attempts", func(ctx context.Context) (answer, []byte, error) {
 		r, err := w.api.PostExamAttemptsWithResponse(ctx, auth)
 		if err != nil {
@@ -161,9 +183,8 @@ func (w *worker) sit(ctx context.Context, token string) {
 		}
 		return r, r.Body, nil
 	}, http.StatusCreated, http.StatusOK) {
-		return
+		return nil, nil
 	}
-	var view *client.ExamAttemptView
 	if !w.call(ctx, phaseView, "GET /exam/attempts/"+sum.Id, func(ctx context.Context) (answer, []byte, error) {
 		r, err := w.api.GetExamAttemptsByIdWithResponse(ctx, sum.Id, auth)
 		if err != nil {
@@ -172,36 +193,46 @@ func (w *worker) sit(ctx context.Context, token string) {
 		view = r.JSON200
 		return r, r.Body, nil
 	}, http.StatusOK) {
-		return
+		return sum, nil
 	}
 	if len(view.Questions) != w.o.FormLength || string(view.Status) != exam.StatusOpen {
 		w.fail("attempt %s: %d questions, status %s; want %d, open", sum.Id, len(view.Questions), view.Status, w.o.FormLength)
-		return
+		return sum, nil
 	}
-	for _, q := range view.Questions {
-		const seq = 1
-		if w.ansFirst.IsZero() {
-			w.ansFirst = time.Now()
-		}
-		var saved *client.ExamSaved
-		ok := w.call(ctx, phaseAnswer, "PUT .../answers/"+q.ItemId, func(ctx context.Context) (answer, []byte, error) {
-			r, err := w.api.PutExamAttemptsByIdAnswersByItemWithResponse(ctx, sum.Id, q.ItemId, client.ApiAnswerRequest{Choice: []int{0}, Seq: seq}, auth)
-			if err != nil {
-				return nil, nil, err
-			}
-			saved = r.JSON200
-			return r, r.Body, nil
-		}, http.StatusOK)
-		w.ansLast = time.Now()
-		if ok && saved.Seq == seq && saved.ItemId == q.ItemId {
-			w.acked++
-		} else if ok {
-			w.fail("attempt %s item %s: stored seq %d, want %d", sum.Id, q.ItemId, saved.Seq, seq)
-		}
+	return sum, view
+}
+
+// save stores one answer with seq and returns what the server confirmed, or nil (counted as a
+// failure) when the call failed or the server did not apply exactly this save.
+func (w *worker) save(ctx context.Context, auth client.RequestEditorFn, attemptID, itemID string, choice int, seq int64) *client.ExamSaved {
+	if w.ansFirst.IsZero() {
+		w.ansFirst = time.Now()
 	}
+	var saved *client.ExamSaved
+	ok := w.call(ctx, phaseAnswer, "PUT .../answers/"+itemID, func(ctx context.Context) (answer, []byte, error) {
+		r, err := w.api.PutExamAttemptsByIdAnswersByItemWithResponse(ctx, attemptID, itemID, client.ApiAnswerRequest{Choice: []int{choice}, Seq: seq}, auth)
+		if err != nil {
+			return nil, nil, err
+		}
+		saved = r.JSON200
+		return r, r.Body, nil
+	}, http.StatusOK)
+	w.ansLast = time.Now()
+	if !ok {
+		return nil
+	}
+	if !saved.Applied || saved.Seq != seq || saved.ItemId != itemID {
+		w.fail("attempt %s item %s: applied %v, stored seq %d, want %d", attemptID, itemID, saved.Applied, saved.Seq, seq)
+		return nil
+	}
+	return saved
+}
+
+// submit submits and checks the attempt was graded.
+func (w *worker) submit(ctx context.Context, auth client.RequestEditorFn, attemptID string) {
 	var res *client.ExamAttemptResult
 	if w.call(ctx, phaseSubmit, "POST .../submit", func(ctx context.Context) (answer, []byte, error) {
-		r, err := w.api.PostExamAttemptsByIdSubmitWithResponse(ctx, sum.Id, auth)
+		r, err := w.api.PostExamAttemptsByIdSubmitWithResponse(ctx, attemptID, auth)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -210,7 +241,7 @@ func (w *worker) sit(ctx context.Context, token string) {
 	}, http.StatusOK) {
 		w.lastSubmit = time.Now()
 		if !res.Graded || res.Total != w.o.FormLength || string(res.Status) != exam.StatusSubmitted {
-			w.fail("attempt %s: submitted but graded=%v total=%d status=%s", sum.Id, res.Graded, res.Total, res.Status)
+			w.fail("attempt %s: submitted but graded=%v total=%d status=%s", attemptID, res.Graded, res.Total, res.Status)
 		}
 	}
 }

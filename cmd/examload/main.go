@@ -39,6 +39,7 @@ func main() {
 	flag.IntVar(&o.Concurrency, "concurrency", 1000, "candidates sitting at the same time (all released together)")
 	flag.IntVar(&o.FormLength, "form-length", exam.DefaultFormLength, "questions per exam form")
 	flag.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "timeout of one HTTP request")
+	pacedFlags(flag.CommandLine, &o.Paced)
 	flag.Parse()
 	if o.DB == "" || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: examload -db postgres://... [-candidates 1000] [-concurrency 1000] [-form-length 60] [-server URL]")
@@ -71,6 +72,7 @@ type options struct {
 	FormLength  int
 	Timeout     time.Duration
 	Progress    io.Writer // progress lines (nil: none)
+	Paced       pacedOptions
 }
 
 func (o *options) validate() error {
@@ -79,12 +81,15 @@ func (o *options) validate() error {
 		return fmt.Errorf("-db is required")
 	case o.Candidates < 1:
 		return fmt.Errorf("-candidates must be at least 1")
-	case o.Concurrency < 1:
+	case o.Concurrency < 1 && !o.Paced.On: // paced: every candidate at once
 		return fmt.Errorf("-concurrency must be at least 1")
 	case o.FormLength < 1 || o.FormLength > 300:
 		return fmt.Errorf("-form-length must be between 1 and 300")
 	}
-	if o.Concurrency > o.Candidates {
+	if err := o.Paced.validate(); err != nil {
+		return err
+	}
+	if o.Concurrency > o.Candidates || o.Paced.On {
 		o.Concurrency = o.Candidates
 	}
 	if o.Timeout <= 0 {

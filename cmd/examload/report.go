@@ -67,6 +67,7 @@ type report struct {
 	Ratio     float64 // AnswersPerSec / RawPerSec
 
 	Check check
+	Paced *pacedReport // the paced mode's own figures (nil: back to back)
 }
 
 // OK reports whether every answer arrived exactly once and every attempt was graded exactly once.
@@ -74,7 +75,7 @@ func (r *report) OK() bool {
 	c := r.Check
 	return r.Failed == 0 && c.Lost == 0 && c.Duplicated == 0 && c.Rows == c.Expected &&
 		c.Attempts == r.Candidates && c.CandidatesWithAttempt == r.Candidates && c.Submitted == r.Candidates && c.Graded == r.Candidates &&
-		c.IncompleteAttempts == 0 && c.SubmitEvents == r.Candidates && c.ExpireEvents == 0
+		c.IncompleteAttempts == 0 && c.SubmitEvents == r.Candidates && c.ExpireEvents == 0 && (r.Paced == nil || r.Paced.Stale == 0)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
@@ -95,9 +96,14 @@ func (r *report) print(w io.Writer) {
 	}
 	p("  answer latency: p50 %s, p95 %s, p99 %s", ms(r.Phases[phaseAnswer].P50), ms(r.Phases[phaseAnswer].P95), ms(r.Phases[phaseAnswer].P99))
 	p("  whole exam: release to last submit %s", r.ExamWindow.Round(time.Millisecond))
-	p("  raw inserts: %d rows in %s = %.0f inserts/s (same database, %d concurrent clients, the app's pool settings)",
-		r.RawRows, r.RawWindow.Round(time.Millisecond), r.RawPerSec, r.Concurrency)
-	p("  ratio answers/s ÷ raw inserts/s = %.3f", r.Ratio)
+	if r.Paced != nil {
+		r.Paced.print(w, r)
+	}
+	if r.Paced == nil {
+		p("  raw inserts: %d rows in %s = %.0f inserts/s (same database, %d concurrent clients, the app's pool settings)",
+			r.RawRows, r.RawWindow.Round(time.Millisecond), r.RawPerSec, r.Concurrency)
+		p("  ratio answers/s ÷ raw inserts/s = %.3f", r.Ratio)
+	}
 	c := r.Check
 	p("  check: exam_answers rows %d (want %d); attempts %d for %d candidates; submitted %d, graded %d;",
 		c.Rows, c.Expected, c.Attempts, c.CandidatesWithAttempt, c.Submitted, c.Graded)

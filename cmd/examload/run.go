@@ -61,6 +61,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		"PEERACADEMY_MEDIA_DIR":    media,
 		"PEERACADEMY_LOG_LEVEL":    "error",
 		"PEERACADEMY_ENV":          "development",
+		"PEERACADEMY_PPROF_ADDR":   os.Getenv("PEERACADEMY_PPROF_ADDR"), // to profile the app under load
 	}
 	cfg, err := config.LoadFrom(func(k string) string { return env[k] })
 	if err != nil {
@@ -95,23 +96,34 @@ func run(ctx context.Context, o options) (*report, error) {
 
 	// Load.
 	o.logf("releasing %d candidates (%d at a time) against %s", o.Candidates, o.Concurrency, base)
-	if err := load(ctx, o, base, s.tokens, rep); err != nil {
-		return rep, fmt.Errorf("load: %w", err)
-	}
-
-	// Baseline: the raw INSERT rate of the same database, same rows, same concurrency.
-	o.logf("measuring the raw INSERT rate (%d rows, concurrency %d)", o.Candidates*o.FormLength, o.Concurrency)
-	if err := baseline(ctx, o, s.run, rep); err != nil {
-		return rep, fmt.Errorf("baseline: %w", err)
-	}
-	if rep.RawPerSec > 0 {
-		rep.Ratio = rep.AnswersPerSec / rep.RawPerSec
+	expect := &expected{}
+	if o.Paced.On {
+		if err := loadPaced(ctx, o, base, s.tokens, rep, expect); err != nil {
+			return rep, fmt.Errorf("paced load: %w", err)
+		}
+	} else {
+		if err := load(ctx, o, base, s.tokens, rep); err != nil {
+			return rep, fmt.Errorf("load: %w", err)
+		}
+		// Baseline: the raw INSERT rate of the same database, same rows, same concurrency.
+		o.logf("measuring the raw INSERT rate (%d rows, concurrency %d)", o.Candidates*o.FormLength, o.Concurrency)
+		if err := baseline(ctx, o, s.run, rep); err != nil {
+			return rep, fmt.Errorf("baseline: %w", err)
+		}
+		if rep.RawPerSec > 0 {
+			rep.Ratio = rep.AnswersPerSec / rep.RawPerSec
+		}
 	}
 
 	// Check the database.
 	rep.VendorID = s.vendorID
 	if err := verify(ctx, a.DB, s.vendorID, o, rep); err != nil {
 		return rep, fmt.Errorf("check: %w", err)
+	}
+	if rep.Paced != nil {
+		if err := verifySeqs(ctx, a.DB, s.vendorID, expect, rep.Paced); err != nil {
+			return rep, fmt.Errorf("check: %w", err)
+		}
 	}
 	return rep, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -67,6 +68,9 @@ type Config struct {
 	CertificateMonths int
 	// VerifyPerMinute limits public certificate look-ups per client address.
 	VerifyPerMinute int
+	// PprofAddr, when set, serves the Go profiler (/debug/pprof) on a listener of its own. It must be
+	// a loopback address; empty (the default) turns the profiler off.
+	PprofAddr string
 }
 
 // MediaConfig chooses the media store.
@@ -189,6 +193,9 @@ func LoadFrom(getenv func(string) string) (Config, error) {
 	} else if c.Env == "production" {
 		r.fail("ENCRYPTION_KEYS", "required in production: give id:base64key pairs, e.g. k1:$(openssl rand -base64 32)")
 	}
+	if c.PprofAddr = r.str("PPROF_ADDR", ""); c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		r.fail("PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060 (the profiler is for the host's operators only)")
+	}
 	if c.SessionIdle > c.SessionAbsolute {
 		r.fail("SESSION_IDLE_TIMEOUT", "must not exceed PEERACADEMY_SESSION_ABSOLUTE_TIMEOUT")
 	}
@@ -207,6 +214,19 @@ func IsPostgresURL(u string) bool {
 }
 
 const prefix = "PEERACADEMY_"
+
+// loopback reports whether addr is host:port with a loopback host.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 type reader struct {
 	getenv func(string) string

@@ -321,3 +321,20 @@ func TestLoadReadsProcessEnvironment(t *testing.T) {
 		t.Fatalf("Load ignored the environment: %+v", c)
 	}
 }
+
+// TestPprofAddr: the profiler is off by default and only ever listens on a loopback address.
+func TestPprofAddr(t *testing.T) {
+	if c, err := LoadFrom(envOf(nil)); err != nil || c.PprofAddr != "" {
+		t.Fatalf("default: %q %v", c.PprofAddr, err)
+	}
+	for _, ok := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		if c, err := LoadFrom(envOf(map[string]string{"PEERACADEMY_PPROF_ADDR": ok})); err != nil || c.PprofAddr != ok {
+			t.Errorf("%s: %q %v", ok, c.PprofAddr, err)
+		}
+	}
+	for _, bad := range []string{"0.0.0.0:6060", ":6060", "10.0.0.5:6060", "example.org:6060", "6060"} {
+		if _, err := LoadFrom(envOf(map[string]string{"PEERACADEMY_PPROF_ADDR": bad})); err == nil || !strings.Contains(err.Error(), "PEERACADEMY_PPROF_ADDR") {
+			t.Errorf("%s accepted: %v", bad, err)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package exam
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
@@ -49,13 +49,9 @@ type AttemptView struct {
 	Result       *AttemptResult `json:"result,omitempty"`
 }
 
-func (s *Service) load(ctx context.Context, db bun.IDB, attemptID, candidateID string, share bool) (*attempt, error) {
+func (s *Service) load(ctx context.Context, db bun.IDB, attemptID, candidateID string) (*attempt, error) {
 	at := new(attempt)
-	q := db.NewSelect().Model(at).Where("id = ?", attemptID).Where("candidate_id = ?", candidateID)
-	if share && database.IsPostgres(db) {
-		q = q.For("SHARE")
-	}
-	if err := q.Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(at).Where("id = ?", attemptID).Where("candidate_id = ?", candidateID).Scan(ctx); err != nil {
 		if database.ErrIsNotFound(err) {
 			return nil, errAttemptNotFound
 		}
@@ -74,7 +70,7 @@ func (s *Service) View(ctx context.Context, candidate *account.User, attemptID s
 		return nil, errCandidateOnly
 	}
 	now := s.now()
-	at, err := s.load(ctx, s.DB, attemptID, candidate.ID, false)
+	at, err := s.load(ctx, s.DB, attemptID, candidate.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +78,7 @@ func (s *Service) View(ctx context.Context, candidate *account.User, attemptID s
 		if _, err := s.finish(ctx, audit.System, at.ID, StatusExpired, now); err != nil {
 			return nil, err
 		}
-		if at, err = s.load(ctx, s.DB, attemptID, candidate.ID, false); err != nil {
+		if at, err = s.load(ctx, s.DB, attemptID, candidate.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -102,15 +98,18 @@ func (s *Service) View(ctx context.Context, candidate *account.User, attemptID s
 		v.Result = r
 		return v, nil
 	}
-	form, err := parseForm(at)
-	if err != nil {
-		return nil, err
+	st, ok := s.sittings().Get(at.ID)
+	if !ok {
+		if st, err = newSitting(at); err != nil {
+			return nil, err
+		}
+		s.sittings().Put(at.ID, st, s.sittings().Gen()) // nothing ever invalidates a sitting
 	}
 	saved, err := answersOf(ctx, s.DB, at.ID)
 	if err != nil {
 		return nil, err
 	}
-	for i, fi := range form {
+	for i, fi := range st.form {
 		it, ok := s.Bank.Item(fi.ItemID)
 		if !ok || len(fi.Perm) != len(it.Options) {
 			return nil, fmt.Errorf("exam: item %s of attempt %s no longer matches the bank", fi.ItemID, at.ID)
@@ -177,12 +176,84 @@ type Saved struct {
 	DeadlineAt time.Time `json:"deadline_at"`
 }
 
+// sitting is what never changes about an attempt once started: whose it is, its form and its
+// deadline. Every save needs it; it is read and parsed once per attempt and kept in memory (a cache
+// nothing can make wrong, as no write changes these columns; status, which does change, is always
+// checked by the database).
+type sitting struct {
+	candidateID string
+	deadline    time.Time
+	form        Form
+	pos         map[string]int // item id -> position on the form
+}
+
+func newSitting(at *attempt) (*sitting, error) {
+	form, err := parseForm(at)
+	if err != nil {
+		return nil, err
+	}
+	st := &sitting{candidateID: at.CandidateID, deadline: at.DeadlineAt.UTC(), form: form, pos: make(map[string]int, len(form))}
+	for i, fi := range form {
+		st.pos[fi.ItemID] = i
+	}
+	return st, nil
+}
+
+// sittingCap bounds the cache: far more attempts than can be open at once on one instance.
+const sittingCap = 20000
+
+func (s *Service) sittings() *cache.Map[*sitting] {
+	s.sittingsOnce.Do(func() { s.sittingCache = cache.New[*sitting](nil, 6*time.Hour, sittingCap) })
+	return s.sittingCache
+}
+
+// sittingOf returns the attempt's unchanging facts, reading the attempt only on a cache miss. An
+// attempt that is not the candidate's is not found.
+func (s *Service) sittingOf(ctx context.Context, attemptID, candidateID string) (*sitting, error) {
+	c := s.sittings()
+	if st, ok := c.Get(attemptID); ok {
+		if st.candidateID != candidateID {
+			return nil, errAttemptNotFound
+		}
+		return st, nil
+	}
+	gen := c.Gen()
+	at, err := s.load(ctx, s.DB, attemptID, candidateID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := newSitting(at)
+	if err != nil {
+		return nil, err
+	}
+	c.Put(attemptID, st, gen)
+	return st, nil
+}
+
+// saveQuery writes an answer in one statement: only while the attempt is the candidate's, open, and
+// within its deadline and grace, and only over a smaller seq. On PostgreSQL the attempt's row is
+// locked FOR SHARE for the statement, so a Submit (which updates that row) either waits for this save
+// and grades it, or commits first and this save writes nothing. SQLite has one writer: statements
+// never interleave.
+const saveQuery = `INSERT INTO exam_answers (attempt_id, item_id, choice, seq, flagged, updated_at)
+SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM exam_attempts AS t WHERE t.id = ? AND t.candidate_id = ? AND t.status = 'open' AND t.deadline_at >= ?%s)
+ON CONFLICT (attempt_id, item_id) DO UPDATE SET choice = EXCLUDED.choice, seq = EXCLUDED.seq, flagged = EXCLUDED.flagged, updated_at = EXCLUDED.updated_at
+WHERE exam_answers.seq < EXCLUDED.seq`
+
+var (
+	saveQueryPG     = fmt.Sprintf(saveQuery, " FOR SHARE")
+	saveQuerySQLite = fmt.Sprintf(saveQuery, "")
+)
+
 // SaveAnswer stores the candidate's choice on one question (displayed indexes, as shown by View; an
 // empty list clears it) and its review flag. seq orders saves of the same question: a save whose seq
 // is not greater than the stored one changes nothing (a late retry never overwrites a newer answer).
 // Single and true/false questions take at most one choice. Saves are accepted until AnswerGrace after
 // the deadline (then ErrDeadlinePassed, and the attempt is expired and graded on what was saved), and
 // not once the attempt is submitted (ErrAttemptFinished).
+//
+// A save is one statement, one round trip: the rules on the attempt are the upsert's condition. Only
+// when it wrote nothing does a second read tell why (finished, late, or a stale seq).
 func (s *Service) SaveAnswer(ctx context.Context, candidate *account.User, attemptID, itemID string, displayed []int, flagged bool, seq int64) (Saved, error) {
 	if candidate == nil || candidate.Role != account.RoleCandidate {
 		return Saved{}, errCandidateOnly
@@ -191,71 +262,75 @@ func (s *Service) SaveAnswer(ctx context.Context, candidate *account.User, attem
 		return Saved{}, apperr.Field("seq", "seq must be a positive number that grows with every save.")
 	}
 	now := s.now()
-	out := Saved{ItemID: itemID, Now: now}
-	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		// FOR SHARE (PostgreSQL): a concurrent Submit waits for this save, or this save sees it.
-		at, err := s.load(ctx, tx, attemptID, candidate.ID, true)
-		if err != nil {
-			return err
-		}
-		out.DeadlineAt = at.DeadlineAt.UTC()
-		switch {
-		case at.Status == StatusSubmitted:
-			return ErrAttemptFinished
-		case at.Status == StatusExpired, now.After(at.DeadlineAt.Add(AnswerGrace)):
-			return ErrDeadlinePassed
-		}
-		form, err := parseForm(at)
-		if err != nil {
-			return err
-		}
-		pos := form.Position(itemID)
-		if pos < 0 {
-			return apperr.Field("item_id", "That question is not part of this exam.")
-		}
-		perm := form[pos].Perm
-		it, ok := s.Bank.Item(itemID)
-		if !ok {
-			return fmt.Errorf("exam: item %s is no longer in the bank", itemID)
-		}
-		original := make([]int, 0, len(displayed))
-		for _, d := range displayed {
-			if d < 0 || d >= len(perm) {
-				return apperr.Field("choice", fmt.Sprintf("Choose among options 0 to %d.", len(perm)-1))
-			}
-			original = append(original, perm[d])
-		}
-		slices.Sort(original)
-		if len(slices.Compact(slices.Clone(original))) != len(original) {
-			return apperr.Field("choice", "Choose each option at most once.")
-		}
-		if it.Type != TypeMultiple && len(original) > 1 {
-			return apperr.Field("choice", "Choose one answer only.")
-		}
-		cj, err := json.Marshal(original)
-		if err != nil {
-			return err
-		}
-		res, err := tx.NewRaw(`INSERT INTO exam_answers (attempt_id, item_id, choice, seq, flagged, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (attempt_id, item_id) DO UPDATE SET choice = EXCLUDED.choice, seq = EXCLUDED.seq, flagged = EXCLUDED.flagged, updated_at = EXCLUDED.updated_at
-WHERE exam_answers.seq < EXCLUDED.seq`, at.ID, itemID, string(cj), seq, flagged, now).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			out.Applied, out.Seq = true, seq
-			return nil
-		}
-		return tx.NewSelect().Model((*answer)(nil)).Column("seq").Where("attempt_id = ?", at.ID).Where("item_id = ?", itemID).Scan(ctx, &out.Seq)
-	})
-	if errors.Is(err, ErrDeadlinePassed) {
-		// Time is up: grade now what was saved (the message says so), unless already graded.
-		if _, ferr := s.finish(ctx, audit.System, attemptID, StatusExpired, now); ferr != nil {
-			return Saved{}, ferr
-		}
-	}
+	st, err := s.sittingOf(ctx, attemptID, candidate.ID)
 	if err != nil {
 		return Saved{}, err
 	}
+	out := Saved{ItemID: itemID, Now: now, DeadlineAt: st.deadline}
+	cj, err := s.choiceJSON(st, itemID, displayed)
+	if err != nil {
+		return Saved{}, err
+	}
+	q := saveQuerySQLite
+	if database.IsPostgres(s.DB) {
+		q = saveQueryPG
+	}
+	res, err := s.DB.NewRaw(q, attemptID, itemID, cj, seq, flagged, now, attemptID, candidate.ID, now.Add(-AnswerGrace)).Exec(ctx)
+	if err != nil {
+		return Saved{}, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		out.Applied, out.Seq = true, seq
+		return out, nil
+	}
+	// Nothing written: say why.
+	at, err := s.load(ctx, s.DB, attemptID, candidate.ID)
+	if err != nil {
+		return Saved{}, err
+	}
+	switch {
+	case at.Status == StatusSubmitted:
+		return Saved{}, ErrAttemptFinished
+	case at.Status == StatusExpired, now.After(at.DeadlineAt.Add(AnswerGrace)):
+		// Time is up: grade now what was saved (the message says so), unless already graded.
+		if _, err := s.finish(ctx, audit.System, attemptID, StatusExpired, now); err != nil {
+			return Saved{}, err
+		}
+		return Saved{}, ErrDeadlinePassed
+	}
+	// Open and in time: a save with this seq or a newer one is stored.
+	if err := s.DB.NewSelect().Model((*answer)(nil)).Column("seq").Where("attempt_id = ?", attemptID).Where("item_id = ?", itemID).Scan(ctx, &out.Seq); err != nil {
+		return Saved{}, err
+	}
 	return out, nil
+}
+
+// choiceJSON checks a choice against the question as displayed and returns it as stored: ORIGINAL
+// option indexes, ascending, as JSON.
+func (s *Service) choiceJSON(st *sitting, itemID string, displayed []int) (string, error) {
+	pos, ok := st.pos[itemID]
+	if !ok {
+		return "", apperr.Field("item_id", "That question is not part of this exam.")
+	}
+	perm := st.form[pos].Perm
+	it, ok := s.Bank.Item(itemID)
+	if !ok {
+		return "", fmt.Errorf("exam: item %s is no longer in the bank", itemID)
+	}
+	original := make([]int, 0, len(displayed))
+	for _, d := range displayed {
+		if d < 0 || d >= len(perm) {
+			return "", apperr.Field("choice", fmt.Sprintf("Choose among options 0 to %d.", len(perm)-1))
+		}
+		original = append(original, perm[d])
+	}
+	slices.Sort(original)
+	if len(slices.Compact(slices.Clone(original))) != len(original) {
+		return "", apperr.Field("choice", "Choose each option at most once.")
+	}
+	if it.Type != TypeMultiple && len(original) > 1 {
+		return "", apperr.Field("choice", "Choose one answer only.")
+	}
+	cj, err := json.Marshal(original)
+	return string(cj), err
 }

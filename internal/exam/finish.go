@@ -24,7 +24,7 @@ func (s *Service) Submit(ctx context.Context, a audit.Actor, candidate *account.
 		return nil, errCandidateOnly
 	}
 	now := s.now()
-	at, err := s.load(ctx, s.DB, attemptID, candidate.ID, false)
+	at, err := s.load(ctx, s.DB, attemptID, candidate.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (s *Service) Submit(ctx context.Context, a audit.Actor, candidate *account.
 		if _, err := s.finish(ctx, a, at.ID, status, now); err != nil {
 			return nil, err
 		}
-		if at, err = s.load(ctx, s.DB, attemptID, candidate.ID, false); err != nil {
+		if at, err = s.load(ctx, s.DB, attemptID, candidate.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -92,22 +92,6 @@ func (s *Service) finish(ctx context.Context, a audit.Actor, attemptID, status s
 			Details: map[string]any{"correct": r.Correct, "total": r.Total, "passed": r.Passed}})
 	})
 	return done, err
-}
-
-// finalizeOverdueOf expires and grades a candidate's open attempt whose time has run out.
-func (s *Service) finalizeOverdueOf(ctx context.Context, candidateID string, now time.Time) error {
-	var ids []string
-	err := s.DB.NewSelect().Model((*attempt)(nil)).Column("id").Where("candidate_id = ?", candidateID).Where("status = ?", StatusOpen).
-		Where("deadline_at < ?", now.Add(-AnswerGrace)).Scan(ctx, &ids)
-	if err != nil && !database.ErrIsNotFound(err) {
-		return err
-	}
-	for _, id := range ids {
-		if _, err := s.finish(ctx, audit.System, id, StatusExpired, now); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // FinalizeExpired expires every open attempt whose deadline plus AnswerGrace is before now, with

@@ -38,8 +38,10 @@ type Gate struct {
 	FormLength         int        `json:"form_length"`
 	PassPercent        int        `json:"pass_percent"`
 
-	settings Settings
-	extra    int
+	settings     Settings
+	extra        int
+	openDeadline time.Time       // of the open attempt, when there is one
+	retired      map[string]bool // the vendor's retired items (read with the rest, for Start)
 }
 
 // Err is the refusal as a safe error, or nil when the candidate may start.
@@ -62,15 +64,28 @@ func (s *Service) Gate(ctx context.Context, candidate *account.User) (*Gate, err
 		return nil, errCandidateOnly
 	}
 	now := s.now()
-	if err := s.finalizeOverdueOf(ctx, candidate.ID, now); err != nil {
-		return nil, err
-	}
 	complete, vendorID, cohortID, err := s.coursework(ctx, candidate.ID)
 	if err != nil {
 		return nil, err
 	}
+	g, err := s.gate(ctx, s.DB, candidate.ID, complete, vendorID, cohortID, now)
+	if err != nil || !g.overdue(now) {
+		return g, err
+	}
+	if _, err := s.finish(ctx, audit.System, g.OpenAttemptID, StatusExpired, now); err != nil {
+		return nil, err
+	}
 	return s.gate(ctx, s.DB, candidate.ID, complete, vendorID, cohortID, now)
 }
+
+// overdue reports whether the candidate's open attempt ran out of time (it is to be expired and
+// graded before anything else).
+func (g *Gate) overdue(now time.Time) bool {
+	return g.OpenAttemptID != "" && now.After(g.openDeadline.Add(AnswerGrace))
+}
+
+// errOverdue leaves Start's transaction to expire the open attempt, then Start tries again.
+var errOverdue = errors.New("exam: the open attempt is overdue")
 
 func (s *Service) coursework(ctx context.Context, candidateID string) (bool, string, string, error) {
 	if s.Coursework == nil {
@@ -79,71 +94,114 @@ func (s *Service) coursework(ctx context.Context, candidateID string) (bool, str
 	return s.Coursework.Complete(ctx, candidateID)
 }
 
+// gateFacts is everything the gate rules read, fetched in one statement.
+type gateFacts struct {
+	OpenID       *string    `bun:"open_id"`
+	OpenDeadline *time.Time `bun:"open_deadline"`
+	Passed       int        `bun:"passed"`
+	VendorID     *string    `bun:"vendor_id"`     // the enrolment's vendor, else the latest override's
+	OverrideHere int        `bun:"override_here"` // overrides for that vendor
+	Duration     *int       `bun:"duration_minutes"`
+	PassPercent  *int       `bun:"pass_percent"`
+	MaxAttempts  *int       `bun:"max_attempts"`
+	WaitDays     *int       `bun:"wait_days"`
+	FormLength   *int       `bun:"form_length"`
+	Extra        *int       `bun:"extra_minutes"`
+	Used         int        `bun:"used"` // finished attempts with the vendor
+	LastFinished *time.Time `bun:"last_finished"`
+	Retired      *string    `bun:"retired"` // the vendor's retired item ids, a JSON array (or NULL)
+}
+
+// gateQuery reads the gate's facts in one round trip (it was eight): the open attempt, a pass, the
+// vendor (the enrolment's, or else that of the latest gate override), its override, settings and
+// accommodation for the candidate, the finished attempts with it, and its retired items.
+const gateQuery = `WITH v AS (SELECT COALESCE(?, (SELECT o.vendor_id FROM exam_gate_overrides AS o WHERE o.candidate_id = ? ORDER BY o.granted_at DESC LIMIT 1)) AS vendor_id)
+SELECT
+  (SELECT a.id FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.status = 'open' LIMIT 1) AS open_id,
+  (SELECT a.deadline_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.status = 'open' LIMIT 1) AS open_deadline,
+  (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.passed = ?) AS passed,
+  v.vendor_id,
+  (SELECT COUNT(*) FROM exam_gate_overrides AS o WHERE o.candidate_id = ? AND o.vendor_id = v.vendor_id) AS override_here,
+  st.duration_minutes, st.pass_percent, st.max_attempts, st.wait_days, st.form_length,
+  (SELECT ac.extra_minutes FROM exam_accommodations AS ac WHERE ac.candidate_id = ? AND ac.vendor_id = v.vendor_id) AS extra_minutes,
+  (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open') AS used,
+  (SELECT a.finished_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open' ORDER BY a.finished_at DESC LIMIT 1) AS last_finished,
+  (SELECT %s(r.item_id) FROM exam_retired_items AS r WHERE r.vendor_id = v.vendor_id) AS retired
+FROM v LEFT JOIN exam_settings AS st ON st.vendor_id = v.vendor_id`
+
+// The retired items come as one JSON array, whatever the characters of their ids.
+var (
+	gateQueryPG     = fmt.Sprintf(gateQuery, "json_agg")
+	gateQuerySQLite = fmt.Sprintf(gateQuery, "json_group_array")
+)
+
 func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, complete bool, vendorID, cohortID string, now time.Time) (*Gate, error) {
 	g := &Gate{CanStart: true, CourseworkComplete: complete, VendorID: vendorID, CohortID: cohortID}
-	var open []string
-	if err := db.NewSelect().Model((*attempt)(nil)).Column("id").Where("candidate_id = ?", candidateID).Where("status = ?", StatusOpen).Scan(ctx, &open); err != nil && !database.ErrIsNotFound(err) {
+	var enrolled *string
+	if vendorID != "" {
+		enrolled = &vendorID
+	}
+	var f gateFacts
+	c := candidateID
+	q := gateQuerySQLite
+	if database.IsPostgres(db) {
+		q = gateQueryPG
+	}
+	if err := db.NewRaw(q, enrolled, c, c, c, c, true, c, c, c, c).Scan(ctx, &f); err != nil {
 		return nil, err
 	}
-	if len(open) > 0 {
-		g.OpenAttemptID = open[0]
+	if f.OpenID != nil {
+		g.OpenAttemptID = *f.OpenID
+		if f.OpenDeadline != nil {
+			g.openDeadline = *f.OpenDeadline
+		}
 		return g, nil
 	}
-	passed, err := db.NewSelect().Model((*attempt)(nil)).Where("candidate_id = ?", candidateID).Where("passed = ?", true).Count(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if passed > 0 {
+	if f.Passed > 0 {
 		return g.refuse("already_passed", "You have already passed the written exam."), nil
 	}
 	if g.VendorID == "" {
 		// Not enrolled anywhere: a vendor's override alone admits the candidate.
-		var ovs []GateOverride
-		if err := db.NewSelect().Model(&ovs).Where("candidate_id = ?", candidateID).OrderExpr("granted_at DESC").Limit(1).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
-			return nil, err
-		}
-		if len(ovs) == 0 {
+		if f.VendorID == nil {
 			return g.refuse("not_enrolled", "The written exam opens once you are enrolled in a cohort and have completed the coursework."), nil
 		}
-		g.VendorID, g.CohortID, g.Overridden = ovs[0].VendorID, "", true
+		g.VendorID, g.CohortID, g.Overridden = *f.VendorID, "", true
 	} else if !complete {
-		n, err := db.NewSelect().Model((*GateOverride)(nil)).Where("candidate_id = ?", candidateID).Where("vendor_id = ?", g.VendorID).Count(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
+		if f.OverrideHere == 0 {
 			return g.refuse("coursework_incomplete", "The written exam opens when you have completed every module and the required training hours. Your training organisation can tell you what is left."), nil
 		}
 		g.Overridden = true
 	}
 
-	st, err := settingsIn(ctx, db, g.VendorID)
-	if err != nil {
-		return nil, err
+	st := DefaultSettings(g.VendorID)
+	if f.Duration != nil && f.PassPercent != nil && f.MaxAttempts != nil && f.WaitDays != nil && f.FormLength != nil {
+		st.DurationMinutes, st.PassPercent, st.MaxAttempts, st.WaitDays, st.FormLength = *f.Duration, *f.PassPercent, *f.MaxAttempts, *f.WaitDays, *f.FormLength
+		st.Saved = true
 	}
 	g.settings = st
-	g.MaxAttempts, g.FormLength, g.PassPercent = st.MaxAttempts, st.FormLength, st.PassPercent
-	var acc []Accommodation
-	if err := db.NewSelect().Model(&acc).Where("candidate_id = ?", candidateID).Where("vendor_id = ?", g.VendorID).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
+	if f.Retired != nil {
+		var ids []string
+		if err := json.Unmarshal([]byte(*f.Retired), &ids); err != nil {
+			return nil, fmt.Errorf("exam: retired items of vendor %s: %w", g.VendorID, err)
+		}
+		g.retired = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			g.retired[id] = true
+		}
 	}
-	if len(acc) > 0 {
-		g.extra = acc[0].ExtraMinutes
+	g.MaxAttempts, g.FormLength, g.PassPercent = st.MaxAttempts, st.FormLength, st.PassPercent
+	if f.Extra != nil {
+		g.extra = *f.Extra
 	}
 	g.ExtraMinutes, g.DurationMinutes = g.extra, st.DurationMinutes+g.extra
 
-	var finished []time.Time
-	if err := db.NewSelect().Model((*attempt)(nil)).Column("finished_at").Where("candidate_id = ?", candidateID).Where("vendor_id = ?", g.VendorID).
-		Where("status <> ?", StatusOpen).OrderExpr("finished_at DESC").Scan(ctx, &finished); err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
-	}
-	g.AttemptsUsed = len(finished)
+	g.AttemptsUsed = f.Used
 	if g.AttemptsUsed >= st.MaxAttempts {
 		return g.refuse("no_attempts_left", fmt.Sprintf("You have used all %d attempts at the written exam with this training organisation. Please contact them about what comes next.", st.MaxAttempts)), nil
 	}
-	if len(finished) > 0 && st.WaitDays > 0 {
+	if f.LastFinished != nil && st.WaitDays > 0 {
 		loc := s.vendorLocation(ctx, db, g.VendorID)
-		reopens := finished[0].In(loc).AddDate(0, 0, st.WaitDays)
+		reopens := f.LastFinished.In(loc).AddDate(0, 0, st.WaitDays)
 		if now.Before(reopens) {
 			r := reopens.UTC()
 			g.ReopensAt = &r
@@ -213,15 +271,30 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 		return nil, errors.New("exam: no item bank loaded")
 	}
 	now := s.now()
-	if err := s.finalizeOverdueOf(ctx, candidate.ID, now); err != nil {
-		return nil, err
-	}
 	complete, vendorID, cohortID, err := s.coursework(ctx, candidate.ID)
 	if err != nil {
 		return nil, err
 	}
+	out, err := s.start(ctx, a, candidate, complete, vendorID, cohortID, now)
+	if errors.Is(err, errOverdue) {
+		// The open attempt ran out of time: grade it on what was saved, then start afresh.
+		if _, err := s.finish(ctx, audit.System, out.ID, StatusExpired, now); err != nil {
+			return nil, err
+		}
+		out, err = s.start(ctx, a, candidate, complete, vendorID, cohortID, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// start is Start's transaction: BEGIN, the candidate's lock, the gate's facts (retired items included), the
+// attempt (its whole form is one column) and the audit event, COMMIT. On errOverdue, out.ID names the
+// open attempt to expire.
+func (s *Service) start(ctx context.Context, a audit.Actor, candidate *account.User, complete bool, vendorID, cohortID string, now time.Time) (*Summary, error) {
 	var out *Summary
-	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		if database.IsPostgres(tx) {
 			// Serialise a candidate's starts so the rules below see every earlier start.
 			if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", candidate.ID).Exec(ctx); err != nil {
@@ -232,6 +305,10 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 		if err != nil {
 			return err
 		}
+		if g.overdue(now) {
+			out = &Summary{ID: g.OpenAttemptID}
+			return errOverdue
+		}
 		if g.OpenAttemptID != "" {
 			out, err = s.openSummary(ctx, tx, candidate.ID)
 			return err
@@ -239,12 +316,8 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 		if err := g.Err(); err != nil {
 			return err
 		}
-		retired, err := retiredSet(ctx, tx, g.VendorID)
-		if err != nil {
-			return err
-		}
 		seed := rand.Int64()
-		form, err := AssembleForm(s.Bank, retired, g.settings.FormLength, seed)
+		form, err := AssembleForm(s.Bank, g.retired, g.settings.FormLength, seed)
 		if err != nil {
 			var short *ShortDomainError
 			if errors.As(err, &short) {
@@ -276,10 +349,7 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 			Details: map[string]any{"questions": len(form), "minutes": g.DurationMinutes, "accommodated": g.extra > 0, "gate_override": g.Overridden,
 				"bank_version": at.BankVersion}})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
 func (s *Service) openSummary(ctx context.Context, db bun.IDB, candidateID string) (*Summary, error) {

@@ -25,6 +25,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
@@ -47,6 +48,9 @@ type Service struct {
 
 	versionOnce sync.Once
 	version     string
+
+	sittingsOnce sync.Once
+	sittingCache *cache.Map[*sitting] // see sittingOf
 }
 
 // Errors a candidate may meet while sitting the exam.
