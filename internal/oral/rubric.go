@@ -281,11 +281,15 @@ func validate(r *Rubric, y rubricYAML, l curriculum.YAMLLines, add func(int, str
 	default:
 		r.MinEach = *me
 	}
+	// min_total lies between what min_each already demands of every competency and the maximum.
+	floor := r.MinEach * len(r.Competencies)
 	switch mt := y.PassRule.MinTotal; {
 	case mt == nil:
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total is required")
 	case scaleOK && *mt > r.MaxTotal():
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total %d cannot be reached: %d competencies can score at most %d", *mt, len(r.Competencies), r.MaxTotal())
+	case scaleOK && *mt < floor:
+		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total %d is below what min_each already requires (%d competencies × %d = %d)", *mt, len(r.Competencies), r.MinEach, floor)
 	case *mt < 1:
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total must be at least 1")
 	default:
