@@ -269,15 +269,11 @@ func validate(r *Rubric, y rubricYAML, l curriculum.YAMLLines, add func(int, str
 		add(l.Line("pass_rule"), "pass_rule is required (min_each and min_total)")
 		return
 	}
-	lowest, highest := 0, 0
-	if len(r.Scale) > 0 {
-		lowest, highest = r.Scale[0].Score, r.Scale[len(r.Scale)-1].Score
-	}
 	switch me := y.PassRule.MinEach; {
 	case me == nil:
 		add(l.Line("pass_rule", "min_each"), "pass_rule: min_each is required")
-	case scaleOK && (*me < lowest || *me > highest):
-		add(l.Line("pass_rule", "min_each"), "pass_rule: min_each %d is outside the scale (%d to %d)", *me, lowest, highest)
+	case scaleOK && (*me < r.Scale[0].Score || *me > r.Scale[len(r.Scale)-1].Score):
+		add(l.Line("pass_rule", "min_each"), "pass_rule: min_each %d is outside the scale (%d to %d)", *me, r.Scale[0].Score, r.Scale[len(r.Scale)-1].Score)
 	default:
 		r.MinEach = *me
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // The pass rule's legal range, at its edges: min_each within the scale, min_total between
@@ -123,5 +124,20 @@ func TestRubricPassesEdges(t *testing.T) {
 	}
 	if c, ok := r.Competency("language"); !ok || c.Title != "Language" {
 		t.Errorf("Competency(language) = %v, %v", c, ok)
+	}
+}
+
+// Only files under media/ can be linked from the guidance: not another content file, not a folder.
+func TestRubricGuidanceLinks(t *testing.T) {
+	for _, dest := range []string{"exams/oral-rubric.md", "media/sub", "media/../exams/oral-rubric.md"} {
+		fsys := rubricTree()
+		fsys["media/sub/x.svg"] = &fstest.MapFile{Data: []byte("<svg/>")}
+		src := string(fsys[RubricFile].Data)
+		fsys[RubricFile].Data = []byte(strings.Replace(src, "media/chart.svg", dest, 1))
+		_, ps := LoadRubric(fsys)
+		want := []string{RubricFile + `:22: link "` + dest + `" does not resolve (only media/… files can be linked relatively)`}
+		if got := strs(ps); !slices.Equal(got, want) {
+			t.Errorf("link to %s:\n got  %q\n want %q", dest, got, want)
+		}
 	}
 }

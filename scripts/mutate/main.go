@@ -140,7 +140,7 @@ func coverage(pkg, run string, timeout time.Duration) (map[string]map[int]bool, 
 func goTest(pkg, run string, timeout time.Duration, extra ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	args := append([]string{"test", "-count=1", "-failfast", "-run", run, "-timeout", (timeout + 5*time.Second).String()}, extra...)
+	args := append([]string{"test", "-count=1", "-vet=off", "-failfast", "-run", run, "-timeout", (timeout + 5*time.Second).String()}, extra...)
 	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
