@@ -24,7 +24,7 @@ OUT=${MUTATION_OUT:-.cache/mutation}
 
 # package ; the tests that exercise the rule (go test -run; all of internal/ce's are rule tests) ; rule files
 ENTRIES=(
-	"./internal/eligibility;^Test(Evaluate|EvaluateEdges|WorkDaysEdges|AgeMessageSaysWhen|DescribeDays)$;internal/eligibility/rule.go"
+	"./internal/eligibility;^Test(Evaluate|EvaluateEdges|WorkDaysEdges|AgeMessageSaysWhen|DescribeDays|AdultOn)$;internal/eligibility/rule.go"
 	"./internal/exam;^Test(DomainCounts|AssembleForm.*|Passes|Grade.*|AnalyzeItems.*|CorrectEdges|FormHelpers)$;internal/exam/grade.go internal/exam/form.go"
 	"./internal/oral;^Test(Rubric.*|LoadRubric.*|Passes|RealRubric)$;internal/oral/rubric.go"
 	"./internal/ce;^Test;internal/ce/rule.go"

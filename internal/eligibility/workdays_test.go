@@ -2,6 +2,7 @@ package eligibility_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 )
@@ -107,5 +108,22 @@ func TestEvaluateEdges(t *testing.T) {
 				t.Error("Has reports an unknown code")
 			}
 		})
+	}
+}
+
+// AdultOn is a calendar date (midnight UTC), whatever the time and zone of the birth date given.
+func TestAdultOn(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dob, want := range map[time.Time]time.Time{
+		d("2008-06-15"): d("2026-06-15"),
+		d("2008-02-29"): d("2026-03-01"),
+		time.Date(2008, 6, 15, 23, 30, 15, 5, ny): d("2026-06-15"),
+	} {
+		if got := eligibility.AdultOn(dob); !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("AdultOn(%s) = %s, want %s", dob, got, want)
+		}
 	}
 }
