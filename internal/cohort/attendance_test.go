@@ -215,5 +215,29 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 		if _, err := f.svc.StatusOf(ctx, c, outsider.ID); !errors.Is(err, cohort.ErrNotEnrolled) {
 			t.Errorf("status of someone not enrolled: %v", err)
 		}
+
+		// Each recording is in the audit trail, once per call.
+		for action, want := range map[string]int{"attendance.record": 2, "makeup.record": 2} {
+			evs, _, err := audit.List(ctx, f.env.App.DB, audit.Filter{Action: action, VendorID: f.vendor.ID})
+			if err != nil || len(evs) != want {
+				t.Errorf("%s: %d audit events, want %d (%v)", action, len(evs), want, err)
+			}
+		}
+
+		// A failed query is reported, never taken for an empty register or roster.
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := f.svc.Roster(gone, c.ID); err == nil {
+			t.Error("Roster without a database answered")
+		}
+		if _, err := f.svc.Register(gone, c.ID, 1); err == nil {
+			t.Error("Register without a database answered")
+		}
+		if _, err := f.svc.Makeups(gone, c.ID, cands[2].ID); err == nil {
+			t.Error("Makeups without a database answered")
+		}
+		if _, err := f.svc.StatusOf(gone, c, cands[2].ID); err == nil || errors.Is(err, cohort.ErrNotEnrolled) {
+			t.Errorf("StatusOf without a database: %v", err)
+		}
 	})
 }
