@@ -2,6 +2,7 @@ package ce_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/peeracademy/peeracademy/internal/ce"
 )
@@ -93,6 +94,36 @@ func TestTermCurrentFarFromAnchor(t *testing.T) {
 		p, ok := term.Current(nil, day(d))
 		if !ok || p.Start != day(start) || p.End != ce.AddMonths(day(start), 24) {
 			t.Errorf("current on %s: %s..%s %v, want from %s", d, p.Start.Format(ce.DateLayout), p.End.Format(ce.DateLayout), ok, start)
+		}
+	}
+}
+
+// Dates are Pennsylvania calendar dates; a cycle's progress is stated in words people read.
+func TestDatesAndWording(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ce.Midnight(day("2027-03-14")), time.Date(2027, 3, 14, 5, 0, 0, 0, time.UTC); !got.Equal(want) || got.Location().String() != ny.String() {
+		t.Errorf("Midnight = %s, want %s in New York", got, want)
+	}
+	if got := ce.Day(time.Date(2027, 3, 15, 3, 59, 59, 0, time.UTC)); got != day("2027-03-14") {
+		t.Errorf("Day before midnight in New York = %s", got)
+	}
+	if got := ce.Day(time.Date(2027, 3, 15, 4, 0, 0, 0, time.UTC)); got != day("2027-03-15") {
+		t.Errorf("Day at midnight in New York = %s", got)
+	}
+	p := ce.Evaluate(ce.Annual18, []ce.Activity{verified("2027-04-01", 11, ce.PeerSupportRecovery), verified("2027-04-02", 6, ce.General)}, time.Date(2027, 3, 14, 23, 0, 0, 0, ny))
+	want := []string{"1 hour more in total (17 of 18)", "1 hour more of peer support or recovery (11 of 12)"}
+	if len(p.Unmet) != 2 || p.Unmet[0] != want[0] || p.Unmet[1] != want[1] || p.Met {
+		t.Errorf("unmet %q, want %q", p.Unmet, want)
+	}
+	if p.Start != day("2027-03-14") || p.End != day("2028-03-14") {
+		t.Errorf("cycle %s..%s", p.Start, p.End)
+	}
+	for h, want := range map[int]string{1750: "17.5", 1800: "18", 5: "0.05", 0: "0"} {
+		if got := ce.FormatHours(h); got != want {
+			t.Errorf("FormatHours(%d) = %q, want %q", h, got, want)
 		}
 	}
 }
