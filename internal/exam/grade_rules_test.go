@@ -1,6 +1,7 @@
 package exam
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -121,5 +122,32 @@ func TestFormHelpers(t *testing.T) {
 	}
 	if got := DomainCounts(Blueprint{Domains: []Domain{{ID: "a"}, {ID: "b"}}}, 4); got[0] != 0 || got[1] != 0 {
 		t.Errorf("DomainCounts of an empty blueprint = %v", got)
+	}
+}
+
+// goldenBank is a small bank built in code: two domains, single, multiple and true/false items.
+func goldenBank() *Bank {
+	b := &Bank{Blueprint: Blueprint{Domains: []Domain{{ID: "a", Count: 2}, {ID: "b", Count: 1}}}}
+	for _, it := range []Item{
+		{ID: "A-1", Domain: "a", Type: TypeSingle, Options: []string{"1", "2", "3", "4"}},
+		{ID: "A-2", Domain: "a", Type: TypeMultiple, Options: []string{"1", "2", "3", "4"}},
+		{ID: "A-3", Domain: "a", Type: TypeTrueFalse, Options: []string{"True", "False"}},
+		{ID: "B-1", Domain: "b", Type: TypeSingle, Options: []string{"1", "2", "3"}},
+		{ID: "B-2", Domain: "b", Type: TypeSingle, Options: []string{"1", "2", "3"}},
+	} {
+		b.Items = append(b.Items, it)
+	}
+	return b
+}
+
+// A seed gives the same form in every release: the seed is stored with each attempt.
+func TestAssembleFormGolden(t *testing.T) {
+	f, err := AssembleForm(goldenBank(), nil, 3, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(f)
+	if want := `[{"item_id":"B-1","perm":[1,0,2]},{"item_id":"A-3","perm":[0,1]},{"item_id":"A-1","perm":[3,2,0,1]}]`; string(got) != want {
+		t.Errorf("form for seed 42:\n got  %s\n want %s", got, want)
 	}
 }
