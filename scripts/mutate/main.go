@@ -11,8 +11,9 @@
 //     of a case with one value is emptied;
 //   - RETURN_NIL_ERR: in a function whose last result is error, a returned non-nil error becomes nil.
 //
-// Each mutant is written to a temporary file and substituted with `go test -overlay` (the source tree
-// is never changed), and the package's tests selected by -run are run with -failfast and a timeout.
+// Each mutant is written to a temporary file and substituted with `go test -c -overlay` (the source
+// tree is never changed); the test binary then runs the tests selected by -run in the package
+// directory, with -failfast and a timeout that limits the run only, not the compiling.
 // A mutant is KILLED when the tests fail or time out, LIVED when they pass, NOT_VIABLE when it does not
 // compile; mutants on lines the selected tests do not cover (one coverage run first) are NOT_COVERED
 // and are not run. With -gremlins, the results of gremlins' JSON report for the same files are added
@@ -88,8 +89,8 @@ func main() {
 		if killed+lived > 0 {
 			score = fmt.Sprintf("%.1f%%", 100*float64(killed)/float64(killed+lived))
 		}
-		fmt.Printf("SCORE %-34s %7s  killed %d lived %d (gremlins %d/%d, extra %d/%d; not covered %d)\n", file, score,
-			killed, lived, gr["KILLED"]+gr["TIMED OUT"], gr["KILLED"]+gr["TIMED OUT"]+gr["LIVED"],
+		fmt.Printf("SCORE %-34s %7s  killed %d lived %d (gremlins %d/%d of which %d timed out, extra %d/%d; not covered %d)\n", file, score,
+			killed, lived, gr["KILLED"]+gr["TIMED OUT"], gr["KILLED"]+gr["TIMED OUT"]+gr["LIVED"], gr["TIMED OUT"],
 			tally["KILLED"]+tally["TIMED_OUT"], tally["KILLED"]+tally["TIMED_OUT"]+tally["LIVED"],
 			tally["NOT_COVERED"]+gr["NOT COVERED"])
 	}
@@ -106,7 +107,7 @@ func coverage(pkg, run string, timeout time.Duration) (map[string]map[int]bool, 
 	}
 	prof.Close()
 	defer os.Remove(prof.Name())
-	if out, err := goTest(pkg, run, timeout, "-coverprofile="+prof.Name()); err != nil {
+	if out, err := goTest(pkg, run, timeout, []string{"-cover"}, "-test.coverprofile="+prof.Name()); err != nil {
 		return nil, fmt.Errorf("%v\n%s", err, out)
 	}
 	f, err := os.Open(prof.Name())
@@ -137,17 +138,37 @@ func coverage(pkg, run string, timeout time.Duration) (map[string]map[int]bool, 
 	return cov, sc.Err()
 }
 
-func goTest(pkg, run string, timeout time.Duration, extra ...string) ([]byte, error) {
+// buildTimeout bounds compiling; a shared machine can be slow, and compiling is not what is timed.
+const buildTimeout = 15 * time.Minute
+
+// goTest compiles the package's test binary (with extra build flags such as -overlay) and runs the
+// selected tests in the package directory. Only the run is limited by timeout. A binary that does
+// not compile gives errBuild.
+func goTest(pkg, run string, timeout time.Duration, build []string, runFlags ...string) ([]byte, error) {
+	bin, err := os.CreateTemp("", "mutate-*.test")
+	if err != nil {
+		return nil, err
+	}
+	bin.Close()
+	defer os.Remove(bin.Name())
+	bctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
+	args := append([]string{"test", "-c", "-vet=off", "-o", bin.Name()}, build...)
+	if out, err := exec.CommandContext(bctx, "go", append(args, pkg)...).CombinedOutput(); err != nil {
+		return out, fmt.Errorf("%w: %v", errBuild, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	args := append([]string{"test", "-count=1", "-vet=off", "-failfast", "-run", run, "-timeout", (timeout + 5*time.Second).String()}, extra...)
-	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd := exec.CommandContext(ctx, bin.Name(), append([]string{"-test.count=1", "-test.failfast", "-test.run", run, "-test.timeout", (timeout + 5*time.Second).String()}, runFlags...)...)
+	cmd.Dir = pkg
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return out, context.DeadlineExceeded
 	}
 	return out, err
 }
+
+var errBuild = errors.New("build failed")
 
 func mutateFile(path, pkg, run string, timeout time.Duration, covered map[string]map[int]bool, dry bool) (map[string]int, error) {
 	abs, err := filepath.Abs(path)
@@ -189,14 +210,14 @@ func mutateFile(path, pkg, run string, timeout time.Duration, covered map[string
 			if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
 				return nil, err
 			}
-			out, err := goTest(pkg, run, timeout, "-overlay="+overlay)
+			_, err = goTest(pkg, run, timeout, []string{"-overlay=" + overlay})
 			var exit *exec.ExitError
 			switch {
 			case errors.Is(err, context.DeadlineExceeded):
 				m.status = "TIMED_OUT"
 			case err == nil:
 				m.status = "LIVED"
-			case bytes.Contains(out, []byte("[build failed]")) || bytes.Contains(out, []byte("[setup failed]")):
+			case errors.Is(err, errBuild):
 				m.status = "NOT_VIABLE"
 			case errors.As(err, &exit):
 				m.status = "KILLED"
