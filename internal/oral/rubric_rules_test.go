@@ -141,3 +141,21 @@ func TestRubricGuidanceLinks(t *testing.T) {
 		}
 	}
 }
+
+// MaxTotal is the highest score times the number of competencies, whatever the scale's length.
+func TestRubricMaxTotal(t *testing.T) {
+	two := make([]Competency, 2)
+	for _, tt := range []struct {
+		r    Rubric
+		want int
+	}{
+		{Rubric{}, 0},
+		{Rubric{Competencies: two}, 0},
+		{Rubric{Scale: []Level{{3, "Top"}}, Competencies: two}, 6},
+		{Rubric{Scale: []Level{{1, "Low"}, {4, "Top"}}, Competencies: two}, 8},
+	} {
+		if got := tt.r.MaxTotal(); got != tt.want {
+			t.Errorf("MaxTotal of %+v = %d, want %d", tt.r, got, tt.want)
+		}
+	}
+}

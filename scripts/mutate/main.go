@@ -57,6 +57,7 @@ func main() {
 	timeout := flag.Duration("timeout", 3*time.Minute, "time limit of one mutant's test run")
 	gremlinsJSON := flag.String("gremlins", "", "gremlins JSON report (unleash -o) to add to the tally")
 	dry := flag.Bool("n", false, "list the mutants without running tests")
+	lines := flag.String("lines", "", "only the mutants on these lines (comma-separated), to recheck survivors")
 	flag.Parse()
 	if *pkg == "" || flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: mutate -pkg ./internal/x -run '^TestY$' [-gremlins report.json] file.go...")
@@ -76,7 +77,7 @@ func main() {
 	}
 	failed := false
 	for _, file := range flag.Args() {
-		tally, err := mutateFile(file, *pkg, *run, *timeout, covered, *dry)
+		tally, err := mutateFile(file, *pkg, *run, *timeout, covered, *dry, lineSet(*lines))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "mutate:", err)
 			failed = true
@@ -170,7 +171,20 @@ func goTest(pkg, run string, timeout time.Duration, build []string, runFlags ...
 
 var errBuild = errors.New("build failed")
 
-func mutateFile(path, pkg, run string, timeout time.Duration, covered map[string]map[int]bool, dry bool) (map[string]int, error) {
+func lineSet(s string) map[int]bool {
+	if s == "" {
+		return nil
+	}
+	m := map[int]bool{}
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			m[n] = true
+		}
+	}
+	return m
+}
+
+func mutateFile(path, pkg, run string, timeout time.Duration, covered map[string]map[int]bool, dry bool, only map[int]bool) (map[string]int, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -193,6 +207,9 @@ func mutateFile(path, pkg, run string, timeout time.Duration, covered map[string
 	}
 	tally := map[string]int{}
 	for _, m := range ms {
+		if only != nil && !only[m.line] {
+			continue
+		}
 		switch {
 		case !m.global && !covered[filepath.Base(path)][m.line]:
 			m.status = "NOT_COVERED"
