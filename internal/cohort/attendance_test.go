@@ -110,6 +110,11 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 				t.Errorf("%s: %v, want a message for %s", tt.name, err, tt.field)
 			}
 		}
+		// Every line's problem is reported at once, also after a line for someone not enrolled.
+		err = f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, 1, []cohort.Mark{{CandidateID: outsider.ID, Status: cohort.Present}, {CandidateID: cands[0].ID, Status: cohort.Late}})
+		if e, ok := apperr.As(err); !ok || len(e.Fields) != 2 || e.Fields["mark_"+outsider.ID] == "" || e.Fields["mark_"+cands[0].ID] == "" {
+			t.Errorf("two bad lines: %v", err)
+		}
 		for _, day := range []int{0, 11} {
 			if err := f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, day, []cohort.Mark{{CandidateID: cands[0].ID, Status: cohort.Present}}); !apperr.Is(err, apperr.NotFound) {
 				t.Errorf("day %d: %v", day, err)
