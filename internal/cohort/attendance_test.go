@@ -110,6 +110,10 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 				t.Errorf("%s: %v, want a message for %s", tt.name, err, tt.field)
 			}
 		}
+		err = f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, 1, []cohort.Mark{{CandidateID: cands[0].ID, Status: cohort.Late, MinutesAttended: 450}})
+		if e, ok := apperr.As(err); !ok || e.Fields["mark_"+cands[0].ID] != "For a late arrival, give the minutes attended (1 to 449)." {
+			t.Errorf("late for the whole session: %v", err)
+		}
 		// Every line's problem is reported at once, also after a line for someone not enrolled.
 		err = f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, 1, []cohort.Mark{{CandidateID: outsider.ID, Status: cohort.Present}, {CandidateID: cands[0].ID, Status: cohort.Late}})
 		if e, ok := apperr.As(err); !ok || len(e.Fields) != 2 || e.Fields["mark_"+outsider.ID] == "" || e.Fields["mark_"+cands[0].ID] == "" {
