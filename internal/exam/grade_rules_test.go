@@ -50,7 +50,7 @@ func TestAnalyzeItemsFewResponses(t *testing.T) {
 	b := fixtureBank(t)
 	f := Form{{ItemID: "ALP-1", Perm: []int{0, 1, 2}}, {ItemID: "ALP-3", Perm: []int{0, 1}}, {ItemID: "BET-1", Perm: []int{0, 1, 2}}, {ItemID: "GONE-1", Perm: []int{0, 1}}}
 	right := map[string][]int{"ALP-1": {1}, "ALP-3": {1}, "BET-1": {1}, "GONE-1": {0}}
-	wrong := map[string][]int{"ALP-1": {0, 7, -1}, "ALP-3": {0}, "BET-1": {1}}
+	wrong := map[string][]int{"ALP-1": {0, 3, 7, -1}, "ALP-3": {0}, "BET-1": {1}}
 	by := func(stats []ItemStat) map[string]ItemStat {
 		m := map[string]ItemStat{}
 		for _, s := range stats {
@@ -91,6 +91,22 @@ func TestAnalyzeItemsFewResponses(t *testing.T) {
 	}, nil))
 	if s := neg["ALP-1"]; !s.Defined || math.Abs(s.Discrimination+1) > 1e-12 || s.Omitted != 1 {
 		t.Errorf("opposite responses, ALP-1: %+v", s)
+	}
+	// Two responses that differ on the item but score the same on the rest: no correlation.
+	flat := by(AnalyzeItems(b, []Response{
+		{f, map[string][]int{"ALP-1": {1}, "ALP-3": {1}}},
+		{f, map[string][]int{"BET-1": {1}}},
+	}, nil))
+	if s := flat["ALP-1"]; s.Defined || s.Discrimination != 0 || s.P != 0.5 {
+		t.Errorf("the rest without variance, ALP-1: %+v", s)
+	}
+}
+
+// An empty form scores nothing and never passes (no division by zero).
+func TestGradeEmptyForm(t *testing.T) {
+	r := Grade(nil, fixtureBank(t), nil, 0)
+	if r.Total != 0 || r.Correct != 0 || r.Percent != 0 || r.Passed || len(r.ByDomain) != 0 {
+		t.Errorf("empty form: %+v", r)
 	}
 }
 
