@@ -28,7 +28,8 @@ ENTRIES=(
 	"./internal/exam;^Test(DomainCounts|AssembleForm.*|Passes|Grade.*|AnalyzeItems.*|CorrectEdges|FormHelpers)$;internal/exam/grade.go internal/exam/form.go"
 	"./internal/oral;^Test(Rubric.*|LoadRubric.*|Passes|RealRubric)$;internal/oral/rubric.go"
 	"./internal/ce;^Test;internal/ce/rule.go"
-	"./internal/cohort;^Test(CompletionRule|CohortRules|Attendance.*)$;internal/cohort/attendance.go internal/cohort/model.go"
+	"./internal/cohort;^Test(CompletionRule|AttendanceRuleNumbers)$;internal/cohort/model.go"
+	"./internal/cohort;^Test(CohortRules|AttendanceRegisterAndMakeups)$;internal/cohort/attendance.go"
 )
 
 if [ "${MUTATION_GREMLINS:-1}" != 0 ]; then
@@ -45,7 +46,7 @@ for entry in "${ENTRIES[@]}"; do
 	if [ $# -gt 0 ] && [[ "$pkg" != *"$1"* ]]; then
 		continue
 	fi
-	name=$(basename "$pkg")
+	name=$(basename "$pkg")-$(basename "${files%% *}" .go)
 	gjson=()
 	if [ "${MUTATION_GREMLINS:-1}" != 0 ]; then
 		# gremlins mutates every file of the package: leave out all but the rule files.
