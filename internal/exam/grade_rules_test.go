@@ -48,7 +48,8 @@ func TestCorrectEdges(t *testing.T) {
 // the item and on the rest of the form.
 func TestAnalyzeItemsFewResponses(t *testing.T) {
 	b := fixtureBank(t)
-	f := Form{{ItemID: "ALP-1", Perm: []int{0, 1, 2}}, {ItemID: "ALP-3", Perm: []int{0, 1}}, {ItemID: "BET-1", Perm: []int{0, 1, 2}}, {ItemID: "GONE-1", Perm: []int{0, 1}}}
+	// GONE-1 has left the bank: it comes first, and the items after it still count.
+	f := Form{{ItemID: "GONE-1", Perm: []int{0, 1}}, {ItemID: "ALP-1", Perm: []int{0, 1, 2}}, {ItemID: "ALP-3", Perm: []int{0, 1}}, {ItemID: "BET-1", Perm: []int{0, 1, 2}}}
 	right := map[string][]int{"ALP-1": {1}, "ALP-3": {1}, "BET-1": {1}, "GONE-1": {0}}
 	wrong := map[string][]int{"ALP-1": {0, 3, 7, -1}, "ALP-3": {0}, "BET-1": {1}}
 	by := func(stats []ItemStat) map[string]ItemStat {
