@@ -127,3 +127,19 @@ func TestDatesAndWording(t *testing.T) {
 		}
 	}
 }
+
+// The shortest legal cycle, one month, has cycles like any other.
+func TestTermMonthlyCycles(t *testing.T) {
+	monthly := ce.Rule{ID: "monthly", CycleMonths: 1, TotalHours: 1}
+	if err := monthly.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	term := ce.Term{Rule: monthly, Anchor: day("2027-03-14"), From: day("2027-03-14"), Until: day("2027-06-14")}
+	ps := term.Progress(nil)
+	if len(ps) != 3 || ps[0].Start != day("2027-03-14") || ps[2].End != day("2027-06-14") {
+		t.Errorf("monthly cycles: %+v", ps)
+	}
+	if p, ok := term.Current(nil, day("2027-05-13")); !ok || p.Start != day("2027-04-14") {
+		t.Errorf("current monthly cycle: %+v, %v", p, ok)
+	}
+}
