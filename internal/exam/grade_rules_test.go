@@ -109,6 +109,10 @@ func TestGradeEmptyForm(t *testing.T) {
 	if r.Total != 0 || r.Correct != 0 || r.Percent != 0 || r.Passed || len(r.ByDomain) != 0 {
 		t.Errorf("empty form: %+v", r)
 	}
+	one := Grade(Form{{ItemID: "ALP-1", Perm: []int{0, 1, 2}}}, fixtureBank(t), map[string][]int{"ALP-1": {1}}, 75)
+	if one.Total != 1 || one.Correct != 1 || one.Percent != 100 || !one.Passed {
+		t.Errorf("a one-item form answered right: %+v", one)
+	}
 }
 
 func TestFormHelpers(t *testing.T) {
