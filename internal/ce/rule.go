@@ -75,8 +75,49 @@ var (
 	Default = Annual18
 )
 
-// Rules lists the known rules.
-var Rules = []Rule{Annual18, Biennial36}
+// Rules lists the known rules. They are checked when the program starts (see Validate): a rule with
+// impossible numbers stops every command rather than judging certificates.
+var Rules = mustValidate(Annual18, Biennial36)
+
+func mustValidate(rs ...Rule) []Rule {
+	for _, r := range rs {
+		if err := r.Validate(); err != nil {
+			panic(err)
+		}
+	}
+	return rs
+}
+
+// Validate checks a rule's numbers: an id, a cycle of 1 to 120 months, more than 0 hours in total,
+// and minimums for known categories, each more than 0, adding up to no more than the total.
+func (r Rule) Validate() error {
+	if r.ID == "" {
+		return fmt.Errorf("ce: a rule needs an id")
+	}
+	if r.CycleMonths < 1 || r.CycleMonths > 120 {
+		return fmt.Errorf("ce: rule %s: a cycle of %d months (1 to 120)", r.ID, r.CycleMonths)
+	}
+	total := hundredths(r.TotalHours)
+	if total < 1 {
+		return fmt.Errorf("ce: rule %s: %s hours in total; more than 0 are needed", r.ID, FormatHours(total))
+	}
+	sum := 0
+	for _, c := range Categories {
+		sum += hundredths(r.Minimums[c])
+	}
+	for c, h := range r.Minimums {
+		if !c.Valid() {
+			return fmt.Errorf("ce: rule %s: a minimum for the unknown category %q", r.ID, c)
+		}
+		if hundredths(h) < 1 {
+			return fmt.Errorf("ce: rule %s: a minimum of %s hours of %s; leave out a category without one", r.ID, FormatHours(hundredths(h)), c.Label())
+		}
+	}
+	if sum > total {
+		return fmt.Errorf("ce: rule %s: the minimums add up to %s hours, more than the %s in total", r.ID, FormatHours(sum), FormatHours(total))
+	}
+	return nil
+}
 
 // RuleByID finds a known rule.
 func RuleByID(id string) (Rule, bool) {
@@ -219,18 +260,11 @@ func (t Term) index(day time.Time) int {
 	if t.Rule.CycleMonths <= 0 || day.Before(t.Anchor) {
 		return -1
 	}
-	k := ((day.Year()-t.Anchor.Year())*12 + int(day.Month()-t.Anchor.Month())) / t.Rule.CycleMonths
-	for k > 0 {
-		if s, _ := t.cycle(k); !s.After(day) {
-			break
-		}
-		k--
-	}
-	for {
+	// Counted from the anchor: a few dozen cycles at most (the rules' cycles are 1 to 120 months).
+	for k := 0; ; k++ {
 		if _, e := t.cycle(k); day.Before(e) {
 			return k
 		}
-		k++
 	}
 }
 

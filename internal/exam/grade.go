@@ -158,11 +158,11 @@ func AnalyzeItems(bank *Bank, responses []Response, retired map[string]bool) []I
 		st.P = a.sx / a.n
 		vx := a.n*a.sxx - a.sx*a.sx
 		vy := a.n*a.syy - a.sy*a.sy
+		// Every sum is of whole numbers (item scores are 0 or 1), so vx and vy are exact and, when both
+		// are positive, r is a finite number.
 		if a.n >= 2 && vx > 0 && vy > 0 {
-			r := (a.n*a.sxy - a.sx*a.sy) / math.Sqrt(vx*vy)
-			if !math.IsNaN(r) && !math.IsInf(r, 0) {
-				st.Discrimination, st.Defined = r, true
-			}
+			st.Discrimination = (a.n*a.sxy - a.sx*a.sy) / math.Sqrt(vx*vy)
+			st.Defined = true
 		}
 	}
 	return stats

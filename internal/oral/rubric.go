@@ -307,23 +307,23 @@ func validate(r *Rubric, y rubricYAML, l curriculum.YAMLLines, add func(int, str
 		add(l.Line("pass_rule"), "pass_rule is required (min_each and min_total)")
 		return
 	}
-	lowest, highest := 0, 0
-	if len(r.Scale) > 0 {
-		lowest, highest = r.Scale[0].Score, r.Scale[len(r.Scale)-1].Score
-	}
 	switch me := y.PassRule.MinEach; {
 	case me == nil:
 		add(l.Line("pass_rule", "min_each"), "pass_rule: min_each is required")
-	case scaleOK && (*me < lowest || *me > highest):
-		add(l.Line("pass_rule", "min_each"), "pass_rule: min_each %d is outside the scale (%d to %d)", *me, lowest, highest)
+	case scaleOK && (*me < r.Scale[0].Score || *me > r.Scale[len(r.Scale)-1].Score):
+		add(l.Line("pass_rule", "min_each"), "pass_rule: min_each %d is outside the scale (%d to %d)", *me, r.Scale[0].Score, r.Scale[len(r.Scale)-1].Score)
 	default:
 		r.MinEach = *me
 	}
+	// min_total lies between what min_each already demands of every competency and the maximum.
+	floor := r.MinEach * len(r.Competencies)
 	switch mt := y.PassRule.MinTotal; {
 	case mt == nil:
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total is required")
 	case scaleOK && *mt > r.MaxTotal():
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total %d cannot be reached: %d competencies can score at most %d", *mt, len(r.Competencies), r.MaxTotal())
+	case scaleOK && *mt < floor:
+		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total %d is below what min_each already requires (%d competencies × %d = %d)", *mt, len(r.Competencies), r.MinEach, floor)
 	case *mt < 1:
 		add(l.Line("pass_rule", "min_total"), "pass_rule: min_total must be at least 1")
 	default:
