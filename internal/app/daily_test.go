@@ -1,0 +1,43 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html"
+	"image/png"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+var qrSrcRE = regexp.MustCompile(`<img src="([^"]*)" width="240"`)
+
+// The authenticator QR code reaches the page as a PNG data URL, not as html/template's #ZgotmplZ.
+func TestMFASetupShowsTheQRCode(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	cand := env.User(account.RoleCandidate, "")
+	resp := get(env, "/account/mfa", cookie(env, cand))
+	body := apptest.Body(resp)
+	if resp.StatusCode != 200 {
+		t.Fatalf("mfa setup: %d", resp.StatusCode)
+	}
+	m := qrSrcRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no QR image on the page")
+	}
+	const prefix = "data:image/png;base64,"
+	if !strings.HasPrefix(m[1], prefix) {
+		t.Fatalf("QR image src %.40q is not a PNG data URL", m[1])
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(html.UnescapeString(m[1]), prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
+		t.Fatalf("QR image does not decode: %v", err)
+	}
+}
