@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -39,5 +40,17 @@ func TestMFASetupShowsTheQRCode(t *testing.T) {
 	}
 	if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
 		t.Fatalf("QR image does not decode: %v", err)
+	}
+}
+
+// The certificate page shows the CE cycle from the Pennsylvania issue date, not a day earlier.
+func TestCertificatePageShowsTheCycleFromTheIssueDate(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	p, cert := env.Certified("cyclevendor")
+	body := html.UnescapeString(apptest.Body(get(env, "/certificates/"+cert.ID, cookie(env, p.Cand))))
+	first := ce.Day(cert.IssuedAt)
+	want := "Cycle " + ce.FormatDate(first) + " to " + ce.FormatDate(first.AddDate(1, 0, -1))
+	if !strings.Contains(body, want) {
+		t.Fatalf("certificate page lacks %q", want)
 	}
 }
