@@ -253,10 +253,7 @@ func renderCompletion(c *Certificate, vendorName, verifyURL string, now time.Tim
 	section("Examinations")
 	written := "passed on " + date(c.WrittenPassedAt)
 	if c.WrittenPercent > 0 {
-		written += fmt.Sprintf(", score %s%%", strconv.FormatFloat(c.WrittenPercent, 'f', -1, 64))
-	}
-	if c.WrittenAttemptID != "" {
-		written += " (attempt " + c.WrittenAttemptID + ")"
+		written += ", score " + formatPercent(c.WrittenPercent)
 	}
 	row("Written examination", written)
 	oral := "passed on " + date(c.OralPassedAt)
@@ -264,9 +261,6 @@ func renderCompletion(c *Certificate, vendorName, verifyURL string, now time.Tim
 		oral += fmt.Sprintf(", score %d of %d", c.OralTotal, c.OralMax)
 	} else if c.OralTotal > 0 {
 		oral += fmt.Sprintf(", score %d", c.OralTotal)
-	}
-	if c.OralGradeID != "" {
-		oral += " (grade " + c.OralGradeID + ")"
 	}
 	row("Oral examination", oral)
 
@@ -292,6 +286,13 @@ func renderCompletion(c *Certificate, vendorName, verifyURL string, now time.Tim
 		return nil, fmt.Errorf("certificate: render completion record: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// formatPercent writes a score for people, to one decimal place at most: 98.3333… -> "98.3%", 90 -> "90%".
+// (The record is for a certification board: internal ids of the attempt and the grade mean nothing there.)
+func formatPercent(p float64) string {
+	s := strconv.FormatFloat(p, 'f', 1, 64)
+	return strings.TrimSuffix(s, ".0") + "%"
 }
 
 func formatMinutes(min int) string {
