@@ -178,7 +178,7 @@ func (h *Handlers) invite(c *fiber.Ctx) error {
 
 const maxLogoBytes = 2 << 20
 
-func logoKey(vendorID string) string { return "vendors/" + vendorID + "/logo" }
+func logoKey(vendorID string) string { return account.LogoKey(vendorID) }
 
 func (h *Handlers) uploadLogo(c *fiber.Ctx) error {
 	u := httpx.User(c)
