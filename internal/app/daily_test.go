@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"html"
 	"image/png"
@@ -52,5 +53,27 @@ func TestCertificatePageShowsTheCycleFromTheIssueDate(t *testing.T) {
 	want := "Cycle " + ce.FormatDate(first) + " to " + ce.FormatDate(first.AddDate(1, 0, -1))
 	if !strings.Contains(body, want) {
 		t.Fatalf("certificate page lacks %q", want)
+	}
+}
+
+// CSV downloads start with a UTF-8 byte-order mark so that Excel opens them as UTF-8 on a double-click.
+func TestCSVDownloadsStartWithAByteOrderMark(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	p, _ := env.Certified("csvvendor")
+	c := cookie(env, p.Admin)
+	var cohortID string
+	if err := env.App.DB.NewSelect().Table("cohorts").Column("id").Where("vendor_id = ?", p.Vendor.ID).Limit(1).Scan(context.Background(), &cohortID); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/vendor/certificates/export.csv", "/vendor/reports.csv", "/vendor/exam/cohorts/" + cohortID + "/results.csv"} {
+		resp := get(env, path, c)
+		body := apptest.Body(resp)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			continue
+		}
+		if !strings.HasPrefix(body, "\uFEFF") || strings.Count(body, "\uFEFF") != 1 {
+			t.Errorf("%s does not start with one byte-order mark: %.20q", path, body)
+		}
 	}
 }

@@ -277,7 +277,6 @@ func (h *Handlers) examRetire(retire bool) fiber.Handler {
 }
 
 func (h *Handlers) examCSV(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="exam-results-`+c.Params("cohort")+`.csv"`)
+	csvDownload(c, "exam-results-"+c.Params("cohort")+".csv")
 	return h.Exams.ExportCSV(c.UserContext(), httpx.User(c), c.Params("cohort"), c.Response().BodyWriter())
 }
