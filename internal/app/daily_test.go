@@ -77,3 +77,42 @@ func TestCSVDownloadsStartWithAByteOrderMark(t *testing.T) {
 		}
 	}
 }
+
+// People read words, not codes: a CE category and status in words, counts with the right plural;
+// the home page links to the public look-up and every page names a favicon that is served.
+func TestPagesShowWordsNotCodes(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	ctx := context.Background()
+	p, cert := env.Certified("wordsvendor")
+	if _, err := env.App.CE.Record(ctx, p.CandActor(), p.Cand, cert.ID, ce.ActivityInput{Title: "Recovery circle", Provider: "County", Date: ce.Day(cert.IssuedAt).Format(ce.DateLayout), Hours: "2", Category: ce.PeerSupportRecovery}, nil); err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{
+		"holder": html.UnescapeString(apptest.Body(get(env, "/certificates/"+cert.ID, cookie(env, p.Cand)))),
+		"vendor": html.UnescapeString(apptest.Body(get(env, "/vendor/certificates", cookie(env, p.Admin)))),
+	}
+	for who, body := range pages {
+		if strings.Contains(body, "<td>peer_support_recovery</td>") || !strings.Contains(body, "<td>peer support or recovery</td>") {
+			t.Errorf("%s: the CE category is not in words", who)
+		}
+	}
+	if !strings.Contains(pages["holder"], "<td>waiting for review</td>") {
+		t.Error("holder: the activity's status is not in words")
+	}
+	if !strings.Contains(pages["vendor"], "1 cohort, 1 candidate enrolled") {
+		t.Error(`vendor: the dashboard does not say "1 cohort, 1 candidate enrolled"`)
+	}
+
+	home := apptest.Body(get(env, "/", nil))
+	if !strings.Contains(home, `<a href="/verify">Look up a certificate</a>`) {
+		t.Error("home: no link to the public look-up")
+	}
+	m := regexp.MustCompile(`<link rel="icon" href="([^"]+)" type="image/svg\+xml">`).FindStringSubmatch(home)
+	if m == nil {
+		t.Fatal("home: no favicon link")
+	}
+	resp := get(env, m[1], nil)
+	if b := apptest.Body(resp); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(b, "<svg") {
+		t.Errorf("favicon %s: %d %s", m[1], resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

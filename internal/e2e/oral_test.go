@@ -279,7 +279,7 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 		p = tr.open("/oral")
 		wantPage(t, "trainer's oral page (booked)", p, http.StatusOK, "/oral")
 		rows = run(tr, "read the slot table", chromedp.Evaluate[[][]string](slotRowsJS))
-		if len(rows) != 2 || rows[0][2] != oralCandidateName+" (active)" || rows[1][2] != "open" {
+		if len(rows) != 2 || rows[0][2] != oralCandidateName+" (booked)" || rows[1][2] != "open" {
 			t.Errorf("trainer's slot table after the booking: %q, want the first slot booked by %s", rows, oralCandidateName)
 		}
 		p = tr.load("follow Grade", chromedp.Click(chromedp.CSS(`main a[href="`+gradePath+`"]`)))

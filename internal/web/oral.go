@@ -64,7 +64,7 @@ func (h *Handlers) createSlots(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	h.flash(c, "success", fmt.Sprintf("%d slots published.", len(slots)))
+	h.flash(c, "success", plural(len(slots), "slot")+" published.")
 	return c.Redirect("/oral", fiber.StatusSeeOther)
 }
 

@@ -94,6 +94,9 @@ func funcs() template.FuncMap {
 		},
 		"kindLabel":  eligibility.KindLabel,
 		"pngDataURL": pngDataURL,
+		"plural":     plural,
+		"words":      statusWords,
+		"booking":    bookingWords,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")
