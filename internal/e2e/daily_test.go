@@ -57,6 +57,26 @@ func TestRoughEdgesOfTheFirstWeek(t *testing.T) {
 		if m := tr.text("main"); !strings.Contains(m, p.Cand.Name) {
 			t.Errorf("cohort page lacks the candidate: %.300s", m)
 		}
-		wantPage(t, "register", tr.open("/teach/cohorts/"+cohortID+"/days/1"), http.StatusOK, "/teach/cohorts/"+cohortID+"/days/1")
+		day1 := "/teach/cohorts/" + cohortID + "/days/1"
+		wantPage(t, "register", tr.open(day1), http.StatusOK, day1)
+		// On a phone the status box is wide enough to read its choices (it was 60 px).
+		tr.do("phone width", chromedp.EmulateViewport(phoneWidth, 844))
+		w := run(tr, "status box width", chromedp.Evaluate[float64](`document.querySelector("table.register select").getBoundingClientRect().width`))
+		tr.do("desktop width", chromedp.EmulateReset())
+		if w < 120 {
+			t.Errorf("at %d px the register's status box is %.0f px wide", phoneWidth, w)
+		}
+		// "Mark everyone present" fills the form in; the trainer adjusts and saves.
+		wantPage(t, "mark everyone present", tr.load("follow Mark everyone present", chromedp.Click(`//main//a[normalize-space()="Mark everyone present"]`)), http.StatusOK, day1)
+		sel := "s-" + p.Cand.ID
+		if v := tr.value(sel); v != "present" {
+			t.Errorf("after Mark everyone present the status is %q", v)
+		}
+		tr.do("mark late", chromedp.SetValue(chromedp.ID(sel), "late"), chromedp.SetValue(chromedp.ID("m-"+p.Cand.ID), "300"))
+		wantPage(t, "save the register", tr.load("save", chromedp.Click(`//main//form//button[@type="submit"]`)), http.StatusOK, "/teach/cohorts/"+cohortID)
+		reg, err := env.App.Cohorts.Register(context.Background(), cohortID, 1)
+		if err != nil || reg[p.Cand.ID].Status != "late" || reg[p.Cand.ID].MinutesAttended != 300 {
+			t.Errorf("register after saving: %+v (%v)", reg[p.Cand.ID], err)
+		}
 	})
 }

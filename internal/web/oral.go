@@ -160,6 +160,7 @@ func (h *Handlers) gradePage(c *fiber.Ctx, bookingID string, p *Page, status int
 		action = "/oral/grades/" + grades[n-1].ID + "/amend"
 	}
 	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "CandidateName": cand.Name}
+	p.Data.(map[string]any)["NotStarted"] = h.now().Before(b.Slot.StartsAt) // the form says when grading opens
 	return h.Render.Render(c, status, "oral_grade", p)
 }
 
