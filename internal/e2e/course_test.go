@@ -121,7 +121,14 @@ func TestCandidateTakesAModule(t *testing.T) {
 			b.choose(i, (q.Answer+1)%len(q.Options))
 		}
 		p = b.load("submit wrong answers", chromedp.Click(`//main//form[contains(@action,"/check")]//button[@type="submit"]`))
-		wantPage(t, "wrong answers", p, http.StatusOK, first.URL()+"/check")
+		wantPage(t, "wrong answers", p, http.StatusOK, first.URL())
+		if p.URL.Fragment != "check-result" {
+			t.Errorf("wrong answers: at %s, want the result's anchor #check-result", p.URL)
+		}
+		// The result is on screen, where the questions are (it used to be 1,900 px down the page).
+		if top := run(b, "result position", chromedp.Evaluate[float64](`document.getElementById("check-result").getBoundingClientRect().top`)); top < 0 || top > 900 {
+			t.Errorf("wrong answers: the result is %.0f px from the top of the window", top)
+		}
 		mp = b.modulePage()
 		if want := fmt.Sprintf("0 of %d correct. Read the feedback and try again.", len(first.Check)); mp.Result != want {
 			t.Errorf("wrong answers: result %q, want %q", mp.Result, want)
@@ -147,7 +154,10 @@ func TestCandidateTakesAModule(t *testing.T) {
 			b.choose(i, q.Answer)
 		}
 		p = b.load("submit right answers", chromedp.Click(`//main//form[contains(@action,"/check")]//button[@type="submit"]`))
-		wantPage(t, "right answers", p, http.StatusOK, first.URL()+"/check")
+		wantPage(t, "right answers", p, http.StatusOK, first.URL())
+		// A reload shows the same result and posts nothing (the page came from a GET).
+		p = b.load("reload", chromedp.Reload())
+		wantPage(t, "reload after the check", p, http.StatusOK, first.URL())
 		mp = b.modulePage()
 		if mp.Result != "All correct: this module is complete." {
 			t.Errorf("right answers: result %q", mp.Result)
