@@ -71,6 +71,10 @@ func TestCandidateTakesAModule(t *testing.T) {
 		if ov.Resume != "" {
 			t.Errorf("before any module: a resume link to %q", ov.Resume)
 		}
+		// A new course page starts the candidate off.
+		if start := run(b, "Start day 1", chromedp.Evaluate[string](`(() => { const a = Array.from(document.querySelectorAll("main a.button")).find(a => a.innerText.trim().startsWith("Start day 1")); return a ? a.getAttribute("href") + "|" + a.innerText.trim() : ""; })()`)); start != first.URL()+"|Start day 1: "+first.Title {
+			t.Errorf("before any module: Start day 1 button %q", start)
+		}
 		if got := ov.Days["1"]; !got.Open || len(got.Links) != len(day1.Modules) || got.Links[0] != first.URL() {
 			t.Errorf("day 1: %+v, want open with %d modules starting at %s", got, len(day1.Modules), first.URL())
 		}
