@@ -7,11 +7,16 @@ import (
 	"html"
 	"image/png"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -115,4 +120,53 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 	if b := apptest.Body(resp); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(b, "<svg") {
 		t.Errorf("favicon %s: %d %s", m[1], resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+}
+
+// A booking made inside the cancellation cutoff: the page says it can no longer be changed here and
+// who can change it, offers no Cancel button (it led to "You do not have access"), and counts the
+// other open times correctly; the email does not promise a change deadline already past; the
+// booking's calendar file downloads from the page.
+func TestLateOralBooking(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		p := env.PassedWritten("lateoral")
+		now := time.Now().UTC().Truncate(time.Minute)
+		var ids []string
+		for i, at := range []time.Time{now.Add(3 * time.Hour), now.Add(72 * time.Hour), now.Add(96 * time.Hour)} {
+			sl := &oral.Slot{ID: uuid.NewString(), VendorID: p.Vendor.ID, TrainerID: p.Trainer.ID, StartsAt: at, EndsAt: at.Add(45 * time.Minute),
+				Mode: oral.ModeInPerson, Location: "Room " + strconv.Itoa(i+1), Status: oral.SlotOpen, CreatedAt: now}
+			if _, err := env.App.DB.NewInsert().Model(sl).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, sl.ID)
+		}
+		b, err := env.App.Oral.Book(ctx, p.CandActor(), p.Cand, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := env.LastMail(p.Cand.Email); strings.Contains(m.Body, "You can cancel or reschedule until") || !strings.Contains(m.Body, "can no longer be cancelled or moved online") {
+			t.Errorf("confirmation of a late booking:\n%s", m.Body)
+		}
+		c := cookie(env, p.Cand)
+		page := html.UnescapeString(apptest.Body(get(env, "/oral", c)))
+		for _, want := range []string{"This booking can no longer be cancelled or moved here", "If you cannot attend, contact " + p.Vendor.Name, "2 other times are open.", `href="/oral/bookings/` + b.ID + `/calendar.ics"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("oral page lacks %q", want)
+			}
+		}
+		for _, no := range []string{"You can cancel or change it until", `action="/oral/bookings/` + b.ID + `/cancel"`, "No other open times"} {
+			if strings.Contains(page, no) {
+				t.Errorf("oral page shows %q for a late booking", no)
+			}
+		}
+		resp := get(env, "/oral/bookings/"+b.ID+"/calendar.ics", c)
+		body := apptest.Body(resp)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar") || !strings.Contains(body, "UID:"+oral.BookingUID(b.ID)) {
+			t.Errorf("calendar download: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		if resp := get(env, "/oral/bookings/"+b.ID+"/calendar.ics", cookie(env, env.User(account.RoleCandidate, ""))); resp.StatusCode != 404 {
+			t.Errorf("another candidate downloaded the booking's calendar: %d", resp.StatusCode)
+		}
+	})
 }

@@ -185,6 +185,16 @@ func (s *Service) send(ctx context.Context, db bun.IDB, e notify.Email) error {
 	return s.Outbox.Enqueue(ctx, db, e)
 }
 
+// changeRule says until when the candidate can change the booking, or, for a booking made inside
+// the cutoff, that only the training organisation can now.
+func changeRule(p *party, now time.Time) string {
+	if now.Before(p.cancelBy()) {
+		return fmt.Sprintf("You can cancel or reschedule until %s. After that, please contact %s.", When(p.cancelBy(), p.vendor.loc), p.vendor.Name)
+	}
+	return fmt.Sprintf("This exam is less than %s away, so the booking can no longer be cancelled or moved online. If you cannot attend, please contact %s as soon as you can.",
+		plural(p.settings.CutoffHours, "hour", "hours"), p.vendor.Name)
+}
+
 // mailBooked confirms a booking to the candidate and to the examiner, with an invitation each.
 func (s *Service) mailBooked(ctx context.Context, db bun.IDB, p *party, now time.Time, moved bool) error {
 	inv := p.invitation(ics.MethodRequest, now).attachment()
@@ -200,10 +210,10 @@ When: %s
 Where: %s
 Examiner: %s
 
-You can cancel or reschedule until %s. After that, please contact %s.
+%s
 
 A calendar invitation is attached. %s to see or change your booking.
-`, p.candidate.Name, p.vendor.Name, verb, p.span(), p.where(), p.trainer.Name, When(p.cancelBy(), p.vendor.loc), p.vendor.Name, s.signIn())
+`, p.candidate.Name, p.vendor.Name, verb, p.span(), p.where(), p.trainer.Name, changeRule(p, now), s.signIn())
 	if err := s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subj + When(p.slot.StartsAt, p.vendor.loc), Body: body, Attachments: []notify.Attachment{inv}}); err != nil {
 		return err
 	}
