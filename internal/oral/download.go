@@ -12,18 +12,14 @@ import (
 // email carried, for the candidate (or its examiners) to download from the oral exam page. Others get
 // not found.
 func (s *Service) BookingCalendar(ctx context.Context, actor *account.User, bookingID string) ([]byte, error) {
-	b, err := getBooking(ctx, s.DB, bookingID, false)
+	v, err := s.GetBooking(ctx, actor, bookingID)
 	if err != nil {
 		return nil, err
 	}
-	sl, err := getSlot(ctx, s.DB, b.SlotID, "")
-	if err != nil {
-		return nil, err
-	}
-	if !(isCandidate(actor) && actor.ID == b.CandidateID) && !canExamine(actor, sl) || b.Status != BookingActive {
+	if v.Status != BookingActive {
 		return nil, errBookingNotFound
 	}
-	p, err := s.party(ctx, s.DB, b, sl)
+	p, err := s.party(ctx, s.DB, &v.Booking, &v.Slot)
 	if err != nil {
 		return nil, err
 	}
