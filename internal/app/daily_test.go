@@ -15,8 +15,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/report"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -167,6 +171,88 @@ func TestLateOralBooking(t *testing.T) {
 		}
 		if resp := get(env, "/oral/bookings/"+b.ID+"/calendar.ics", cookie(env, env.User(account.RoleCandidate, ""))); resp.StatusCode != 404 {
 			t.Errorf("another candidate downloaded the booking's calendar: %d", resp.StatusCode)
+		}
+	})
+}
+
+// The vendor admin's dashboard lists the work waiting, with counts, oldest first, each linking to the
+// work: applications to review, cohorts starting soon without a trainer, oral exams taken and not graded.
+func TestVendorWorkQueues(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		p := env.PassedWritten("queues") // a cohort with a trainer; the candidate has passed the written exam
+		now := time.Now().UTC()
+
+		// Two submitted applications, the older first.
+		var apps []string
+		for _, name := range []string{"Olive Older", "Nina Newer"} {
+			cand := env.User(account.RoleCandidate, "")
+			if _, err := env.App.DB.NewUpdate().Table("users").Set("name = ?", name).Where("id = ?", cand.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			v, err := env.App.Eligibility.Start(ctx, audit.System, cand, p.Vendor.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			today := time.Now().In(eligibility.Pennsylvania)
+			dr := eligibility.Draft{LegalName: name, Email: cand.Email, DateOfBirth: "1985-04-12", Education: eligibility.EducationGED, EducationYear: "2003",
+				SelfIdentifies: true, Attestation: "I have been in recovery for several years and support others.", Consent: true,
+				Positions: []eligibility.PositionInput{{Title: "Volunteer", Organisation: "Drop-in center", Start: today.AddDate(-2, 0, 0).Format("2006-01-02"), Hours: "10"}}}
+			if err := env.App.Eligibility.SaveDraft(ctx, audit.System, cand, v.ID, dr); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.App.Eligibility.Submit(ctx, audit.System, cand, v.ID); err != nil {
+				t.Fatal(err)
+			}
+			apps = append(apps, v.ID)
+		}
+		// The older one was submitted three days ago.
+		if _, err := env.App.DB.NewUpdate().Table("applications").Set("submitted_at = ?", now.Add(-73*time.Hour)).Where("id = ?", apps[0]).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A cohort starting in five days with no trainer.
+		start := now.AddDate(0, 0, 5).In(eligibility.Pennsylvania)
+		var dates []string
+		for i := 0; i < 10; i++ {
+			dates = append(dates, start.AddDate(0, 0, i).Format("2006-01-02"))
+		}
+		if _, err := env.App.Cohorts.Create(ctx, audit.System, p.Admin, cohort.CreateInput{Name: "Spring without trainer", Delivery: "virtual", Capacity: 5, Dates: dates}); err != nil {
+			t.Fatal(err)
+		}
+		// An oral exam that began an hour ago and has no grade.
+		sl := &oral.Slot{ID: uuid.NewString(), VendorID: p.Vendor.ID, TrainerID: p.Trainer.ID, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(-15 * time.Minute),
+			Mode: oral.ModeInPerson, Location: "Room 9", Status: oral.SlotOpen, CreatedAt: now.Add(-48 * time.Hour)}
+		bk := &oral.Booking{ID: uuid.NewString(), SlotID: sl.ID, CandidateID: p.Cand.ID, Status: oral.BookingActive, BookedAt: now.Add(-47 * time.Hour)}
+		for _, m := range []any{sl, bk} {
+			if _, err := env.App.DB.NewInsert().Model(m).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		q, err := report.ForVendorQueues(ctx, env.App.DB, p.Vendor.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Applications.Count != 2 || len(q.Applications.Items) != 2 || q.Applications.Items[0].Name != "Olive Older" || q.Applications.Items[0].Link != "/review/"+apps[0] {
+			t.Errorf("applications queue: %+v", q.Applications)
+		}
+		if q.Untrained.Count != 1 || q.Untrained.Items[0].Name != "Spring without trainer" {
+			t.Errorf("cohorts without a trainer: %+v (the cohort with a trainer must not be listed)", q.Untrained)
+		}
+		if q.OralsUngraded.Count != 1 || q.OralsUngraded.Items[0].Link != "/oral/bookings/"+bk.ID+"/grade" {
+			t.Errorf("orals to grade: %+v", q.OralsUngraded)
+		}
+
+		page := html.UnescapeString(apptest.Body(get(env, "/dashboard", cookie(env, p.Admin))))
+		for _, want := range []string{"2 applications to review", `<a href="/review/` + apps[0] + `">Olive Older</a> <span class="muted">waiting 3 days</span>`,
+			"1 cohort starting within two weeks without a trainer", "1 oral exam taken and not graded", "0 candidates ready to certify", "0 CE activities to review"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("dashboard lacks %q", want)
+			}
+		}
+		if strings.Index(page, "Olive Older") > strings.Index(page, "Nina Newer") {
+			t.Error("the applications are not oldest first")
 		}
 	})
 }

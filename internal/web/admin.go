@@ -60,6 +60,11 @@ func (h *Handlers) dashboard(c *fiber.Ctx) error {
 		}
 		data["Steps"] = steps
 	}
+	if u.Role == account.RoleVendorAdmin {
+		if err := h.vendorQueues(c, u, data); err != nil {
+			return err
+		}
+	}
 	if u.Role == account.RolePlatformAdmin {
 		vs, err := h.Accounts.ListVendors(c.UserContext(), false)
 		if err != nil {

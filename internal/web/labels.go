@@ -3,6 +3,7 @@ package web
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // plural writes a count with its noun: plural(1, "slot") is "1 slot", plural(3, "slot") "3 slots".
@@ -48,4 +49,13 @@ func bookingWords(code string) string {
 		return "booked"
 	}
 	return statusWords(code)
+}
+
+// age says how long ago since was, in whole days, at now: "today", "1 day", "12 days".
+func age(since, now time.Time) string {
+	d := int(now.Sub(since).Hours() / 24)
+	if d < 1 {
+		return "today"
+	}
+	return plural(d, "day")
 }

@@ -95,6 +95,7 @@ func funcs() template.FuncMap {
 		"kindLabel":  eligibility.KindLabel,
 		"pngDataURL": pngDataURL,
 		"plural":     plural,
+		"age":        age,
 		"words":      statusWords,
 		"booking":    bookingWords,
 		"dict": func(kv ...any) (map[string]any, error) {
