@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
-		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
+		a.Sender = notify.SMTPSender{Cfg: cfg.Mail, BaseURL: cfg.BaseURL}
 	}
 	if err := a.buildHTTP(); err != nil {
 		a.Close()
