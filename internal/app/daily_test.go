@@ -256,3 +256,22 @@ func TestVendorWorkQueues(t *testing.T) {
 		}
 	})
 }
+
+// Enrolment is announced to the candidate by email: the cohort, when day 1 opens, where to start.
+func TestEnrolmentEmail(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	vendor := env.Vendor("enrolmail")
+	admin := env.User(account.RoleVendorAdmin, vendor.ID)
+	cand := env.User(account.RoleCandidate, "")
+	dates := tenDays(3)
+	co, err := env.App.Cohorts.Create(context.Background(), audit.System, admin, cohort.CreateInput{Name: "Winter evening", Delivery: "virtual", Capacity: 5, Dates: dates})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Enroll(admin, co.ID, cand)
+	m := env.LastMail(cand.Email)
+	day1, _ := time.Parse("2006-01-02", dates[0])
+	if m.Subject != "You are enrolled: Winter evening" || !strings.Contains(m.Body, "Day 1 opens on "+day1.Format("Monday, January 2, 2006")) || !strings.Contains(m.Body, "http://peeracademy.test/learn") {
+		t.Errorf("enrolment email %q:\n%s", m.Subject, m.Body)
+	}
+}
