@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"html"
 	"image/png"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -273,5 +274,37 @@ func TestEnrolmentEmail(t *testing.T) {
 	day1, _ := time.Parse("2006-01-02", dates[0])
 	if m.Subject != "You are enrolled: Winter evening" || !strings.Contains(m.Body, "Day 1 opens on "+day1.Format("Monday, January 2, 2006")) || !strings.Contains(m.Body, "http://peeracademy.test/learn") {
 		t.Errorf("enrolment email %q:\n%s", m.Subject, m.Body)
+	}
+}
+
+// Retiring an exam item asks for a reason (with a visible label) and for confirmation; option counts
+// are a table of letters and numbers, not "[0 1 0 1]".
+func TestRetireItemAsksForAReason(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	p := env.PassedWritten("retire")
+	c := cookie(env, p.Admin)
+	page := apptest.Body(get(env, "/vendor/exam", c))
+	m := regexp.MustCompile(`action="/vendor/exam/items/([^/"]+)/retire" novalidate data-confirm="Retire item ([^?"]+)\? It leaves every new exam form.">`).FindStringSubmatch(page)
+	if m == nil || m[1] != m[2] {
+		t.Fatalf("no retire form with a confirmation")
+	}
+	item := m[1]
+	if !strings.Contains(page, `<label for="rt-`+item+`">Reason to retire `+item+`</label>`) {
+		t.Error("the reason has no visible label")
+	}
+	if strings.Contains(page, "<td>[") || !strings.Contains(page, `<table class="option-counts">`) {
+		t.Error("option counts are not a table")
+	}
+	post := func(reason string) *http.Response {
+		token, _ := env.CSRF("/vendor/exam", c)
+		req := apptest.Request("POST", "/vendor/exam/items/"+item+"/retire", "_csrf="+token+"&reason="+reason)
+		req.AddCookie(c)
+		return env.Do(req)
+	}
+	if resp := post(""); resp.StatusCode != 422 || !strings.Contains(apptest.Body(resp), "Say why item "+item+" is retired.") {
+		t.Errorf("retire without a reason: %d", resp.StatusCode)
+	}
+	if resp := post("Ambiguous+wording"); resp.StatusCode != 303 {
+		t.Errorf("retire with a reason: %d", resp.StatusCode)
 	}
 }

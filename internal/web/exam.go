@@ -264,7 +264,11 @@ func (h *Handlers) examRetire(retire bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var err error
 		if retire {
-			err = h.Exams.RetireItem(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("item"), "retired from item analysis")
+			reason := strings.TrimSpace(c.FormValue("reason"))
+			if reason == "" {
+				return h.examAdminResult(c, apperr.Field("reason", "Say why item "+c.Params("item")+" is retired."))
+			}
+			err = h.Exams.RetireItem(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("item"), reason)
 		} else {
 			err = h.Exams.RestoreItem(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("item"))
 		}

@@ -59,3 +59,11 @@ func age(since, now time.Time) string {
 	}
 	return plural(d, "day")
 }
+
+// optionLetter names an answer option as the exam shows it: 0 -> "A", 1 -> "B".
+func optionLetter(i int) string {
+	if i < 0 || i > 25 {
+		return strconv.Itoa(i + 1)
+	}
+	return string(rune('A' + i))
+}

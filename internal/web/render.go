@@ -92,12 +92,13 @@ func funcs() template.FuncMap {
 			}
 			return false
 		},
-		"kindLabel":  eligibility.KindLabel,
-		"pngDataURL": pngDataURL,
-		"plural":     plural,
-		"age":        age,
-		"words":      statusWords,
-		"booking":    bookingWords,
+		"kindLabel":    eligibility.KindLabel,
+		"pngDataURL":   pngDataURL,
+		"plural":       plural,
+		"age":          age,
+		"optionLetter": optionLetter,
+		"words":        statusWords,
+		"booking":      bookingWords,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")
