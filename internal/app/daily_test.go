@@ -109,6 +109,9 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 	if !strings.Contains(pages["holder"], "<td>waiting for review</td>") {
 		t.Error("holder: the activity's status is not in words")
 	}
+	if !strings.Contains(pages["vendor"], `<label class="inline-label" for="cr-`) || !strings.Contains(pages["vendor"], `">Reason for revoking<span class="visually-hidden"> `+cert.Number) {
+		t.Error("vendor: the reason fields have no visible labels")
+	}
 	if !strings.Contains(pages["vendor"], "1 cohort, 1 candidate enrolled") {
 		t.Error(`vendor: the dashboard does not say "1 cohort, 1 candidate enrolled"`)
 	}
