@@ -311,3 +311,52 @@ func TestRetireItemAsksForAReason(t *testing.T) {
 		t.Errorf("retire with a reason: %d", resp.StatusCode)
 	}
 }
+
+// A trainer's dashboard: registers still to complete, oral exams to grade, the next open slots.
+func TestTrainerWorkQueues(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		vendor := env.Vendor("trainerq")
+		admin := env.User(account.RoleVendorAdmin, vendor.ID)
+		trainer := env.User(account.RoleTrainer, vendor.ID)
+		cand := env.User(account.RoleCandidate, "")
+		co, err := env.App.Cohorts.Create(ctx, audit.System, admin, cohort.CreateInput{Name: "Queue cohort", Delivery: "virtual", Capacity: 5, Dates: tenDays(-1), TrainerIDs: []string{trainer.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Enroll(admin, co.ID, cand)
+		// Day 1 (yesterday) is recorded; day 2 (today) is not.
+		if err := env.App.Cohorts.RecordAttendance(ctx, audit.System, admin, co.ID, 1, []cohort.Mark{{CandidateID: cand.ID, Status: cohort.Present}}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		past := &oral.Slot{ID: uuid.NewString(), VendorID: vendor.ID, TrainerID: trainer.ID, StartsAt: now.Add(-2 * time.Hour), EndsAt: now.Add(-time.Hour), Mode: oral.ModeInPerson, Location: "Room 1", Status: oral.SlotOpen, CreatedAt: now.Add(-72 * time.Hour)}
+		next := &oral.Slot{ID: uuid.NewString(), VendorID: vendor.ID, TrainerID: trainer.ID, StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(49 * time.Hour), Mode: oral.ModeInPerson, Location: "Room 2", Status: oral.SlotOpen, CreatedAt: now}
+		bk := &oral.Booking{ID: uuid.NewString(), SlotID: past.ID, CandidateID: cand.ID, Status: oral.BookingActive, BookedAt: now.Add(-70 * time.Hour)}
+		for _, m := range []any{past, next, bk} {
+			if _, err := env.App.DB.NewInsert().Model(m).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q, err := report.ForTrainerQueues(ctx, env.App.DB, trainer.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Registers.Count != 1 || q.Registers.Items[0].Link != "/teach/cohorts/"+co.ID+"/days/2" || q.Registers.Items[0].Name != "Queue cohort, day 2" {
+			t.Errorf("registers: %+v", q.Registers)
+		}
+		if q.OralsUngraded.Count != 1 || q.OralsUngraded.Items[0].Link != "/oral/bookings/"+bk.ID+"/grade" {
+			t.Errorf("orals to grade: %+v", q.OralsUngraded)
+		}
+		if q.NextSlots.Count != 1 || q.NextSlots.Items[0].Name != "Room 2" {
+			t.Errorf("next slots: %+v", q.NextSlots)
+		}
+		page := html.UnescapeString(apptest.Body(get(env, "/dashboard", cookie(env, trainer))))
+		for _, want := range []string{"1 register to complete", `href="/teach/cohorts/` + co.ID + `/days/2">Queue cohort, day 2</a>`, "1 oral exam to grade", "1 open slot published"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("trainer dashboard lacks %q", want)
+			}
+		}
+	})
+}

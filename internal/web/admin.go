@@ -21,6 +21,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/report"
 )
 
 // Pager links to the neighbouring pages of a listing.
@@ -64,6 +65,13 @@ func (h *Handlers) dashboard(c *fiber.Ctx) error {
 		if err := h.vendorQueues(c, u, data); err != nil {
 			return err
 		}
+	}
+	if u.Role == account.RoleTrainer {
+		q, err := report.ForTrainerQueues(c.UserContext(), h.DB, u.ID, h.now())
+		if err != nil {
+			return err
+		}
+		data["TrainerQueues"], data["Now"] = q, h.now()
 	}
 	if u.Role == account.RolePlatformAdmin {
 		vs, err := h.Accounts.ListVendors(c.UserContext(), false)
