@@ -360,3 +360,27 @@ func TestTrainerWorkQueues(t *testing.T) {
 		}
 	})
 }
+
+// The candidate's dashboard puts the next action first and shows the course as bars.
+func TestCandidateDashboardNextActionAndBars(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	vendor := env.Vendor("nextaction")
+	admin := env.User(account.RoleVendorAdmin, vendor.ID)
+	cand := env.User(account.RoleCandidate, "")
+	c := cookie(env, cand)
+	if page := html.UnescapeString(apptest.Body(get(env, "/dashboard", c))); !strings.Contains(page, `<h3>Next: Apply to a training organisation</h3>`) {
+		t.Error("new candidate: the next action is not first")
+	}
+	co, err := env.App.Cohorts.Create(context.Background(), audit.System, admin, cohort.CreateInput{Name: "Bars", Delivery: "virtual", Capacity: 5, Dates: tenDays(-2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Enroll(admin, co.ID, cand)
+	page := html.UnescapeString(apptest.Body(get(env, "/dashboard", c)))
+	if i, j := strings.Index(page, "<h3>Next: Complete the ten-day course</h3>"), strings.Index(page, `<ol class="steps">`); i < 0 || i > j {
+		t.Error("enrolled: the next action is not the course, first")
+	}
+	if !regexp.MustCompile(`Modules completed: 0 of \d+ modules<progress max="\d+" value="0">`).MatchString(page) || !strings.Contains(page, "Training hours: 0 of ") {
+		t.Error("enrolled: no progress bars for modules and hours")
+	}
+}

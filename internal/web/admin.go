@@ -383,6 +383,13 @@ func (h *Handlers) mailMessage(c *fiber.Ctx) error {
 type step struct {
 	Title, Status, Link, LinkText string
 	Done                          bool
+	Bars                          []bar // progress shown as bars (the course: modules and hours)
+}
+
+// bar is one progress bar: Value of Max, with its words for screen readers and no-CSS readers.
+type bar struct {
+	Label, Text string
+	Value, Max  int
 }
 
 // candidateSteps is the candidate's path to certification. Where each step stands comes from the
@@ -409,6 +416,11 @@ func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]step,
 		}
 		course.Status = fmt.Sprintf("%d of %d modules, %s of %s hours", st.ModulesCompleted, st.ModulesTotal, cohort.Hours(st.AttendedMinutes+st.MakeupMinutes), cohort.Hours(st.RequiredMinutes))
 		course.Done = st.Complete
+		course.Bars = []bar{
+			{Label: "Modules completed", Text: fmt.Sprintf("%d of %d modules", st.ModulesCompleted, st.ModulesTotal), Value: st.ModulesCompleted, Max: st.ModulesTotal},
+			{Label: "Training hours", Text: cohort.Hours(st.AttendedMinutes+st.MakeupMinutes) + " of " + cohort.Hours(st.RequiredMinutes) + " hours",
+				Value: min(st.AttendedMinutes+st.MakeupMinutes, st.RequiredMinutes), Max: st.RequiredMinutes},
+		}
 	} else if !errors.Is(err, cohort.ErrNotEnrolled) {
 		return nil, err
 	}
