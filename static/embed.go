@@ -11,7 +11,7 @@ import (
 	"sync"
 )
 
-//go:embed css js
+//go:embed css js img
 var files embed.FS
 
 // Asset is one embedded file.

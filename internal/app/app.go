@@ -139,7 +139,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Accounts.Keys = keys // authenticator secrets are sealed at rest
 	a.Eligibility = &eligibility.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL, Retention: cfg.DocumentRetention, DraftRetention: cfg.DraftRetention}
 	// Only candidates with an approved application can be enrolled with a vendor.
-	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility}
+	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	// The signed-in user behind a session and the days a candidate may open are read on nearly every
 	// request; both are cached for as long as the change feed vouches for them.
 	if a.Changes, err = database.Changes(ctx, db, log); err != nil {
@@ -167,7 +167,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
-		a.Sender = notify.SMTPSender{Cfg: cfg.Mail}
+		a.Sender = notify.SMTPSender{Cfg: cfg.Mail, BaseURL: cfg.BaseURL}
 	}
 	if err := a.buildHTTP(); err != nil {
 		a.Close()

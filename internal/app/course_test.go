@@ -183,8 +183,13 @@ func TestKnowledgeCheckCompletesModule(t *testing.T) {
 		req := apptest.Request("POST", "/learn/"+day1.Slug+"/check", form.Encode())
 		req.AddCookie(c)
 		resp = env.Do(req)
-		if body := apptest.Body(resp); resp.StatusCode != 200 || !strings.Contains(body, "All correct: this module is complete.") {
-			t.Fatalf("page check: %d", resp.StatusCode)
+		// Post, redirect, get: the result is shown at the questions, and a reload does not post again.
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/learn/"+day1.Slug+"?answers=") || !strings.HasSuffix(loc, "#check-result") {
+			t.Fatalf("page check: %d to %q, want 303 to the module at #check-result", resp.StatusCode, loc)
+		}
+		if body := apptest.Body(get(env, strings.TrimSuffix(loc, "#check-result"), c)); !strings.Contains(body, `id="check-result">All correct: this module is complete.`) {
+			t.Fatal("page check: the result is not shown after the redirect")
 		}
 		page := apptest.Body(get(env, "/learn", c))
 		if !strings.Contains(page, "<strong>1 of ") || !strings.Contains(page, "Continue: "+day1.Title) {

@@ -162,6 +162,7 @@ var access = map[string][]string{
 	"POST /oral/book":                           {account.RoleCandidate},
 	"POST /oral/bookings/:id/cancel":            {account.RoleCandidate, account.RoleTrainer, account.RoleVendorAdmin},
 	"POST /oral/bookings/:id/reschedule":        {account.RoleCandidate},
+	"GET /oral/bookings/:id/calendar.ics":       {account.RoleCandidate, account.RoleTrainer, account.RoleVendorAdmin},
 	"POST /oral/bookings/:id/no-show":           {account.RoleTrainer, account.RoleVendorAdmin},
 	"GET /oral/bookings/:id/grade":              {account.RoleTrainer, account.RoleVendorAdmin},
 	"POST /oral/bookings/:id/grade":             {account.RoleTrainer, account.RoleVendorAdmin},

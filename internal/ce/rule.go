@@ -153,6 +153,14 @@ type Progress struct {
 // LastDay is the cycle's last day.
 func (p Progress) LastDay() time.Time { return p.End.AddDate(0, 0, -1) }
 
+// Period is the cycle's first and last days for people: "December 2, 2026 to December 1, 2027".
+// Start and End are calendar dates held as midnight UTC; shifting them into a time zone west of UTC
+// would show each one a day early, so they are written as they are.
+func (p Progress) Period() string { return FormatDate(p.Start) + " to " + FormatDate(p.LastDay()) }
+
+// FormatDate writes a calendar date (midnight UTC, as Day returns) for people: "December 2, 2026".
+func FormatDate(day time.Time) string { return day.UTC().Format("January 2, 2006") }
+
 // Evaluate applies rule to the activities dated in the cycle that starts on cycleStart's calendar
 // date and ends CycleMonths later (excluded). Only verified activities count; submitted ones are
 // reported as Pending.

@@ -190,3 +190,22 @@ func TestRules(t *testing.T) {
 		t.Fatal("unknown rule found")
 	}
 }
+
+// A certificate issued in the afternoon of December 2 in Pennsylvania (already evening in UTC) has a
+// first cycle from December 2 to December 1 of the next year, written without a time-zone shift.
+func TestCyclePeriodIsThePennsylvaniaDates(t *testing.T) {
+	issued := time.Date(2026, 12, 2, 21, 30, 0, 0, time.UTC) // 4:30 PM in Pennsylvania
+	expires := time.Date(2028, 12, 3, 5, 0, 0, 0, time.UTC)  // midnight starting December 3 in Pennsylvania
+	ps := ce.TermOf(ce.Annual18.ID, issued, issued, expires).Progress(nil)
+	if len(ps) == 0 {
+		t.Fatal("no cycles")
+	}
+	if got, want := ps[0].Period(), "December 2, 2026 to December 1, 2027"; got != want {
+		t.Fatalf("first cycle %q, want %q", got, want)
+	}
+	// Late in the evening in Pennsylvania it is already the next day in UTC: still December 2.
+	late := time.Date(2026, 12, 3, 4, 30, 0, 0, time.UTC)
+	if got := ce.FormatDate(ce.Day(late)); got != "December 2, 2026" {
+		t.Fatalf("issue day %q", got)
+	}
+}

@@ -183,9 +183,15 @@ func TestIssueVerifyAndDocuments(t *testing.T) {
 			t.Fatalf("other vendor got the completion record: %v", err)
 		}
 		text := pdfText(t, rec)
-		for _, want := range []string{holderName, c.Number, "cv-2027a", "75 hours", "January 11, 2027 to January 22, 2027", "86.67%", "27 of 32", "Written examination", "Oral examination"} {
+		for _, want := range []string{holderName, c.Number, "cv-2027a", "75 hours", "January 11, 2027 to January 22, 2027", "86.7%", "27 of 32", "Written examination", "Oral examination"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("completion record lacks %q:\n%s", want, text)
+			}
+		}
+		// No long fractions and no internal ids of the attempt or the grade.
+		for _, no := range []string{"86.67", "att-", "oral-", "attempt", "grade "} {
+			if strings.Contains(text, no) {
+				t.Errorf("completion record shows %q:\n%s", no, text)
 			}
 		}
 

@@ -159,7 +159,7 @@ func (f *fixture) user(role, vendorID, name string) *account.User {
 func (f *fixture) passed() certificate.Evidence {
 	w := f.clock().Add(-72 * time.Hour)
 	o := f.clock().Add(-24 * time.Hour)
-	return certificate.Evidence{CourseworkComplete: true, CurriculumVersion: "cv-2027a", WrittenAttemptID: "att-" + uuid.NewString()[:8], WrittenPercent: 86.67,
+	return certificate.Evidence{CourseworkComplete: true, CurriculumVersion: "cv-2027a", WrittenAttemptID: "att-" + uuid.NewString()[:8], WrittenPercent: 86.66666666666667,
 		WrittenPassedAt: &w, OralGradeID: "oral-" + uuid.NewString()[:8], OralTotal: 27, OralMax: 32, OralPassedAt: &o,
 		TrainingMinutes: 4500, CourseStart: "2027-01-11", CourseEnd: "2027-01-22"}
 }

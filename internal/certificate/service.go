@@ -480,7 +480,7 @@ func (s *Service) seal(ctx context.Context, c *Certificate, v *account.Vendor, k
 	if err := s.sign(c, v, kid, priv); err != nil {
 		return err
 	}
-	doc, err := s.render(c, v.Name)
+	doc, err := s.render(ctx, c, v.Name)
 	if err != nil {
 		return err
 	}
@@ -509,9 +509,29 @@ func (s *Service) sign(c *Certificate, v *account.Vendor, kid string, priv ed255
 	return err
 }
 
-func (s *Service) render(c *Certificate, vendorName string) ([]byte, error) {
+func (s *Service) render(ctx context.Context, c *Certificate, vendorName string) ([]byte, error) {
+	logo, err := s.logo(ctx, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
 	return renderCertificate(certificateView{VendorName: vendorName, HolderName: c.HolderName, Credential: c.Credential, Track: c.Track,
-		Number: c.Number, Issued: ce.Day(c.IssuedAt), Expires: ce.Day(c.ExpiresAt), VerifyURL: s.VerifyURL(c.VerifyCode)})
+		Number: c.Number, Issued: ce.Day(c.IssuedAt), Expires: ce.Day(c.ExpiresAt), VerifyURL: s.VerifyURL(c.VerifyCode), Logo: logo})
+}
+
+// maxLogoBytes matches the upload limit of the Organisation page.
+const maxLogoBytes = 2 << 20
+
+// logo reads the vendor's uploaded logo (PNG or JPEG), or nil when there is none.
+func (s *Service) logo(ctx context.Context, vendorID string) ([]byte, error) {
+	rc, _, err := s.Media.Get(ctx, account.LogoKey(vendorID), 0, -1)
+	if errors.Is(err, media.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, maxLogoBytes))
 }
 
 // ---- documents ----
@@ -534,7 +554,7 @@ func (s *Service) PDF(ctx context.Context, viewer *account.User, certID string) 
 	if err != nil {
 		return nil, err
 	}
-	doc, err := s.render(c, v.Name)
+	doc, err := s.render(ctx, c, v.Name)
 	if err != nil {
 		return nil, err
 	}

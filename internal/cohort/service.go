@@ -46,6 +46,8 @@ type Service struct {
 	DB          *bun.DB
 	Course      Course
 	Eligibility Eligibility
+	Outbox      Mailer // the enrolment email; nil sends none
+	BaseURL     string // public URL, for links in email
 	Now         func() time.Time
 
 	viewedOnce sync.Once
@@ -350,7 +352,10 @@ func (s *Service) Enroll(ctx context.Context, a audit.Actor, actor *account.User
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, a, audit.Entry{Action: "cohort.enroll", SubjectType: "user", SubjectID: cand.ID, VendorID: c.VendorID, Details: map[string]any{"cohort": c.ID}})
+		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "cohort.enroll", SubjectType: "user", SubjectID: cand.ID, VendorID: c.VendorID, Details: map[string]any{"cohort": c.ID}}); err != nil {
+			return err
+		}
+		return s.mailEnrolled(ctx, tx, c, cand)
 	})
 	return e, err
 }

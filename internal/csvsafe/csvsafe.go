@@ -11,3 +11,7 @@ func Cell(s string) string {
 	}
 	return s
 }
+
+// BOM is the UTF-8 byte-order mark. CSV downloads start with it so that a spreadsheet opened by a
+// double-click (Excel in particular) reads the file as UTF-8 and shows "Zoë Nuñez" as written.
+const BOM = "\uFEFF"

@@ -132,7 +132,9 @@ func newBrowser(t *testing.T, execPath, base string) *browser {
 		cancel()
 		t.Fatalf("Chromium %s did not start within %s\n%s", execPath, startTimeout, out.tail(4000))
 	}
-	return &browser{t: t, ctx: ctx, base: base}
+	b := &browser{t: t, ctx: ctx, base: base}
+	b.do("record CSP violations", recordCSPViolations())
+	return b
 }
 
 // run runs one action under actionTimeout and returns its value; an error fails the test.
@@ -173,6 +175,9 @@ func (b *browser) load(what string, steps ...chromedp.Action[chromedp.Void]) loa
 	u, err := url.Parse(loc)
 	if err != nil {
 		b.t.Fatalf("%s: location %q: %v", what, loc, err)
+	}
+	if strings.HasPrefix(loc, b.base) {
+		b.checkPage(what)
 	}
 	return loaded{Status: resp.Status, URL: u}
 }

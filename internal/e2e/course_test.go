@@ -71,6 +71,10 @@ func TestCandidateTakesAModule(t *testing.T) {
 		if ov.Resume != "" {
 			t.Errorf("before any module: a resume link to %q", ov.Resume)
 		}
+		// A new course page starts the candidate off.
+		if start := run(b, "Start day 1", chromedp.Evaluate[string](`(() => { const a = Array.from(document.querySelectorAll("main a.button")).find(a => a.innerText.trim().startsWith("Start day 1")); return a ? a.getAttribute("href") + "|" + a.innerText.trim() : ""; })()`)); start != first.URL()+"|Start day 1: "+first.Title {
+			t.Errorf("before any module: Start day 1 button %q", start)
+		}
 		if got := ov.Days["1"]; !got.Open || len(got.Links) != len(day1.Modules) || got.Links[0] != first.URL() {
 			t.Errorf("day 1: %+v, want open with %d modules starting at %s", got, len(day1.Modules), first.URL())
 		}
@@ -121,7 +125,14 @@ func TestCandidateTakesAModule(t *testing.T) {
 			b.choose(i, (q.Answer+1)%len(q.Options))
 		}
 		p = b.load("submit wrong answers", chromedp.Click(`//main//form[contains(@action,"/check")]//button[@type="submit"]`))
-		wantPage(t, "wrong answers", p, http.StatusOK, first.URL()+"/check")
+		wantPage(t, "wrong answers", p, http.StatusOK, first.URL())
+		if p.URL.Fragment != "check-result" {
+			t.Errorf("wrong answers: at %s, want the result's anchor #check-result", p.URL)
+		}
+		// The result is on screen, where the questions are (it used to be 1,900 px down the page).
+		if top := run(b, "result position", chromedp.Evaluate[float64](`document.getElementById("check-result").getBoundingClientRect().top`)); top < 0 || top > 900 {
+			t.Errorf("wrong answers: the result is %.0f px from the top of the window", top)
+		}
 		mp = b.modulePage()
 		if want := fmt.Sprintf("0 of %d correct. Read the feedback and try again.", len(first.Check)); mp.Result != want {
 			t.Errorf("wrong answers: result %q, want %q", mp.Result, want)
@@ -147,7 +158,10 @@ func TestCandidateTakesAModule(t *testing.T) {
 			b.choose(i, q.Answer)
 		}
 		p = b.load("submit right answers", chromedp.Click(`//main//form[contains(@action,"/check")]//button[@type="submit"]`))
-		wantPage(t, "right answers", p, http.StatusOK, first.URL()+"/check")
+		wantPage(t, "right answers", p, http.StatusOK, first.URL())
+		// A reload shows the same result and posts nothing (the page came from a GET).
+		p = b.load("reload", chromedp.Reload())
+		wantPage(t, "reload after the check", p, http.StatusOK, first.URL())
 		mp = b.modulePage()
 		if mp.Result != "All correct: this module is complete." {
 			t.Errorf("right answers: result %q", mp.Result)

@@ -279,13 +279,19 @@ func TestTrainerPublishesCandidateBooksTrainerGrades(t *testing.T) {
 		p = tr.open("/oral")
 		wantPage(t, "trainer's oral page (booked)", p, http.StatusOK, "/oral")
 		rows = run(tr, "read the slot table", chromedp.Evaluate[[][]string](slotRowsJS))
-		if len(rows) != 2 || rows[0][2] != oralCandidateName+" (active)" || rows[1][2] != "open" {
+		if len(rows) != 2 || rows[0][2] != oralCandidateName+" (booked)" || rows[1][2] != "open" {
 			t.Errorf("trainer's slot table after the booking: %q, want the first slot booked by %s", rows, oralCandidateName)
+		}
+		if msg := run(tr, "No-show confirmation", chromedp.Evaluate[string](`document.querySelector('form[action$="/no-show"]').dataset.confirm`)); msg != "Record "+oralCandidateName+" as a no-show? The booking ends without a grade." {
+			t.Errorf("No-show asks %q before recording", msg)
 		}
 		p = tr.load("follow Grade", chromedp.Click(chromedp.CSS(`main a[href="`+gradePath+`"]`)))
 		wantPage(t, "grading page", p, http.StatusOK, gradePath)
 		if h := tr.text("h1"); h != "Oral examination: "+oralCandidateName {
 			t.Errorf("grading page: h1 %q", h)
+		}
+		if n := tr.text("#grading-opens"); !strings.HasPrefix(n, "Grading opens when the exam starts: ") {
+			t.Errorf("grading page before the exam: notice %q, want when grading opens", n)
 		}
 		tr.checkA11y("grading page", "")
 		tr.do("score every competency 3", scoreAll(rubric, 3)...)

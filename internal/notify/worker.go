@@ -21,7 +21,8 @@ type Sender interface {
 
 // SMTPSender sends mail through an SMTP server with go-mail.
 type SMTPSender struct {
-	Cfg config.MailConfig
+	Cfg     config.MailConfig
+	BaseURL string // the Message-ID is on its domain
 }
 
 // Send delivers m.
@@ -34,7 +35,13 @@ func (s SMTPSender) Send(ctx context.Context, m *Message) error {
 		return fmt.Errorf("to address: %w", err)
 	}
 	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(MessageID(s.BaseURL))
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	html, err := HTMLBody(m.Subject, m.Body)
+	if err != nil {
+		return err
+	}
+	msg.AddAlternativeString(gomail.TypeTextHTML, html)
 	atts, err := m.AttachmentsOf()
 	if err != nil {
 		return err

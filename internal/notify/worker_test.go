@@ -105,7 +105,7 @@ func (l testLogger) Printf(format string, v ...any) { l.t.Logf("smtp server: "+f
 func (l testLogger) Println(v ...any)               { l.t.Log(append([]any{"smtp server:"}, v...)...) }
 
 func smtpSender(port int) notify.SMTPSender {
-	return notify.SMTPSender{Cfg: config.MailConfig{Mode: "smtp", Host: "127.0.0.1", Port: port, From: "PeerAcademy <no-reply@peeracademy.test>", TLS: "none"}}
+	return notify.SMTPSender{Cfg: config.MailConfig{Mode: "smtp", Host: "127.0.0.1", Port: port, From: "PeerAcademy <no-reply@peeracademy.test>", TLS: "none"}, BaseURL: "https://academy.example.org/"}
 }
 
 // ---- parsing what the server received ----
@@ -114,6 +114,8 @@ type parsedMail struct {
 	Header      mail.Header
 	Subject     string
 	Texts       []string
+	HTMLs       []string // text/html parts
+	Alternative bool     // a multipart/alternative part was seen
 	Attachments map[string]parsedAttachment
 }
 
@@ -147,6 +149,9 @@ func walkPart(t *testing.T, h textproto.MIMEHeader, body io.Reader, p *parsedMai
 	if err != nil {
 		t.Fatalf("Content-Type %q: %v", ct, err)
 	}
+	if mt == "multipart/alternative" {
+		p.Alternative = true
+	}
 	if strings.HasPrefix(mt, "multipart/") {
 		mr := multipart.NewReader(body, params["boundary"])
 		for {
@@ -174,6 +179,10 @@ func walkPart(t *testing.T, h textproto.MIMEHeader, body io.Reader, p *parsedMai
 	_, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
 	if name := dparams["filename"]; name != "" || strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
 		p.Attachments[name] = parsedAttachment{ContentType: mt, Data: data}
+		return
+	}
+	if mt == "text/html" {
+		p.HTMLs = append(p.HTMLs, string(data))
 		return
 	}
 	p.Texts = append(p.Texts, string(data))
@@ -309,6 +318,22 @@ func TestWorkerDeliversOverSMTP(t *testing.T) {
 		}
 		if len(pm.Texts) != 1 || strings.ReplaceAll(pm.Texts[0], "\r\n", "\n") != body {
 			t.Errorf("text parts %q, want %q", pm.Texts, body)
+		}
+		// An HTML alternative with the same words, no remote images; a Message-ID on the base URL's domain.
+		if !pm.Alternative || len(pm.HTMLs) != 1 {
+			t.Fatalf("alternative %v, %d HTML parts; want multipart/alternative with one HTML part", pm.Alternative, len(pm.HTMLs))
+		}
+		h := pm.HTMLs[0]
+		for _, want := range []string{`<html lang="en">`, "<title>Your session on Tuesday</title>", "<p style=\"margin:0 0 1em\">Hello Sam,</p>", "Your session starts at 10:00 — bring a notebook.", "abc abc end."} {
+			if !strings.Contains(h, want) {
+				t.Errorf("HTML part lacks %q:\n%s", want, h)
+			}
+		}
+		if strings.Contains(h, "<img") || strings.Contains(h, "src=") || strings.Contains(h, "<link") {
+			t.Errorf("HTML part loads something remote:\n%s", h)
+		}
+		if id := pm.Header.Get("Message-ID"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@academy.example.org>") {
+			t.Errorf("Message-ID %q, want one on academy.example.org", id)
 		}
 		if len(pm.Attachments) != 2 {
 			t.Fatalf("attachments %v, want session.ics and handout.pdf", pm.Attachments)

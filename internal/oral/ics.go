@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/uptrace/bun"
@@ -23,15 +24,45 @@ const UIDDomain = "peeracademy"
 // BookingUID is the UID of a booking's calendar invitation (and of its cancellation).
 func BookingUID(bookingID string) string { return bookingID + "@" + UIDDomain }
 
-// cn makes a name safe as an iCalendar CN parameter (no quotes, separators or control characters).
+// cn writes a name as an iCalendar CN parameter value: a quoted-string (RFC 5545 section 3.1), in
+// which ";", ":", "," and apostrophes stand as they are, and nothing is backslash-escaped (parameter
+// values have no escapes; calendar apps would show the backslash). A double quote cannot appear in
+// a quoted-string, so it becomes an apostrophe; control characters become spaces.
 func cn(name string) string {
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || strings.ContainsRune(`";:,\`, r) {
+		switch {
+		case unicode.IsControl(r):
 			return ' '
+		case r == '"':
+			return '\''
 		}
 		return r
 	}, name)
-	return strings.Join(strings.Fields(name), " ")
+	return `"` + strings.Join(strings.Fields(name), " ") + `"`
+}
+
+// partyLine writes an ORGANIZER or ATTENDEE content line, folded, with CRLF. golang-ical escapes
+// parameter values with backslashes, which RFC 5545 does not allow, so these two lines are written here.
+func partyLine(prop, email string, params ...string) string {
+	return fold(prop + ";" + strings.Join(params, ";") + ":mailto:" + email)
+}
+
+// fold splits a content line into lines of at most 75 octets (RFC 5545 section 3.1), never inside a
+// UTF-8 sequence; continuation lines start with a space.
+func fold(line string) string {
+	var b strings.Builder
+	limit := 75
+	for len(line) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		b.WriteString(line[:cut] + "\r\n ")
+		line = line[cut:]
+		limit = 74 // the leading space counts
+	}
+	b.WriteString(line + "\r\n")
+	return b.String()
 }
 
 // invitation is one booking's calendar object.
@@ -63,7 +94,6 @@ func (inv invitation) build() []byte {
 	if inv.note != "" {
 		ev.SetDescription(inv.note)
 	}
-	ev.SetOrganizer("mailto:"+inv.organizer.Email, ics.WithCN(cn(inv.organizer.Name)))
 	status := ics.ParticipationStatusAccepted
 	if inv.method == ics.MethodCancel {
 		status = ics.ParticipationStatusDeclined
@@ -71,8 +101,10 @@ func (inv invitation) build() []byte {
 	} else {
 		ev.SetStatus(ics.ObjectStatusConfirmed)
 	}
-	ev.AddAttendee("mailto:"+inv.attendee.Email, ics.WithCN(cn(inv.attendee.Name)), ics.ParticipationRoleReqParticipant, status)
-	return []byte(cal.Serialize(ics.WithNewLineWindows))
+	people := partyLine("ORGANIZER", inv.organizer.Email, "CN="+cn(inv.organizer.Name)) +
+		partyLine("ATTENDEE", inv.attendee.Email, "CN="+cn(inv.attendee.Name), "PARTSTAT="+string(status), "ROLE="+string(ics.ParticipationRoleReqParticipant))
+	out := cal.Serialize(ics.WithNewLineWindows)
+	return []byte(strings.Replace(out, "END:VEVENT\r\n", people+"END:VEVENT\r\n", 1))
 }
 
 func (inv invitation) attachment() notify.Attachment {
@@ -153,6 +185,16 @@ func (s *Service) send(ctx context.Context, db bun.IDB, e notify.Email) error {
 	return s.Outbox.Enqueue(ctx, db, e)
 }
 
+// changeRule says until when the candidate can change the booking, or, for a booking made inside
+// the cutoff, that only the training organisation can now.
+func changeRule(p *party, now time.Time) string {
+	if now.Before(p.cancelBy()) {
+		return fmt.Sprintf("You can cancel or reschedule until %s. After that, please contact %s.", When(p.cancelBy(), p.vendor.loc), p.vendor.Name)
+	}
+	return fmt.Sprintf("This exam is less than %s away, so the booking can no longer be cancelled or moved online. If you cannot attend, please contact %s as soon as you can.",
+		plural(p.settings.CutoffHours, "hour", "hours"), p.vendor.Name)
+}
+
 // mailBooked confirms a booking to the candidate and to the examiner, with an invitation each.
 func (s *Service) mailBooked(ctx context.Context, db bun.IDB, p *party, now time.Time, moved bool) error {
 	inv := p.invitation(ics.MethodRequest, now).attachment()
@@ -168,10 +210,10 @@ When: %s
 Where: %s
 Examiner: %s
 
-You can cancel or reschedule until %s. After that, please contact %s.
+%s
 
 A calendar invitation is attached. %s to see or change your booking.
-`, p.candidate.Name, p.vendor.Name, verb, p.span(), p.where(), p.trainer.Name, When(p.cancelBy(), p.vendor.loc), p.vendor.Name, s.signIn())
+`, p.candidate.Name, p.vendor.Name, verb, p.span(), p.where(), p.trainer.Name, changeRule(p, now), s.signIn())
 	if err := s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subj + When(p.slot.StartsAt, p.vendor.loc), Body: body, Attachments: []notify.Attachment{inv}}); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/report"
 )
 
 // Pager links to the neighbouring pages of a listing.
@@ -59,6 +60,18 @@ func (h *Handlers) dashboard(c *fiber.Ctx) error {
 			return err
 		}
 		data["Steps"] = steps
+	}
+	if u.Role == account.RoleVendorAdmin {
+		if err := h.vendorQueues(c, u, data); err != nil {
+			return err
+		}
+	}
+	if u.Role == account.RoleTrainer {
+		q, err := report.ForTrainerQueues(c.UserContext(), h.DB, u.ID, h.now())
+		if err != nil {
+			return err
+		}
+		data["TrainerQueues"], data["Now"] = q, h.now()
 	}
 	if u.Role == account.RolePlatformAdmin {
 		vs, err := h.Accounts.ListVendors(c.UserContext(), false)
@@ -178,7 +191,7 @@ func (h *Handlers) invite(c *fiber.Ctx) error {
 
 const maxLogoBytes = 2 << 20
 
-func logoKey(vendorID string) string { return "vendors/" + vendorID + "/logo" }
+func logoKey(vendorID string) string { return account.LogoKey(vendorID) }
 
 func (h *Handlers) uploadLogo(c *fiber.Ctx) error {
 	u := httpx.User(c)
@@ -370,6 +383,13 @@ func (h *Handlers) mailMessage(c *fiber.Ctx) error {
 type step struct {
 	Title, Status, Link, LinkText string
 	Done                          bool
+	Bars                          []bar // progress shown as bars (the course: modules and hours)
+}
+
+// bar is one progress bar: Value of Max, with its words for screen readers and no-CSS readers.
+type bar struct {
+	Label, Text string
+	Value, Max  int
 }
 
 // candidateSteps is the candidate's path to certification. Where each step stands comes from the
@@ -396,6 +416,11 @@ func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]step,
 		}
 		course.Status = fmt.Sprintf("%d of %d modules, %s of %s hours", st.ModulesCompleted, st.ModulesTotal, cohort.Hours(st.AttendedMinutes+st.MakeupMinutes), cohort.Hours(st.RequiredMinutes))
 		course.Done = st.Complete
+		course.Bars = []bar{
+			{Label: "Modules completed", Text: fmt.Sprintf("%d of %d modules", st.ModulesCompleted, st.ModulesTotal), Value: st.ModulesCompleted, Max: st.ModulesTotal},
+			{Label: "Training hours", Text: cohort.Hours(st.AttendedMinutes+st.MakeupMinutes) + " of " + cohort.Hours(st.RequiredMinutes) + " hours",
+				Value: min(st.AttendedMinutes+st.MakeupMinutes, st.RequiredMinutes), Max: st.RequiredMinutes},
+		}
 	} else if !errors.Is(err, cohort.ErrNotEnrolled) {
 		return nil, err
 	}

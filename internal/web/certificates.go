@@ -116,8 +116,7 @@ func (h *Handlers) reviewCE(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) certificatesCSV(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="certificates.csv"`)
+	csvDownload(c, "certificates.csv")
 	return h.Certificates.ExportCSV(c.UserContext(), httpx.User(c), c.Response().BodyWriter())
 }
 
@@ -126,8 +125,7 @@ func (h *Handlers) reportCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="dashboard.csv"`)
+	csvDownload(c, "dashboard.csv")
 	return rep.CSV(c.Response().BodyWriter())
 }
 

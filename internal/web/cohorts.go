@@ -157,8 +157,16 @@ func (h *Handlers) attendancePage(c *fiber.Ctx, p *Page, status int) error {
 	if err != nil {
 		return err
 	}
+	allPresent := c.Query("all") == cohort.Present && status == fiber.StatusOK
+	if allPresent { // "Mark everyone present": the form comes back filled in, nothing is saved yet
+		for _, r := range roster {
+			if _, marked := reg[r.ID]; !marked {
+				reg[r.ID] = cohort.Attendance{Status: cohort.Present}
+			}
+		}
+	}
 	p.Title = fmt.Sprintf("Attendance, day %d", day)
-	p.Data = map[string]any{"Cohort": co, "Session": sess, "Roster": roster, "Register": reg,
+	p.Data = map[string]any{"Cohort": co, "Session": sess, "Roster": roster, "Register": reg, "AllPresent": allPresent,
 		"Statuses": []string{cohort.Present, cohort.Late, cohort.Absent, cohort.Excused}, "Timetable": h.Curriculum.Timetable(day)}
 	return h.Render.Render(c, status, "attendance", p)
 }

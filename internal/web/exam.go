@@ -267,7 +267,11 @@ func (h *Handlers) examRetire(retire bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var err error
 		if retire {
-			err = h.Exams.RetireItem(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("item"), "retired from item analysis")
+			reason := strings.TrimSpace(c.FormValue("reason"))
+			if reason == "" {
+				return h.examAdminResult(c, apperr.Field("reason", "Say why item "+c.Params("item")+" is retired."))
+			}
+			err = h.Exams.RetireItem(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("item"), reason)
 		} else {
 			err = h.Exams.RestoreItem(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("item"))
 		}
@@ -280,7 +284,6 @@ func (h *Handlers) examRetire(retire bool) fiber.Handler {
 }
 
 func (h *Handlers) examCSV(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="exam-results-`+c.Params("cohort")+`.csv"`)
+	csvDownload(c, "exam-results-"+c.Params("cohort")+".csv")
 	return h.Exams.ExportCSV(c.UserContext(), httpx.User(c), c.Params("cohort"), c.Response().BodyWriter())
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -170,7 +171,28 @@ func (h *Handlers) module(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if a := c.Query("answers"); a != "" && !preview {
+		// Back from the knowledge check (post, redirect, get): the answers in the address show the
+		// feedback again, so a reload repeats nothing; the result was recorded by the POST.
+		res := m.Grade(parseAnswers(m, strings.Split(a, ",")))
+		return h.modulePage(c, m, preview, &res, 200)
+	}
 	return h.modulePage(c, m, preview, nil, 200)
+}
+
+// parseAnswers reads the chosen option of each question (-1 where none or out of range).
+func parseAnswers(m *curriculum.Module, vals []string) []int {
+	answers := make([]int, len(m.Check))
+	for i := range m.Check {
+		v := -1
+		if i < len(vals) {
+			if n, err := strconv.Atoi(vals[i]); err == nil && n >= 0 && n < len(m.Check[i].Options) {
+				v = n
+			}
+		}
+		answers[i] = v
+	}
+	return answers
 }
 
 func (h *Handlers) moduleCheck(c *fiber.Ctx) error {
@@ -181,19 +203,21 @@ func (h *Handlers) moduleCheck(c *fiber.Ctx) error {
 	if preview {
 		return apperr.New(apperr.Forbidden, "forbidden", "Knowledge checks are for enrolled candidates.")
 	}
-	answers := make([]int, len(m.Check))
+	vals := make([]string, len(m.Check))
 	for i := range m.Check {
-		v, err := strconv.Atoi(c.FormValue("q" + strconv.Itoa(i)))
-		if err != nil || v < 0 || v >= len(m.Check[i].Options) {
-			v = -1
-		}
-		answers[i] = v
+		vals[i] = c.FormValue("q" + strconv.Itoa(i))
 	}
+	answers := parseAnswers(m, vals)
 	res := m.Grade(answers)
 	if err := h.Cohorts.RecordCheck(c.UserContext(), httpx.Actor(c), httpx.User(c).ID, m.Slug, res.Passed); err != nil {
 		return err
 	}
-	return h.modulePage(c, m, false, &res, 200)
+	chosen := make([]string, len(answers))
+	for i, a := range answers {
+		chosen[i] = strconv.Itoa(a)
+	}
+	// Post, redirect, get: the result shows at the questions (#check-result), and a reload does not post again.
+	return c.Redirect("/learn/"+m.Slug+"?answers="+strings.Join(chosen, ",")+"#check-result", fiber.StatusSeeOther)
 }
 
 // handout shows one of a module's handouts as a printable page, to whoever may read the module.

@@ -70,7 +70,7 @@ func (h *Handlers) createSlots(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	h.flash(c, "success", fmt.Sprintf("%d slots published.", len(slots)))
+	h.flash(c, "success", plural(len(slots), "slot")+" published.")
 	return c.Redirect("/oral", fiber.StatusSeeOther)
 }
 
@@ -201,6 +201,7 @@ func (h *Handlers) gradePage(c *fiber.Ctx, bookingID string, p *Page, status int
 	}
 	p.Data = map[string]any{"Booking": b, "Grades": grades, "Rubric": r, "Descriptors": desc, "Action": action, "Amend": strings.Contains(action, "/amend"),
 		"CandidateName": cand.Name, "Status": st, "TaughtIn": strings.Join(st.TaughtIn, ", "), "Conflicts": conflicts}
+	p.Data.(map[string]any)["NotStarted"] = h.now().Before(b.Slot.StartsAt) // the form says when grading opens
 	return h.Render.Render(c, status, "oral_grade", p)
 }
 
@@ -327,13 +328,16 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 			continue
 		}
 		active = true
-		if b.CancelBy != nil && h.now().Before(*b.CancelBy) {
-			// Still movable: offer the vendor's other open times.
-			now := h.now()
-			slots, err := h.Oral.OpenSlots(ctx, u, b.Slot.VendorID, now, now.Add(oral.Horizon))
-			if err != nil {
-				return err
-			}
+		// The vendor's other open times: offered when the booking can still be moved, counted when
+		// it cannot (inside the cutoff only the training organisation can change it).
+		now := h.now()
+		slots, err := h.Oral.OpenSlots(ctx, u, b.Slot.VendorID, now, now.Add(oral.Horizon))
+		if err != nil {
+			return err
+		}
+		data["OtherOpen"] = len(slots)
+		if b.CancelBy != nil && now.Before(*b.CancelBy) {
+			data["Movable"] = true
 			data["MoveSlots"], data["MoveTZ"] = slots, b.Timezone
 		}
 	}
@@ -348,6 +352,17 @@ func (h *Handlers) oralCandidatePage(c *fiber.Ctx, p *Page, status int) error {
 	}
 	p.Data = data
 	return h.Render.Render(c, status, "oral_candidate", p)
+}
+
+// bookingCalendar downloads a booking's calendar invitation (the one its confirmation email carried).
+func (h *Handlers) bookingCalendar(c *fiber.Ctx) error {
+	b, err := h.Oral.BookingCalendar(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="oral-exam.ics"`)
+	return c.Send(b)
 }
 
 // reschedule moves the candidate's booking to another open slot, in one step (the old time is kept

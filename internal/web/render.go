@@ -92,7 +92,13 @@ func funcs() template.FuncMap {
 			}
 			return false
 		},
-		"kindLabel": eligibility.KindLabel,
+		"kindLabel":    eligibility.KindLabel,
+		"pngDataURL":   pngDataURL,
+		"plural":       plural,
+		"age":          age,
+		"optionLetter": optionLetter,
+		"words":        statusWords,
+		"booking":      bookingWords,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd arguments")
@@ -124,6 +130,19 @@ func funcs() template.FuncMap {
 			}))
 		},
 	}
+}
+
+// pngDataRE matches a base64 PNG data URL and nothing else: no quotes, spaces or other schemes.
+var pngDataRE = regexp.MustCompile(`^data:image/png;base64,[A-Za-z0-9+/]+={0,2}$`)
+
+// pngDataURL marks a PNG data URL the server generated (the authenticator QR code) as safe for an
+// img src; html/template would otherwise replace any data: URL with #ZgotmplZ. Anything else is
+// refused, so the function cannot become a way to put arbitrary URLs into a page.
+func pngDataURL(s string) template.URL {
+	if !pngDataRE.MatchString(s) {
+		return "#"
+	}
+	return template.URL(s)
 }
 
 // NewRenderer parses the embedded templates.

@@ -99,6 +99,7 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Post("/oral/bookings/:id/cancel", oralUsers, h.cancelBooking)
 	r.Post("/oral/bookings/:id/reschedule", candidate, h.reschedule)
 	r.Post("/oral/bookings/:id/no-show", staff, h.noShow)
+	r.Get("/oral/bookings/:id/calendar.ics", oralUsers, h.bookingCalendar)
 	r.Get("/oral/bookings/:id/grade", staff, h.gradeForm)
 	r.Post("/oral/bookings/:id/grade", staff, h.submitGrade(false))
 	r.Post("/oral/grades/:id/amend", staff, h.submitGrade(true))
