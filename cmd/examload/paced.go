@@ -108,6 +108,9 @@ func loadPaced(ctx context.Context, o options, base string, tokens []string, rep
 		for {
 			select {
 			case <-stopSampling:
+				if kb := rss(pr.RSSPid); kb > 0 { // a run shorter than the interval still gets one sample
+					got = append(got, kb)
+				}
 				samples <- got
 				return
 			case <-t.C:
