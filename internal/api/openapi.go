@@ -98,7 +98,7 @@ func tagOf(op Op) string {
 
 // responseName names the shared error response of each status.
 var responseName = map[int]string{400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 410: "Gone",
-	413: "TooLarge", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests"}
+	413: "TooLarge", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests", 503: "Unavailable"}
 
 var statusText = map[int]string{
 	400: "The request is malformed (bad JSON, an unknown field, a bad parameter).",
@@ -111,6 +111,7 @@ var statusText = map[int]string{
 	415: "The request body has the wrong content type.",
 	422: "The input breaks a rule; `error.fields` says which field and why.",
 	429: "Too many requests; wait for the number of seconds in Retry-After.",
+	503: "The database or the document store is briefly unreachable, or the server is at capacity; try again after Retry-After seconds.",
 }
 
 // Document builds the OpenAPI 3.0 document for ops mounted under prefix. It fails when a Go type
@@ -138,10 +139,10 @@ func Document(prefix, version string, ops []Op) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
-	codes := []int{400, 401, 403, 404, 409, 410, 413, 415, 422, 429}
+	codes := []int{400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 503}
 	for _, code := range codes {
 		r := openapi3.NewResponse().WithDescription(statusText[code]).WithContent(openapi3.NewContentWithJSONSchemaRef(errRef))
-		if code == 429 {
+		if code == 429 || code == 503 {
 			r.Headers = openapi3.Headers{"Retry-After": retryAfter()}
 		}
 		doc.Components.Responses[responseName[code]] = &openapi3.ResponseRef{Value: r}
@@ -180,9 +181,11 @@ func retryAfter() *openapi3.HeaderRef {
 
 // ErrorStatuses are the error statuses an operation documents: implied by its roles (401, 403),
 // path parameters (404), request body (400, 413, 415, 422), query parameters (400), being a change
-// (409, 422) and those it names.
+// (409, 422) and those it names. Every operation may answer 422 (a path, query or form value holding
+// a NUL byte, a control character or invalid UTF-8 is refused before any handler runs) and 503 (the
+// database or the document store is unreachable).
 func ErrorStatuses(op Op) []int {
-	set := map[int]bool{}
+	set := map[int]bool{422: true, 503: true}
 	if op.Roles != nil {
 		set[401], set[403] = true, true
 	}

@@ -2348,6 +2348,9 @@ type TooManyRequests = HttpxErrorBody
 // Unauthorized The error envelope of every 4xx and 5xx answer.
 type Unauthorized = HttpxErrorBody
 
+// Unavailable The error envelope of every 4xx and 5xx answer.
+type Unavailable = HttpxErrorBody
+
 // UnsupportedMediaType The error envelope of every 4xx and 5xx answer.
 type UnsupportedMediaType = HttpxErrorBody
 
@@ -11492,6 +11495,11 @@ type ClientWithResponsesInterface interface {
 	GetVerifyByCodeWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetVerifyByCodeResponse, error)
 }
 
+// GetApplicationsResponse503Headers the declared response headers of an HTTP 503 response for GetApplications
+type GetApplicationsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetApplicationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11503,6 +11511,12 @@ type GetApplicationsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetApplicationsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11523,6 +11537,16 @@ func (r GetApplicationsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetApplicationsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetApplicationsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetApplicationsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11554,6 +11578,11 @@ func (r GetApplicationsResponse) ContentType() string {
 	return ""
 }
 
+// PostApplicationsResponse503Headers the declared response headers of an HTTP 503 response for PostApplications
+type PostApplicationsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostApplicationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11573,6 +11602,10 @@ type PostApplicationsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostApplicationsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -11615,6 +11648,11 @@ func (r PostApplicationsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostApplicationsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostApplicationsResponse) GetBody() []byte {
 	return r.Body
@@ -11644,6 +11682,11 @@ func (r PostApplicationsResponse) ContentType() string {
 	return ""
 }
 
+// GetApplicationsByIdResponse503Headers the declared response headers of an HTTP 503 response for GetApplicationsById
+type GetApplicationsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetApplicationsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11655,6 +11698,12 @@ type GetApplicationsByIdResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetApplicationsByIdResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11675,6 +11724,16 @@ func (r GetApplicationsByIdResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetApplicationsByIdResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetApplicationsByIdResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetApplicationsByIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -11706,6 +11765,11 @@ func (r GetApplicationsByIdResponse) ContentType() string {
 	return ""
 }
 
+// PutApplicationsByIdResponse503Headers the declared response headers of an HTTP 503 response for PutApplicationsById
+type PutApplicationsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PutApplicationsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11727,6 +11791,10 @@ type PutApplicationsByIdResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutApplicationsByIdResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11774,6 +11842,11 @@ func (r PutApplicationsByIdResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutApplicationsByIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PutApplicationsByIdResponse) GetBody() []byte {
 	return r.Body
@@ -11803,6 +11876,11 @@ func (r PutApplicationsByIdResponse) ContentType() string {
 	return ""
 }
 
+// PostApplicationsByIdDecisionResponse503Headers the declared response headers of an HTTP 503 response for PostApplicationsByIdDecision
+type PostApplicationsByIdDecisionResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostApplicationsByIdDecisionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11824,6 +11902,10 @@ type PostApplicationsByIdDecisionResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostApplicationsByIdDecisionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11871,6 +11953,11 @@ func (r PostApplicationsByIdDecisionResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostApplicationsByIdDecisionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostApplicationsByIdDecisionResponse) GetBody() []byte {
 	return r.Body
@@ -11900,6 +11987,11 @@ func (r PostApplicationsByIdDecisionResponse) ContentType() string {
 	return ""
 }
 
+// PostApplicationsByIdDeletionResponse503Headers the declared response headers of an HTTP 503 response for PostApplicationsByIdDeletion
+type PostApplicationsByIdDeletionResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostApplicationsByIdDeletionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11915,6 +12007,10 @@ type PostApplicationsByIdDeletionResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostApplicationsByIdDeletionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11947,6 +12043,11 @@ func (r PostApplicationsByIdDeletionResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostApplicationsByIdDeletionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostApplicationsByIdDeletionResponse) GetBody() []byte {
 	return r.Body
@@ -11976,6 +12077,11 @@ func (r PostApplicationsByIdDeletionResponse) ContentType() string {
 	return ""
 }
 
+// PostApplicationsByIdDocumentsResponse503Headers the declared response headers of an HTTP 503 response for PostApplicationsByIdDocuments
+type PostApplicationsByIdDocumentsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostApplicationsByIdDocumentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11997,6 +12103,10 @@ type PostApplicationsByIdDocumentsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostApplicationsByIdDocumentsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12044,6 +12154,11 @@ func (r PostApplicationsByIdDocumentsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostApplicationsByIdDocumentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostApplicationsByIdDocumentsResponse) GetBody() []byte {
 	return r.Body
@@ -12073,6 +12188,11 @@ func (r PostApplicationsByIdDocumentsResponse) ContentType() string {
 	return ""
 }
 
+// DeleteApplicationsByIdDocumentsByDocResponse503Headers the declared response headers of an HTTP 503 response for DeleteApplicationsByIdDocumentsByDoc
+type DeleteApplicationsByIdDocumentsByDocResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteApplicationsByIdDocumentsByDocResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12086,6 +12206,10 @@ type DeleteApplicationsByIdDocumentsByDocResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteApplicationsByIdDocumentsByDocResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -12111,6 +12235,11 @@ func (r DeleteApplicationsByIdDocumentsByDocResponse) GetJSON409() *Conflict {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r DeleteApplicationsByIdDocumentsByDocResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteApplicationsByIdDocumentsByDocResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12142,6 +12271,11 @@ func (r DeleteApplicationsByIdDocumentsByDocResponse) ContentType() string {
 	return ""
 }
 
+// GetApplicationsByIdDocumentsByDocResponse503Headers the declared response headers of an HTTP 503 response for GetApplicationsByIdDocumentsByDoc
+type GetApplicationsByIdDocumentsByDocResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetApplicationsByIdDocumentsByDocResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12151,6 +12285,12 @@ type GetApplicationsByIdDocumentsByDocResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetApplicationsByIdDocumentsByDocResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -12166,6 +12306,16 @@ func (r GetApplicationsByIdDocumentsByDocResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetApplicationsByIdDocumentsByDocResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetApplicationsByIdDocumentsByDocResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetApplicationsByIdDocumentsByDocResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12197,6 +12347,11 @@ func (r GetApplicationsByIdDocumentsByDocResponse) ContentType() string {
 	return ""
 }
 
+// PostApplicationsByIdSubmitResponse503Headers the declared response headers of an HTTP 503 response for PostApplicationsByIdSubmit
+type PostApplicationsByIdSubmitResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostApplicationsByIdSubmitResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12212,6 +12367,10 @@ type PostApplicationsByIdSubmitResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostApplicationsByIdSubmitResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12244,6 +12403,11 @@ func (r PostApplicationsByIdSubmitResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostApplicationsByIdSubmitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostApplicationsByIdSubmitResponse) GetBody() []byte {
 	return r.Body
@@ -12273,6 +12437,11 @@ func (r PostApplicationsByIdSubmitResponse) ContentType() string {
 	return ""
 }
 
+// PostApplicationsByIdWithdrawResponse503Headers the declared response headers of an HTTP 503 response for PostApplicationsByIdWithdraw
+type PostApplicationsByIdWithdrawResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostApplicationsByIdWithdrawResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12288,6 +12457,10 @@ type PostApplicationsByIdWithdrawResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostApplicationsByIdWithdrawResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12320,6 +12493,11 @@ func (r PostApplicationsByIdWithdrawResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostApplicationsByIdWithdrawResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostApplicationsByIdWithdrawResponse) GetBody() []byte {
 	return r.Body
@@ -12349,6 +12527,11 @@ func (r PostApplicationsByIdWithdrawResponse) ContentType() string {
 	return ""
 }
 
+// GetAuditResponse503Headers the declared response headers of an HTTP 503 response for GetAudit
+type GetAuditResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetAuditResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12360,6 +12543,12 @@ type GetAuditResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAuditResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12380,6 +12569,16 @@ func (r GetAuditResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetAuditResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetAuditResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAuditResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12411,6 +12610,11 @@ func (r GetAuditResponse) ContentType() string {
 	return ""
 }
 
+// PostAuthInvitationResponse503Headers the declared response headers of an HTTP 503 response for PostAuthInvitation
+type PostAuthInvitationResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12428,6 +12632,10 @@ type PostAuthInvitationResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthInvitationResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12465,6 +12673,11 @@ func (r PostAuthInvitationResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthInvitationResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthInvitationResponse) GetBody() []byte {
 	return r.Body
@@ -12499,6 +12712,11 @@ type PostAuthPasswordForgotResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostAuthPasswordForgotResponse503Headers the declared response headers of an HTTP 503 response for PostAuthPasswordForgot
+type PostAuthPasswordForgotResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthPasswordForgotResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12516,8 +12734,12 @@ type PostAuthPasswordForgotResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostAuthPasswordForgotResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthPasswordForgotResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -12555,6 +12777,11 @@ func (r PostAuthPasswordForgotResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthPasswordForgotResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthPasswordForgotResponse) GetBody() []byte {
 	return r.Body
@@ -12584,6 +12811,11 @@ func (r PostAuthPasswordForgotResponse) ContentType() string {
 	return ""
 }
 
+// PostAuthPasswordResetResponse503Headers the declared response headers of an HTTP 503 response for PostAuthPasswordReset
+type PostAuthPasswordResetResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthPasswordResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12601,6 +12833,10 @@ type PostAuthPasswordResetResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthPasswordResetResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12638,6 +12874,11 @@ func (r PostAuthPasswordResetResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthPasswordResetResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthPasswordResetResponse) GetBody() []byte {
 	return r.Body
@@ -12672,6 +12913,11 @@ type PostAuthRegisterResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostAuthRegisterResponse503Headers the declared response headers of an HTTP 503 response for PostAuthRegister
+type PostAuthRegisterResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthRegisterResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12689,8 +12935,12 @@ type PostAuthRegisterResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostAuthRegisterResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthRegisterResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -12728,6 +12978,11 @@ func (r PostAuthRegisterResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthRegisterResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthRegisterResponse) GetBody() []byte {
 	return r.Body
@@ -12757,6 +13012,11 @@ func (r PostAuthRegisterResponse) ContentType() string {
 	return ""
 }
 
+// DeleteAuthTokenResponse503Headers the declared response headers of an HTTP 503 response for DeleteAuthToken
+type DeleteAuthTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteAuthTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12768,6 +13028,10 @@ type DeleteAuthTokenResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteAuthTokenResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -12788,6 +13052,11 @@ func (r DeleteAuthTokenResponse) GetJSON409() *Conflict {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r DeleteAuthTokenResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteAuthTokenResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12824,6 +13093,11 @@ type PostAuthTokenResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostAuthTokenResponse503Headers the declared response headers of an HTTP 503 response for PostAuthToken
+type PostAuthTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12845,8 +13119,12 @@ type PostAuthTokenResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostAuthTokenResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthTokenResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12894,6 +13172,11 @@ func (r PostAuthTokenResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthTokenResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthTokenResponse) GetBody() []byte {
 	return r.Body
@@ -12928,6 +13211,11 @@ type PostAuthTotpResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostAuthTotpResponse503Headers the declared response headers of an HTTP 503 response for PostAuthTotp
+type PostAuthTotpResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthTotpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12947,8 +13235,12 @@ type PostAuthTotpResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostAuthTotpResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthTotpResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -12991,6 +13283,11 @@ func (r PostAuthTotpResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthTotpResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthTotpResponse) GetBody() []byte {
 	return r.Body
@@ -13025,6 +13322,11 @@ type PostAuthTotpConfirmResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostAuthTotpConfirmResponse503Headers the declared response headers of an HTTP 503 response for PostAuthTotpConfirm
+type PostAuthTotpConfirmResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthTotpConfirmResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13044,8 +13346,12 @@ type PostAuthTotpConfirmResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostAuthTotpConfirmResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthTotpConfirmResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13088,6 +13394,11 @@ func (r PostAuthTotpConfirmResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthTotpConfirmResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthTotpConfirmResponse) GetBody() []byte {
 	return r.Body
@@ -13117,6 +13428,11 @@ func (r PostAuthTotpConfirmResponse) ContentType() string {
 	return ""
 }
 
+// PostAuthVerifyEmailResponse503Headers the declared response headers of an HTTP 503 response for PostAuthVerifyEmail
+type PostAuthVerifyEmailResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostAuthVerifyEmailResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13134,6 +13450,10 @@ type PostAuthVerifyEmailResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAuthVerifyEmailResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13171,6 +13491,11 @@ func (r PostAuthVerifyEmailResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAuthVerifyEmailResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostAuthVerifyEmailResponse) GetBody() []byte {
 	return r.Body
@@ -13200,6 +13525,11 @@ func (r PostAuthVerifyEmailResponse) ContentType() string {
 	return ""
 }
 
+// PostCeByIdReviewResponse503Headers the declared response headers of an HTTP 503 response for PostCeByIdReview
+type PostCeByIdReviewResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCeByIdReviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13219,6 +13549,10 @@ type PostCeByIdReviewResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCeByIdReviewResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -13261,6 +13595,11 @@ func (r PostCeByIdReviewResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCeByIdReviewResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCeByIdReviewResponse) GetBody() []byte {
 	return r.Body
@@ -13290,6 +13629,11 @@ func (r PostCeByIdReviewResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesResponse503Headers the declared response headers of an HTTP 503 response for GetCertificates
+type GetCertificatesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13301,6 +13645,12 @@ type GetCertificatesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13321,6 +13671,16 @@ func (r GetCertificatesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetCertificatesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13352,6 +13712,11 @@ func (r GetCertificatesResponse) ContentType() string {
 	return ""
 }
 
+// PostCertificatesResponse503Headers the declared response headers of an HTTP 503 response for PostCertificates
+type PostCertificatesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCertificatesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13371,6 +13736,10 @@ type PostCertificatesResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCertificatesResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13413,6 +13782,11 @@ func (r PostCertificatesResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCertificatesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCertificatesResponse) GetBody() []byte {
 	return r.Body
@@ -13442,6 +13816,11 @@ func (r PostCertificatesResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesExportResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesExport
+type GetCertificatesExportResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesExportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13449,6 +13828,12 @@ type GetCertificatesExportResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesExportResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13459,6 +13844,16 @@ func (r GetCertificatesExportResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetCertificatesExportResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesExportResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesExportResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13490,6 +13885,11 @@ func (r GetCertificatesExportResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesReadyResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesReady
+type GetCertificatesReadyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesReadyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13501,6 +13901,12 @@ type GetCertificatesReadyResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesReadyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13521,6 +13927,16 @@ func (r GetCertificatesReadyResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetCertificatesReadyResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesReadyResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesReadyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13552,6 +13968,11 @@ func (r GetCertificatesReadyResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesByIdCeResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesByIdCe
+type GetCertificatesByIdCeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesByIdCeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13563,6 +13984,12 @@ type GetCertificatesByIdCeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesByIdCeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13583,6 +14010,16 @@ func (r GetCertificatesByIdCeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCertificatesByIdCeResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesByIdCeResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesByIdCeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13614,6 +14051,11 @@ func (r GetCertificatesByIdCeResponse) ContentType() string {
 	return ""
 }
 
+// PostCertificatesByIdCeResponse503Headers the declared response headers of an HTTP 503 response for PostCertificatesByIdCe
+type PostCertificatesByIdCeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCertificatesByIdCeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13635,6 +14077,10 @@ type PostCertificatesByIdCeResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCertificatesByIdCeResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -13682,6 +14128,11 @@ func (r PostCertificatesByIdCeResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCertificatesByIdCeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCertificatesByIdCeResponse) GetBody() []byte {
 	return r.Body
@@ -13711,6 +14162,11 @@ func (r PostCertificatesByIdCeResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesByIdCompletionRecordResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesByIdCompletionRecord
+type GetCertificatesByIdCompletionRecordResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesByIdCompletionRecordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13720,6 +14176,12 @@ type GetCertificatesByIdCompletionRecordResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesByIdCompletionRecordResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13735,6 +14197,16 @@ func (r GetCertificatesByIdCompletionRecordResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCertificatesByIdCompletionRecordResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesByIdCompletionRecordResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesByIdCompletionRecordResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13766,6 +14238,11 @@ func (r GetCertificatesByIdCompletionRecordResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesByIdCredentialResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesByIdCredential
+type GetCertificatesByIdCredentialResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesByIdCredentialResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13775,6 +14252,12 @@ type GetCertificatesByIdCredentialResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesByIdCredentialResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13790,6 +14273,16 @@ func (r GetCertificatesByIdCredentialResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCertificatesByIdCredentialResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesByIdCredentialResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesByIdCredentialResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13821,6 +14314,11 @@ func (r GetCertificatesByIdCredentialResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesByIdPdfResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesByIdPdf
+type GetCertificatesByIdPdfResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCertificatesByIdPdfResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13830,6 +14328,12 @@ type GetCertificatesByIdPdfResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCertificatesByIdPdfResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -13845,6 +14349,16 @@ func (r GetCertificatesByIdPdfResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCertificatesByIdPdfResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCertificatesByIdPdfResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCertificatesByIdPdfResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13876,6 +14390,11 @@ func (r GetCertificatesByIdPdfResponse) ContentType() string {
 	return ""
 }
 
+// PostCertificatesByIdReinstateResponse503Headers the declared response headers of an HTTP 503 response for PostCertificatesByIdReinstate
+type PostCertificatesByIdReinstateResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCertificatesByIdReinstateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13897,6 +14416,10 @@ type PostCertificatesByIdReinstateResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCertificatesByIdReinstateResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13944,6 +14467,11 @@ func (r PostCertificatesByIdReinstateResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCertificatesByIdReinstateResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCertificatesByIdReinstateResponse) GetBody() []byte {
 	return r.Body
@@ -13973,6 +14501,11 @@ func (r PostCertificatesByIdReinstateResponse) ContentType() string {
 	return ""
 }
 
+// PostCertificatesByIdRenewResponse503Headers the declared response headers of an HTTP 503 response for PostCertificatesByIdRenew
+type PostCertificatesByIdRenewResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCertificatesByIdRenewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13988,6 +14521,10 @@ type PostCertificatesByIdRenewResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCertificatesByIdRenewResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14020,6 +14557,11 @@ func (r PostCertificatesByIdRenewResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCertificatesByIdRenewResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCertificatesByIdRenewResponse) GetBody() []byte {
 	return r.Body
@@ -14049,6 +14591,11 @@ func (r PostCertificatesByIdRenewResponse) ContentType() string {
 	return ""
 }
 
+// PostCertificatesByIdRevokeResponse503Headers the declared response headers of an HTTP 503 response for PostCertificatesByIdRevoke
+type PostCertificatesByIdRevokeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCertificatesByIdRevokeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14070,6 +14617,10 @@ type PostCertificatesByIdRevokeResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCertificatesByIdRevokeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14117,6 +14668,11 @@ func (r PostCertificatesByIdRevokeResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCertificatesByIdRevokeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCertificatesByIdRevokeResponse) GetBody() []byte {
 	return r.Body
@@ -14146,6 +14702,11 @@ func (r PostCertificatesByIdRevokeResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsResponse503Headers the declared response headers of an HTTP 503 response for GetCohorts
+type GetCohortsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCohortsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14157,6 +14718,12 @@ type GetCohortsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCohortsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14177,6 +14744,16 @@ func (r GetCohortsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetCohortsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCohortsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCohortsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14208,6 +14785,11 @@ func (r GetCohortsResponse) ContentType() string {
 	return ""
 }
 
+// PostCohortsResponse503Headers the declared response headers of an HTTP 503 response for PostCohorts
+type PostCohortsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCohortsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14227,6 +14809,10 @@ type PostCohortsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCohortsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14269,6 +14855,11 @@ func (r PostCohortsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCohortsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCohortsResponse) GetBody() []byte {
 	return r.Body
@@ -14298,6 +14889,11 @@ func (r PostCohortsResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsById
+type GetCohortsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCohortsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14309,6 +14905,12 @@ type GetCohortsByIdResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCohortsByIdResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14329,6 +14931,16 @@ func (r GetCohortsByIdResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCohortsByIdResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCohortsByIdResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCohortsByIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14360,6 +14972,11 @@ func (r GetCohortsByIdResponse) ContentType() string {
 	return ""
 }
 
+// PutCohortsByIdAttendanceByDayResponse503Headers the declared response headers of an HTTP 503 response for PutCohortsByIdAttendanceByDay
+type PutCohortsByIdAttendanceByDayResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PutCohortsByIdAttendanceByDayResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14381,6 +14998,10 @@ type PutCohortsByIdAttendanceByDayResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutCohortsByIdAttendanceByDayResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14428,6 +15049,11 @@ func (r PutCohortsByIdAttendanceByDayResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutCohortsByIdAttendanceByDayResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PutCohortsByIdAttendanceByDayResponse) GetBody() []byte {
 	return r.Body
@@ -14457,6 +15083,11 @@ func (r PutCohortsByIdAttendanceByDayResponse) ContentType() string {
 	return ""
 }
 
+// PostCohortsByIdEnrollmentsResponse503Headers the declared response headers of an HTTP 503 response for PostCohortsByIdEnrollments
+type PostCohortsByIdEnrollmentsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCohortsByIdEnrollmentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14478,6 +15109,10 @@ type PostCohortsByIdEnrollmentsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCohortsByIdEnrollmentsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14525,6 +15160,11 @@ func (r PostCohortsByIdEnrollmentsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCohortsByIdEnrollmentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCohortsByIdEnrollmentsResponse) GetBody() []byte {
 	return r.Body
@@ -14554,6 +15194,11 @@ func (r PostCohortsByIdEnrollmentsResponse) ContentType() string {
 	return ""
 }
 
+// DeleteCohortsByIdEnrollmentsByCandidateResponse503Headers the declared response headers of an HTTP 503 response for DeleteCohortsByIdEnrollmentsByCandidate
+type DeleteCohortsByIdEnrollmentsByCandidateResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteCohortsByIdEnrollmentsByCandidateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14567,6 +15212,10 @@ type DeleteCohortsByIdEnrollmentsByCandidateResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteCohortsByIdEnrollmentsByCandidateResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14592,6 +15241,11 @@ func (r DeleteCohortsByIdEnrollmentsByCandidateResponse) GetJSON409() *Conflict 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r DeleteCohortsByIdEnrollmentsByCandidateResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteCohortsByIdEnrollmentsByCandidateResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14623,6 +15277,11 @@ func (r DeleteCohortsByIdEnrollmentsByCandidateResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdExamResultsResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsByIdExamResults
+type GetCohortsByIdExamResultsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCohortsByIdExamResultsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14636,6 +15295,12 @@ type GetCohortsByIdExamResultsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCohortsByIdExamResultsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14661,6 +15326,16 @@ func (r GetCohortsByIdExamResultsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCohortsByIdExamResultsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCohortsByIdExamResultsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCohortsByIdExamResultsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14692,6 +15367,11 @@ func (r GetCohortsByIdExamResultsResponse) ContentType() string {
 	return ""
 }
 
+// PostCohortsByIdMakeupResponse503Headers the declared response headers of an HTTP 503 response for PostCohortsByIdMakeup
+type PostCohortsByIdMakeupResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostCohortsByIdMakeupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14713,6 +15393,10 @@ type PostCohortsByIdMakeupResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCohortsByIdMakeupResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14760,6 +15444,11 @@ func (r PostCohortsByIdMakeupResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCohortsByIdMakeupResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostCohortsByIdMakeupResponse) GetBody() []byte {
 	return r.Body
@@ -14789,6 +15478,11 @@ func (r PostCohortsByIdMakeupResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdProgressResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsByIdProgress
+type GetCohortsByIdProgressResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCohortsByIdProgressResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14800,6 +15494,12 @@ type GetCohortsByIdProgressResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCohortsByIdProgressResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14820,6 +15520,16 @@ func (r GetCohortsByIdProgressResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCohortsByIdProgressResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCohortsByIdProgressResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCohortsByIdProgressResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14851,6 +15561,11 @@ func (r GetCohortsByIdProgressResponse) ContentType() string {
 	return ""
 }
 
+// GetCurriculumResponse503Headers the declared response headers of an HTTP 503 response for GetCurriculum
+type GetCurriculumResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCurriculumResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14860,6 +15575,12 @@ type GetCurriculumResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCurriculumResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14875,6 +15596,16 @@ func (r GetCurriculumResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetCurriculumResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCurriculumResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCurriculumResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14906,6 +15637,11 @@ func (r GetCurriculumResponse) ContentType() string {
 	return ""
 }
 
+// GetExamResponse503Headers the declared response headers of an HTTP 503 response for GetExam
+type GetExamResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetExamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14915,6 +15651,12 @@ type GetExamResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetExamResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -14930,6 +15672,16 @@ func (r GetExamResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetExamResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetExamResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetExamResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14961,6 +15713,11 @@ func (r GetExamResponse) ContentType() string {
 	return ""
 }
 
+// PostExamAccommodationsResponse503Headers the declared response headers of an HTTP 503 response for PostExamAccommodations
+type PostExamAccommodationsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostExamAccommodationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14970,6 +15727,8 @@ type PostExamAccommodationsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -14978,6 +15737,10 @@ type PostExamAccommodationsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostExamAccommodationsResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -14993,6 +15756,11 @@ func (r PostExamAccommodationsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r PostExamAccommodationsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostExamAccommodationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -15013,6 +15781,11 @@ func (r PostExamAccommodationsResponse) GetJSON415() *UnsupportedMediaType {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PostExamAccommodationsResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostExamAccommodationsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15044,6 +15817,11 @@ func (r PostExamAccommodationsResponse) ContentType() string {
 	return ""
 }
 
+// PostExamAttemptsResponse503Headers the declared response headers of an HTTP 503 response for PostExamAttempts
+type PostExamAttemptsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostExamAttemptsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15059,6 +15837,10 @@ type PostExamAttemptsResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostExamAttemptsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15091,6 +15873,11 @@ func (r PostExamAttemptsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostExamAttemptsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostExamAttemptsResponse) GetBody() []byte {
 	return r.Body
@@ -15120,6 +15907,11 @@ func (r PostExamAttemptsResponse) ContentType() string {
 	return ""
 }
 
+// GetExamAttemptsByIdResponse503Headers the declared response headers of an HTTP 503 response for GetExamAttemptsById
+type GetExamAttemptsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetExamAttemptsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15131,6 +15923,12 @@ type GetExamAttemptsByIdResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetExamAttemptsByIdResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15151,6 +15949,16 @@ func (r GetExamAttemptsByIdResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetExamAttemptsByIdResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetExamAttemptsByIdResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetExamAttemptsByIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15182,6 +15990,11 @@ func (r GetExamAttemptsByIdResponse) ContentType() string {
 	return ""
 }
 
+// PutExamAttemptsByIdAnswersByItemResponse503Headers the declared response headers of an HTTP 503 response for PutExamAttemptsByIdAnswersByItem
+type PutExamAttemptsByIdAnswersByItemResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PutExamAttemptsByIdAnswersByItemResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15205,6 +16018,10 @@ type PutExamAttemptsByIdAnswersByItemResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutExamAttemptsByIdAnswersByItemResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15257,6 +16074,11 @@ func (r PutExamAttemptsByIdAnswersByItemResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutExamAttemptsByIdAnswersByItemResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PutExamAttemptsByIdAnswersByItemResponse) GetBody() []byte {
 	return r.Body
@@ -15286,6 +16108,11 @@ func (r PutExamAttemptsByIdAnswersByItemResponse) ContentType() string {
 	return ""
 }
 
+// PostExamAttemptsByIdSubmitResponse503Headers the declared response headers of an HTTP 503 response for PostExamAttemptsByIdSubmit
+type PostExamAttemptsByIdSubmitResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostExamAttemptsByIdSubmitResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15301,6 +16128,10 @@ type PostExamAttemptsByIdSubmitResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostExamAttemptsByIdSubmitResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15333,6 +16164,11 @@ func (r PostExamAttemptsByIdSubmitResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostExamAttemptsByIdSubmitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostExamAttemptsByIdSubmitResponse) GetBody() []byte {
 	return r.Body
@@ -15362,6 +16198,11 @@ func (r PostExamAttemptsByIdSubmitResponse) ContentType() string {
 	return ""
 }
 
+// GetExamItemAnalysisResponse503Headers the declared response headers of an HTTP 503 response for GetExamItemAnalysis
+type GetExamItemAnalysisResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetExamItemAnalysisResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15373,6 +16214,12 @@ type GetExamItemAnalysisResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetExamItemAnalysisResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15393,6 +16240,16 @@ func (r GetExamItemAnalysisResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetExamItemAnalysisResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetExamItemAnalysisResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetExamItemAnalysisResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15424,6 +16281,11 @@ func (r GetExamItemAnalysisResponse) ContentType() string {
 	return ""
 }
 
+// PostExamItemsByItemRetireResponse503Headers the declared response headers of an HTTP 503 response for PostExamItemsByItemRetire
+type PostExamItemsByItemRetireResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostExamItemsByItemRetireResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15443,6 +16305,10 @@ type PostExamItemsByItemRetireResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostExamItemsByItemRetireResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -15485,6 +16351,11 @@ func (r PostExamItemsByItemRetireResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostExamItemsByItemRetireResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostExamItemsByItemRetireResponse) GetBody() []byte {
 	return r.Body
@@ -15514,6 +16385,11 @@ func (r PostExamItemsByItemRetireResponse) ContentType() string {
 	return ""
 }
 
+// PostExamOverridesResponse503Headers the declared response headers of an HTTP 503 response for PostExamOverrides
+type PostExamOverridesResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostExamOverridesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15523,6 +16399,8 @@ type PostExamOverridesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -15531,6 +16409,10 @@ type PostExamOverridesResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostExamOverridesResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -15546,6 +16428,11 @@ func (r PostExamOverridesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r PostExamOverridesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostExamOverridesResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -15566,6 +16453,11 @@ func (r PostExamOverridesResponse) GetJSON415() *UnsupportedMediaType {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PostExamOverridesResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostExamOverridesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15597,6 +16489,11 @@ func (r PostExamOverridesResponse) ContentType() string {
 	return ""
 }
 
+// GetExamSettingsResponse503Headers the declared response headers of an HTTP 503 response for GetExamSettings
+type GetExamSettingsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetExamSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15606,6 +16503,12 @@ type GetExamSettingsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetExamSettingsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15621,6 +16524,16 @@ func (r GetExamSettingsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetExamSettingsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetExamSettingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetExamSettingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15652,6 +16565,11 @@ func (r GetExamSettingsResponse) ContentType() string {
 	return ""
 }
 
+// PutExamSettingsResponse503Headers the declared response headers of an HTTP 503 response for PutExamSettings
+type PutExamSettingsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PutExamSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15671,6 +16589,10 @@ type PutExamSettingsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutExamSettingsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15713,6 +16635,11 @@ func (r PutExamSettingsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutExamSettingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PutExamSettingsResponse) GetBody() []byte {
 	return r.Body
@@ -15742,6 +16669,11 @@ func (r PutExamSettingsResponse) ContentType() string {
 	return ""
 }
 
+// PostInvitationsResponse503Headers the declared response headers of an HTTP 503 response for PostInvitations
+type PostInvitationsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostInvitationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15761,6 +16693,10 @@ type PostInvitationsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostInvitationsResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -15803,6 +16739,11 @@ func (r PostInvitationsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostInvitationsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostInvitationsResponse) GetBody() []byte {
 	return r.Body
@@ -15832,6 +16773,11 @@ func (r PostInvitationsResponse) ContentType() string {
 	return ""
 }
 
+// GetMailResponse503Headers the declared response headers of an HTTP 503 response for GetMail
+type GetMailResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetMailResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15845,6 +16791,12 @@ type GetMailResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMailResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15870,6 +16822,16 @@ func (r GetMailResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetMailResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMailResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMailResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15901,6 +16863,11 @@ func (r GetMailResponse) ContentType() string {
 	return ""
 }
 
+// GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
+type GetMeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15910,6 +16877,12 @@ type GetMeResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15925,6 +16898,16 @@ func (r GetMeResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetMeResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMeResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -15956,6 +16939,11 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+// GetMeDataExportsResponse503Headers the declared response headers of an HTTP 503 response for GetMeDataExports
+type GetMeDataExportsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetMeDataExportsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15967,6 +16955,12 @@ type GetMeDataExportsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMeDataExportsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15987,6 +16981,16 @@ func (r GetMeDataExportsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetMeDataExportsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMeDataExportsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMeDataExportsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16023,6 +17027,11 @@ type PostMeDataExportsResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostMeDataExportsResponse503Headers the declared response headers of an HTTP 503 response for PostMeDataExports
+type PostMeDataExportsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostMeDataExportsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16038,8 +17047,12 @@ type PostMeDataExportsResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostMeDataExportsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostMeDataExportsResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -16072,6 +17085,11 @@ func (r PostMeDataExportsResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostMeDataExportsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostMeDataExportsResponse) GetBody() []byte {
 	return r.Body
@@ -16101,6 +17119,11 @@ func (r PostMeDataExportsResponse) ContentType() string {
 	return ""
 }
 
+// GetMeDataExportsByIdDownloadResponse503Headers the declared response headers of an HTTP 503 response for GetMeDataExportsByIdDownload
+type GetMeDataExportsByIdDownloadResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetMeDataExportsByIdDownloadResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16112,6 +17135,12 @@ type GetMeDataExportsByIdDownloadResponse struct {
 	JSON404 *NotFound
 	// JSON410 the response for an HTTP 410 `application/json` response
 	JSON410 *Gone
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMeDataExportsByIdDownloadResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -16132,6 +17161,16 @@ func (r GetMeDataExportsByIdDownloadResponse) GetJSON404() *NotFound {
 // GetJSON410 returns the response for an HTTP 410 `application/json` response
 func (r GetMeDataExportsByIdDownloadResponse) GetJSON410() *Gone {
 	return r.JSON410
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMeDataExportsByIdDownloadResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMeDataExportsByIdDownloadResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16168,6 +17207,11 @@ type PostMeDeletionResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostMeDeletionResponse503Headers the declared response headers of an HTTP 503 response for PostMeDeletion
+type PostMeDeletionResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostMeDeletionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16187,8 +17231,12 @@ type PostMeDeletionResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostMeDeletionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostMeDeletionResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -16231,6 +17279,11 @@ func (r PostMeDeletionResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostMeDeletionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostMeDeletionResponse) GetBody() []byte {
 	return r.Body
@@ -16260,6 +17313,11 @@ func (r PostMeDeletionResponse) ContentType() string {
 	return ""
 }
 
+// GetModulesBySlugResponse503Headers the declared response headers of an HTTP 503 response for GetModulesBySlug
+type GetModulesBySlugResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetModulesBySlugResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16271,6 +17329,12 @@ type GetModulesBySlugResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetModulesBySlugResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16291,6 +17355,16 @@ func (r GetModulesBySlugResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetModulesBySlugResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetModulesBySlugResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetModulesBySlugResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16322,6 +17396,11 @@ func (r GetModulesBySlugResponse) ContentType() string {
 	return ""
 }
 
+// PostModulesBySlugCheckResponse503Headers the declared response headers of an HTTP 503 response for PostModulesBySlugCheck
+type PostModulesBySlugCheckResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostModulesBySlugCheckResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16343,6 +17422,10 @@ type PostModulesBySlugCheckResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostModulesBySlugCheckResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16390,6 +17473,11 @@ func (r PostModulesBySlugCheckResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostModulesBySlugCheckResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostModulesBySlugCheckResponse) GetBody() []byte {
 	return r.Body
@@ -16419,16 +17507,37 @@ func (r PostModulesBySlugCheckResponse) ContentType() string {
 	return ""
 }
 
+// GetOpenapiJsonResponse503Headers the declared response headers of an HTTP 503 response for GetOpenapiJson
+type GetOpenapiJsonResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOpenapiJsonResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *map[string]interface{}
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOpenapiJsonResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOpenapiJsonResponse) GetJSON200() *map[string]interface{} {
 	return r.JSON200
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOpenapiJsonResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOpenapiJsonResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16460,6 +17569,11 @@ func (r GetOpenapiJsonResponse) ContentType() string {
 	return ""
 }
 
+// GetOralResponse503Headers the declared response headers of an HTTP 503 response for GetOral
+type GetOralResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16469,6 +17583,12 @@ type GetOralResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16484,6 +17604,16 @@ func (r GetOralResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetOralResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16515,6 +17645,11 @@ func (r GetOralResponse) ContentType() string {
 	return ""
 }
 
+// GetOralAwaitingResponse503Headers the declared response headers of an HTTP 503 response for GetOralAwaiting
+type GetOralAwaitingResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralAwaitingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16524,6 +17659,12 @@ type GetOralAwaitingResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralAwaitingResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16539,6 +17680,16 @@ func (r GetOralAwaitingResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetOralAwaitingResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16570,6 +17721,11 @@ func (r GetOralAwaitingResponse) ContentType() string {
 	return ""
 }
 
+// PostOralBookingsResponse503Headers the declared response headers of an HTTP 503 response for PostOralBookings
+type PostOralBookingsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralBookingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16589,6 +17745,10 @@ type PostOralBookingsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralBookingsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16631,6 +17791,11 @@ func (r PostOralBookingsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralBookingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralBookingsResponse) GetBody() []byte {
 	return r.Body
@@ -16660,6 +17825,11 @@ func (r PostOralBookingsResponse) ContentType() string {
 	return ""
 }
 
+// PostOralBookingsByIdCancelResponse503Headers the declared response headers of an HTTP 503 response for PostOralBookingsByIdCancel
+type PostOralBookingsByIdCancelResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralBookingsByIdCancelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16679,6 +17849,10 @@ type PostOralBookingsByIdCancelResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralBookingsByIdCancelResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -16721,6 +17895,11 @@ func (r PostOralBookingsByIdCancelResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralBookingsByIdCancelResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralBookingsByIdCancelResponse) GetBody() []byte {
 	return r.Body
@@ -16750,6 +17929,11 @@ func (r PostOralBookingsByIdCancelResponse) ContentType() string {
 	return ""
 }
 
+// PostOralBookingsByIdGradeResponse503Headers the declared response headers of an HTTP 503 response for PostOralBookingsByIdGrade
+type PostOralBookingsByIdGradeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralBookingsByIdGradeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16771,6 +17955,10 @@ type PostOralBookingsByIdGradeResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralBookingsByIdGradeResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -16818,6 +18006,11 @@ func (r PostOralBookingsByIdGradeResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralBookingsByIdGradeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralBookingsByIdGradeResponse) GetBody() []byte {
 	return r.Body
@@ -16847,6 +18040,11 @@ func (r PostOralBookingsByIdGradeResponse) ContentType() string {
 	return ""
 }
 
+// GetOralBookingsByIdGradingResponse503Headers the declared response headers of an HTTP 503 response for GetOralBookingsByIdGrading
+type GetOralBookingsByIdGradingResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralBookingsByIdGradingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16858,6 +18056,12 @@ type GetOralBookingsByIdGradingResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralBookingsByIdGradingResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -16878,6 +18082,16 @@ func (r GetOralBookingsByIdGradingResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetOralBookingsByIdGradingResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralBookingsByIdGradingResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralBookingsByIdGradingResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16909,6 +18123,11 @@ func (r GetOralBookingsByIdGradingResponse) ContentType() string {
 	return ""
 }
 
+// GetOralBookingsByIdIcsResponse503Headers the declared response headers of an HTTP 503 response for GetOralBookingsByIdIcs
+type GetOralBookingsByIdIcsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralBookingsByIdIcsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16918,6 +18137,12 @@ type GetOralBookingsByIdIcsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralBookingsByIdIcsResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -16933,6 +18158,16 @@ func (r GetOralBookingsByIdIcsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetOralBookingsByIdIcsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralBookingsByIdIcsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralBookingsByIdIcsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16964,6 +18199,11 @@ func (r GetOralBookingsByIdIcsResponse) ContentType() string {
 	return ""
 }
 
+// PostOralBookingsByIdNoShowResponse503Headers the declared response headers of an HTTP 503 response for PostOralBookingsByIdNoShow
+type PostOralBookingsByIdNoShowResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralBookingsByIdNoShowResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16977,6 +18217,10 @@ type PostOralBookingsByIdNoShowResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralBookingsByIdNoShowResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17002,6 +18246,11 @@ func (r PostOralBookingsByIdNoShowResponse) GetJSON409() *Conflict {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PostOralBookingsByIdNoShowResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralBookingsByIdNoShowResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17033,6 +18282,11 @@ func (r PostOralBookingsByIdNoShowResponse) ContentType() string {
 	return ""
 }
 
+// PostOralBookingsByIdRescheduleResponse503Headers the declared response headers of an HTTP 503 response for PostOralBookingsByIdReschedule
+type PostOralBookingsByIdRescheduleResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralBookingsByIdRescheduleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17054,6 +18308,10 @@ type PostOralBookingsByIdRescheduleResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralBookingsByIdRescheduleResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17101,6 +18359,11 @@ func (r PostOralBookingsByIdRescheduleResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralBookingsByIdRescheduleResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralBookingsByIdRescheduleResponse) GetBody() []byte {
 	return r.Body
@@ -17130,6 +18393,11 @@ func (r PostOralBookingsByIdRescheduleResponse) ContentType() string {
 	return ""
 }
 
+// GetOralExceptionsResponse503Headers the declared response headers of an HTTP 503 response for GetOralExceptions
+type GetOralExceptionsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralExceptionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17139,6 +18407,12 @@ type GetOralExceptionsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralExceptionsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17154,6 +18428,16 @@ func (r GetOralExceptionsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetOralExceptionsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17185,6 +18469,11 @@ func (r GetOralExceptionsResponse) ContentType() string {
 	return ""
 }
 
+// PostOralExceptionsResponse503Headers the declared response headers of an HTTP 503 response for PostOralExceptions
+type PostOralExceptionsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralExceptionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17204,6 +18493,10 @@ type PostOralExceptionsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralExceptionsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17246,6 +18539,11 @@ func (r PostOralExceptionsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralExceptionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralExceptionsResponse) GetBody() []byte {
 	return r.Body
@@ -17275,6 +18573,11 @@ func (r PostOralExceptionsResponse) ContentType() string {
 	return ""
 }
 
+// DeleteOralFeedResponse503Headers the declared response headers of an HTTP 503 response for DeleteOralFeed
+type DeleteOralFeedResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeleteOralFeedResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17286,6 +18589,10 @@ type DeleteOralFeedResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteOralFeedResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17306,6 +18613,11 @@ func (r DeleteOralFeedResponse) GetJSON409() *Conflict {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r DeleteOralFeedResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteOralFeedResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17337,6 +18649,11 @@ func (r DeleteOralFeedResponse) ContentType() string {
 	return ""
 }
 
+// PostOralFeedResponse503Headers the declared response headers of an HTTP 503 response for PostOralFeed
+type PostOralFeedResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralFeedResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17350,6 +18667,10 @@ type PostOralFeedResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralFeedResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17375,6 +18696,11 @@ func (r PostOralFeedResponse) GetJSON409() *Conflict {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PostOralFeedResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralFeedResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17406,6 +18732,11 @@ func (r PostOralFeedResponse) ContentType() string {
 	return ""
 }
 
+// PostOralGradesByIdAmendResponse503Headers the declared response headers of an HTTP 503 response for PostOralGradesByIdAmend
+type PostOralGradesByIdAmendResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralGradesByIdAmendResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17427,6 +18758,10 @@ type PostOralGradesByIdAmendResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralGradesByIdAmendResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17474,6 +18809,11 @@ func (r PostOralGradesByIdAmendResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralGradesByIdAmendResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralGradesByIdAmendResponse) GetBody() []byte {
 	return r.Body
@@ -17503,6 +18843,11 @@ func (r PostOralGradesByIdAmendResponse) ContentType() string {
 	return ""
 }
 
+// GetOralRubricResponse503Headers the declared response headers of an HTTP 503 response for GetOralRubric
+type GetOralRubricResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralRubricResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17512,6 +18857,12 @@ type GetOralRubricResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralRubricResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17527,6 +18878,16 @@ func (r GetOralRubricResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetOralRubricResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralRubricResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralRubricResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17558,6 +18919,11 @@ func (r GetOralRubricResponse) ContentType() string {
 	return ""
 }
 
+// GetOralSettingsResponse503Headers the declared response headers of an HTTP 503 response for GetOralSettings
+type GetOralSettingsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17567,6 +18933,12 @@ type GetOralSettingsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralSettingsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17582,6 +18954,16 @@ func (r GetOralSettingsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetOralSettingsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralSettingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralSettingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17613,6 +18995,11 @@ func (r GetOralSettingsResponse) ContentType() string {
 	return ""
 }
 
+// PutOralSettingsResponse503Headers the declared response headers of an HTTP 503 response for PutOralSettings
+type PutOralSettingsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PutOralSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17632,6 +19019,10 @@ type PutOralSettingsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutOralSettingsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17674,6 +19065,11 @@ func (r PutOralSettingsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutOralSettingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PutOralSettingsResponse) GetBody() []byte {
 	return r.Body
@@ -17703,6 +19099,11 @@ func (r PutOralSettingsResponse) ContentType() string {
 	return ""
 }
 
+// GetOralSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetOralSlots
+type GetOralSlotsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetOralSlotsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17714,6 +19115,12 @@ type GetOralSlotsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOralSlotsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17734,6 +19141,16 @@ func (r GetOralSlotsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetOralSlotsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOralSlotsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOralSlotsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17765,6 +19182,11 @@ func (r GetOralSlotsResponse) ContentType() string {
 	return ""
 }
 
+// PostOralSlotsResponse503Headers the declared response headers of an HTTP 503 response for PostOralSlots
+type PostOralSlotsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostOralSlotsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17784,6 +19206,10 @@ type PostOralSlotsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostOralSlotsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17826,6 +19252,11 @@ func (r PostOralSlotsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostOralSlotsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostOralSlotsResponse) GetBody() []byte {
 	return r.Body
@@ -17855,6 +19286,11 @@ func (r PostOralSlotsResponse) ContentType() string {
 	return ""
 }
 
+// GetReportsResponse503Headers the declared response headers of an HTTP 503 response for GetReports
+type GetReportsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetReportsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17864,6 +19300,12 @@ type GetReportsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReportsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17879,6 +19321,16 @@ func (r GetReportsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetReportsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetReportsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReportsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17910,6 +19362,11 @@ func (r GetReportsResponse) ContentType() string {
 	return ""
 }
 
+// GetReportsExportResponse503Headers the declared response headers of an HTTP 503 response for GetReportsExport
+type GetReportsExportResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetReportsExportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17917,6 +19374,12 @@ type GetReportsExportResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReportsExportResponse503Headers
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17927,6 +19390,16 @@ func (r GetReportsExportResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetReportsExportResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetReportsExportResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReportsExportResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -17958,6 +19431,11 @@ func (r GetReportsExportResponse) ContentType() string {
 	return ""
 }
 
+// GetReviewResponse503Headers the declared response headers of an HTTP 503 response for GetReview
+type GetReviewResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetReviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17969,6 +19447,12 @@ type GetReviewResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReviewResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -17989,6 +19473,16 @@ func (r GetReviewResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetReviewResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetReviewResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReviewResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18020,6 +19514,11 @@ func (r GetReviewResponse) ContentType() string {
 	return ""
 }
 
+// GetUsersResponse503Headers the declared response headers of an HTTP 503 response for GetUsers
+type GetUsersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18031,6 +19530,12 @@ type GetUsersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetUsersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18051,6 +19556,16 @@ func (r GetUsersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetUsersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetUsersResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetUsersResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18082,6 +19597,11 @@ func (r GetUsersResponse) ContentType() string {
 	return ""
 }
 
+// PostUsersByIdDisableResponse503Headers the declared response headers of an HTTP 503 response for PostUsersByIdDisable
+type PostUsersByIdDisableResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostUsersByIdDisableResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18097,6 +19617,10 @@ type PostUsersByIdDisableResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostUsersByIdDisableResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18129,6 +19653,11 @@ func (r PostUsersByIdDisableResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostUsersByIdDisableResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostUsersByIdDisableResponse) GetBody() []byte {
 	return r.Body
@@ -18158,6 +19687,11 @@ func (r PostUsersByIdDisableResponse) ContentType() string {
 	return ""
 }
 
+// PostUsersByIdEnableResponse503Headers the declared response headers of an HTTP 503 response for PostUsersByIdEnable
+type PostUsersByIdEnableResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostUsersByIdEnableResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18173,6 +19707,10 @@ type PostUsersByIdEnableResponse struct {
 	JSON409 *Conflict
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostUsersByIdEnableResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18205,6 +19743,11 @@ func (r PostUsersByIdEnableResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostUsersByIdEnableResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostUsersByIdEnableResponse) GetBody() []byte {
 	return r.Body
@@ -18234,6 +19777,11 @@ func (r PostUsersByIdEnableResponse) ContentType() string {
 	return ""
 }
 
+// GetVendorsResponse503Headers the declared response headers of an HTTP 503 response for GetVendors
+type GetVendorsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetVendorsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18245,6 +19793,12 @@ type GetVendorsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetVendorsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18265,6 +19819,16 @@ func (r GetVendorsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetVendorsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetVendorsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetVendorsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -18296,6 +19860,11 @@ func (r GetVendorsResponse) ContentType() string {
 	return ""
 }
 
+// PostVendorsResponse503Headers the declared response headers of an HTTP 503 response for PostVendors
+type PostVendorsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostVendorsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18315,6 +19884,10 @@ type PostVendorsResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostVendorsResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -18357,6 +19930,11 @@ func (r PostVendorsResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostVendorsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostVendorsResponse) GetBody() []byte {
 	return r.Body
@@ -18386,6 +19964,11 @@ func (r PostVendorsResponse) ContentType() string {
 	return ""
 }
 
+// PutVendorsByIdRecognitionResponse503Headers the declared response headers of an HTTP 503 response for PutVendorsByIdRecognition
+type PutVendorsByIdRecognitionResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PutVendorsByIdRecognitionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18407,6 +19990,10 @@ type PutVendorsByIdRecognitionResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutVendorsByIdRecognitionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18454,6 +20041,11 @@ func (r PutVendorsByIdRecognitionResponse) GetJSON422() *Invalid {
 	return r.JSON422
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutVendorsByIdRecognitionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PutVendorsByIdRecognitionResponse) GetBody() []byte {
 	return r.Body
@@ -18488,6 +20080,11 @@ type PostVerifyResponse429Headers struct {
 	RetryAfter *int
 }
 
+// PostVerifyResponse503Headers the declared response headers of an HTTP 503 response for PostVerify
+type PostVerifyResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PostVerifyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18507,8 +20104,12 @@ type PostVerifyResponse struct {
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PostVerifyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostVerifyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18551,6 +20152,11 @@ func (r PostVerifyResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
 }
 
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostVerifyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r PostVerifyResponse) GetBody() []byte {
 	return r.Body
@@ -18585,6 +20191,11 @@ type GetVerifyByCodeResponse429Headers struct {
 	RetryAfter *int
 }
 
+// GetVerifyByCodeResponse503Headers the declared response headers of an HTTP 503 response for GetVerifyByCode
+type GetVerifyByCodeResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetVerifyByCodeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18592,10 +20203,16 @@ type GetVerifyByCodeResponse struct {
 	JSON200 *CertificatePublic
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetVerifyByCodeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetVerifyByCodeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -18608,9 +20225,19 @@ func (r GetVerifyByCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetVerifyByCodeResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r GetVerifyByCodeResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetVerifyByCodeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -20694,6 +22321,33 @@ func ParseGetApplicationsResponse(rsp *http.Response) (*GetApplicationsResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetApplicationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -20769,6 +22423,26 @@ func ParsePostApplicationsResponse(rsp *http.Response) (*PostApplicationsRespons
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostApplicationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -20816,6 +22490,33 @@ func ParseGetApplicationsByIdResponse(rsp *http.Response) (*GetApplicationsByIdR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetApplicationsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -20898,6 +22599,26 @@ func ParsePutApplicationsByIdResponse(rsp *http.Response) (*PutApplicationsByIdR
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutApplicationsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -20980,6 +22701,26 @@ func ParsePostApplicationsByIdDecisionResponse(rsp *http.Response) (*PostApplica
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostApplicationsByIdDecisionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21041,6 +22782,26 @@ func ParsePostApplicationsByIdDeletionResponse(rsp *http.Response) (*PostApplica
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostApplicationsByIdDeletionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21123,6 +22884,26 @@ func ParsePostApplicationsByIdDocumentsResponse(rsp *http.Response) (*PostApplic
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostApplicationsByIdDocumentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21180,6 +22961,26 @@ func ParseDeleteApplicationsByIdDocumentsByDocResponse(rsp *http.Response) (*Del
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DeleteApplicationsByIdDocumentsByDocResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21220,6 +23021,33 @@ func ParseGetApplicationsByIdDocumentsByDocResponse(rsp *http.Response) (*GetApp
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetApplicationsByIdDocumentsByDocResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21281,6 +23109,26 @@ func ParsePostApplicationsByIdSubmitResponse(rsp *http.Response) (*PostApplicati
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostApplicationsByIdSubmitResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21342,6 +23190,26 @@ func ParsePostApplicationsByIdWithdrawResponse(rsp *http.Response) (*PostApplica
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostApplicationsByIdWithdrawResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21389,6 +23257,33 @@ func ParseGetAuditResponse(rsp *http.Response) (*GetAuditResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetAuditResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21457,6 +23352,26 @@ func ParsePostAuthInvitationResponse(rsp *http.Response) (*PostAuthInvitationRes
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostAuthInvitationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21525,6 +23440,13 @@ func ParsePostAuthPasswordForgotResponse(rsp *http.Response) (*PostAuthPasswordF
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -21538,6 +23460,16 @@ func ParsePostAuthPasswordForgotResponse(rsp *http.Response) (*PostAuthPasswordF
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAuthPasswordForgotResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21606,6 +23538,26 @@ func ParsePostAuthPasswordResetResponse(rsp *http.Response) (*PostAuthPasswordRe
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostAuthPasswordResetResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21674,6 +23626,13 @@ func ParsePostAuthRegisterResponse(rsp *http.Response) (*PostAuthRegisterRespons
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -21687,6 +23646,16 @@ func ParsePostAuthRegisterResponse(rsp *http.Response) (*PostAuthRegisterRespons
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAuthRegisterResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21737,6 +23706,26 @@ func ParseDeleteAuthTokenResponse(rsp *http.Response) (*DeleteAuthTokenResponse,
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DeleteAuthTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21819,6 +23808,13 @@ func ParsePostAuthTokenResponse(rsp *http.Response) (*PostAuthTokenResponse, err
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -21832,6 +23828,16 @@ func ParsePostAuthTokenResponse(rsp *http.Response) (*PostAuthTokenResponse, err
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAuthTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21907,6 +23913,13 @@ func ParsePostAuthTotpResponse(rsp *http.Response) (*PostAuthTotpResponse, error
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -21920,6 +23933,16 @@ func ParsePostAuthTotpResponse(rsp *http.Response) (*PostAuthTotpResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAuthTotpResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -21995,6 +24018,13 @@ func ParsePostAuthTotpConfirmResponse(rsp *http.Response) (*PostAuthTotpConfirmR
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -22008,6 +24038,16 @@ func ParsePostAuthTotpConfirmResponse(rsp *http.Response) (*PostAuthTotpConfirmR
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAuthTotpConfirmResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22076,6 +24116,26 @@ func ParsePostAuthVerifyEmailResponse(rsp *http.Response) (*PostAuthVerifyEmailR
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostAuthVerifyEmailResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22154,6 +24214,26 @@ func ParsePostCeByIdReviewResponse(rsp *http.Response) (*PostCeByIdReviewRespons
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCeByIdReviewResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22201,6 +24281,33 @@ func ParseGetCertificatesResponse(rsp *http.Response) (*GetCertificatesResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22276,6 +24383,26 @@ func ParsePostCertificatesResponse(rsp *http.Response) (*PostCertificatesRespons
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCertificatesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22309,6 +24436,33 @@ func ParseGetCertificatesExportResponse(rsp *http.Response) (*GetCertificatesExp
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesExportResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22356,6 +24510,33 @@ func ParseGetCertificatesReadyResponse(rsp *http.Response) (*GetCertificatesRead
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesReadyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22403,6 +24584,33 @@ func ParseGetCertificatesByIdCeResponse(rsp *http.Response) (*GetCertificatesByI
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesByIdCeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22485,6 +24693,26 @@ func ParsePostCertificatesByIdCeResponse(rsp *http.Response) (*PostCertificatesB
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCertificatesByIdCeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22525,6 +24753,33 @@ func ParseGetCertificatesByIdCompletionRecordResponse(rsp *http.Response) (*GetC
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesByIdCompletionRecordResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22565,6 +24820,33 @@ func ParseGetCertificatesByIdCredentialResponse(rsp *http.Response) (*GetCertifi
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesByIdCredentialResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22605,6 +24887,33 @@ func ParseGetCertificatesByIdPdfResponse(rsp *http.Response) (*GetCertificatesBy
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCertificatesByIdPdfResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22687,6 +24996,26 @@ func ParsePostCertificatesByIdReinstateResponse(rsp *http.Response) (*PostCertif
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCertificatesByIdReinstateResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22748,6 +25077,26 @@ func ParsePostCertificatesByIdRenewResponse(rsp *http.Response) (*PostCertificat
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCertificatesByIdRenewResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22830,6 +25179,26 @@ func ParsePostCertificatesByIdRevokeResponse(rsp *http.Response) (*PostCertifica
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCertificatesByIdRevokeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22877,6 +25246,33 @@ func ParseGetCohortsResponse(rsp *http.Response) (*GetCohortsResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCohortsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22952,6 +25348,26 @@ func ParsePostCohortsResponse(rsp *http.Response) (*PostCohortsResponse, error) 
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCohortsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -22999,6 +25415,33 @@ func ParseGetCohortsByIdResponse(rsp *http.Response) (*GetCohortsByIdResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCohortsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23081,6 +25524,26 @@ func ParsePutCohortsByIdAttendanceByDayResponse(rsp *http.Response) (*PutCohorts
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutCohortsByIdAttendanceByDayResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23163,6 +25626,26 @@ func ParsePostCohortsByIdEnrollmentsResponse(rsp *http.Response) (*PostCohortsBy
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCohortsByIdEnrollmentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23220,6 +25703,26 @@ func ParseDeleteCohortsByIdEnrollmentsByCandidateResponse(rsp *http.Response) (*
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DeleteCohortsByIdEnrollmentsByCandidateResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23274,9 +25777,36 @@ func ParseGetCohortsByIdExamResultsResponse(rsp *http.Response) (*GetCohortsById
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	case rsp.StatusCode == 200:
 		// Content-type (text/csv) unsupported
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCohortsByIdExamResultsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23359,6 +25889,26 @@ func ParsePostCohortsByIdMakeupResponse(rsp *http.Response) (*PostCohortsByIdMak
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCohortsByIdMakeupResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23406,6 +25956,33 @@ func ParseGetCohortsByIdProgressResponse(rsp *http.Response) (*GetCohortsByIdPro
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCohortsByIdProgressResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23446,6 +26023,33 @@ func ParseGetCurriculumResponse(rsp *http.Response) (*GetCurriculumResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCurriculumResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23486,6 +26090,33 @@ func ParseGetExamResponse(rsp *http.Response) (*GetExamResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetExamResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23529,6 +26160,13 @@ func ParsePostExamAccommodationsResponse(rsp *http.Response) (*PostExamAccommoda
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23557,6 +26195,26 @@ func ParsePostExamAccommodationsResponse(rsp *http.Response) (*PostExamAccommoda
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostExamAccommodationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23618,6 +26276,26 @@ func ParsePostExamAttemptsResponse(rsp *http.Response) (*PostExamAttemptsRespons
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostExamAttemptsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23665,6 +26343,33 @@ func ParseGetExamAttemptsByIdResponse(rsp *http.Response) (*GetExamAttemptsByIdR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetExamAttemptsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23754,6 +26459,26 @@ func ParsePutExamAttemptsByIdAnswersByItemResponse(rsp *http.Response) (*PutExam
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutExamAttemptsByIdAnswersByItemResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23815,6 +26540,26 @@ func ParsePostExamAttemptsByIdSubmitResponse(rsp *http.Response) (*PostExamAttem
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostExamAttemptsByIdSubmitResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23862,6 +26607,33 @@ func ParseGetExamItemAnalysisResponse(rsp *http.Response) (*GetExamItemAnalysisR
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetExamItemAnalysisResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23940,6 +26712,26 @@ func ParsePostExamItemsByItemRetireResponse(rsp *http.Response) (*PostExamItemsB
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostExamItemsByItemRetireResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -23983,6 +26775,13 @@ func ParsePostExamOverridesResponse(rsp *http.Response) (*PostExamOverridesRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24011,6 +26810,26 @@ func ParsePostExamOverridesResponse(rsp *http.Response) (*PostExamOverridesRespo
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostExamOverridesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24051,6 +26870,33 @@ func ParseGetExamSettingsResponse(rsp *http.Response) (*GetExamSettingsResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetExamSettingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24126,6 +26972,26 @@ func ParsePutExamSettingsResponse(rsp *http.Response) (*PutExamSettingsResponse,
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutExamSettingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24201,6 +27067,26 @@ func ParsePostInvitationsResponse(rsp *http.Response) (*PostInvitationsResponse,
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostInvitationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24255,6 +27141,33 @@ func ParseGetMailResponse(rsp *http.Response) (*GetMailResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetMailResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24295,6 +27208,33 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetMeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24342,6 +27282,33 @@ func ParseGetMeDataExportsResponse(rsp *http.Response) (*GetMeDataExportsRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetMeDataExportsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24403,6 +27370,13 @@ func ParsePostMeDataExportsResponse(rsp *http.Response) (*PostMeDataExportsRespo
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -24416,6 +27390,16 @@ func ParsePostMeDataExportsResponse(rsp *http.Response) (*PostMeDataExportsRespo
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostMeDataExportsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24463,6 +27447,33 @@ func ParseGetMeDataExportsByIdDownloadResponse(rsp *http.Response) (*GetMeDataEx
 		}
 		response.JSON410 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetMeDataExportsByIdDownloadResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24541,6 +27552,13 @@ func ParsePostMeDeletionResponse(rsp *http.Response) (*PostMeDeletionResponse, e
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -24554,6 +27572,16 @@ func ParsePostMeDeletionResponse(rsp *http.Response) (*PostMeDeletionResponse, e
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostMeDeletionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24601,6 +27629,33 @@ func ParseGetModulesBySlugResponse(rsp *http.Response) (*GetModulesBySlugRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetModulesBySlugResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24683,6 +27738,26 @@ func ParsePostModulesBySlugCheckResponse(rsp *http.Response) (*PostModulesBySlug
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostModulesBySlugCheckResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24709,6 +27784,33 @@ func ParseGetOpenapiJsonResponse(rsp *http.Response) (*GetOpenapiJsonResponse, e
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOpenapiJsonResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24749,6 +27851,33 @@ func ParseGetOralResponse(rsp *http.Response) (*GetOralResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24789,6 +27918,33 @@ func ParseGetOralAwaitingResponse(rsp *http.Response) (*GetOralAwaitingResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralAwaitingResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24864,6 +28020,26 @@ func ParsePostOralBookingsResponse(rsp *http.Response) (*PostOralBookingsRespons
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralBookingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -24942,6 +28118,26 @@ func ParsePostOralBookingsByIdCancelResponse(rsp *http.Response) (*PostOralBooki
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralBookingsByIdCancelResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25024,6 +28220,26 @@ func ParsePostOralBookingsByIdGradeResponse(rsp *http.Response) (*PostOralBookin
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralBookingsByIdGradeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25071,6 +28287,33 @@ func ParseGetOralBookingsByIdGradingResponse(rsp *http.Response) (*GetOralBookin
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralBookingsByIdGradingResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25111,6 +28354,33 @@ func ParseGetOralBookingsByIdIcsResponse(rsp *http.Response) (*GetOralBookingsBy
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralBookingsByIdIcsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25168,6 +28438,26 @@ func ParsePostOralBookingsByIdNoShowResponse(rsp *http.Response) (*PostOralBooki
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralBookingsByIdNoShowResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25250,6 +28540,26 @@ func ParsePostOralBookingsByIdRescheduleResponse(rsp *http.Response) (*PostOralB
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralBookingsByIdRescheduleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25290,6 +28600,33 @@ func ParseGetOralExceptionsResponse(rsp *http.Response) (*GetOralExceptionsRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralExceptionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25365,6 +28702,26 @@ func ParsePostOralExceptionsResponse(rsp *http.Response) (*PostOralExceptionsRes
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralExceptionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25415,6 +28772,26 @@ func ParseDeleteOralFeedResponse(rsp *http.Response) (*DeleteOralFeedResponse, e
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DeleteOralFeedResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25469,6 +28846,26 @@ func ParsePostOralFeedResponse(rsp *http.Response) (*PostOralFeedResponse, error
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralFeedResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25551,6 +28948,26 @@ func ParsePostOralGradesByIdAmendResponse(rsp *http.Response) (*PostOralGradesBy
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralGradesByIdAmendResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25591,6 +29008,33 @@ func ParseGetOralRubricResponse(rsp *http.Response) (*GetOralRubricResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralRubricResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25631,6 +29075,33 @@ func ParseGetOralSettingsResponse(rsp *http.Response) (*GetOralSettingsResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralSettingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25706,6 +29177,26 @@ func ParsePutOralSettingsResponse(rsp *http.Response) (*PutOralSettingsResponse,
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutOralSettingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25753,6 +29244,33 @@ func ParseGetOralSlotsResponse(rsp *http.Response) (*GetOralSlotsResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetOralSlotsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25828,6 +29346,26 @@ func ParsePostOralSlotsResponse(rsp *http.Response) (*PostOralSlotsResponse, err
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostOralSlotsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25868,6 +29406,33 @@ func ParseGetReportsResponse(rsp *http.Response) (*GetReportsResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetReportsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25901,6 +29466,33 @@ func ParseGetReportsExportResponse(rsp *http.Response) (*GetReportsExportRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetReportsExportResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25948,6 +29540,33 @@ func ParseGetReviewResponse(rsp *http.Response) (*GetReviewResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetReviewResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -25995,6 +29614,33 @@ func ParseGetUsersResponse(rsp *http.Response) (*GetUsersResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetUsersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26056,6 +29702,26 @@ func ParsePostUsersByIdDisableResponse(rsp *http.Response) (*PostUsersByIdDisabl
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostUsersByIdDisableResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26117,6 +29783,26 @@ func ParsePostUsersByIdEnableResponse(rsp *http.Response) (*PostUsersByIdEnableR
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostUsersByIdEnableResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26164,6 +29850,33 @@ func ParseGetVendorsResponse(rsp *http.Response) (*GetVendorsResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetVendorsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26239,6 +29952,26 @@ func ParsePostVendorsResponse(rsp *http.Response) (*PostVendorsResponse, error) 
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostVendorsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26321,6 +30054,26 @@ func ParsePutVendorsByIdRecognitionResponse(rsp *http.Response) (*PutVendorsById
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutVendorsByIdRecognitionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26396,6 +30149,13 @@ func ParsePostVerifyResponse(rsp *http.Response) (*PostVerifyResponse, error) {
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -26409,6 +30169,16 @@ func ParsePostVerifyResponse(rsp *http.Response) (*PostVerifyResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostVerifyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -26442,12 +30212,26 @@ func ParseGetVerifyByCodeResponse(rsp *http.Response) (*GetVerifyByCodeResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -26462,6 +30246,16 @@ func ParseGetVerifyByCodeResponse(rsp *http.Response) (*GetVerifyByCodeResponse,
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetVerifyByCodeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
