@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -212,5 +211,3 @@ func KnownMigrations(fsys fs.FS) ([]string, error) {
 	}
 	return names, nil
 }
-
-func removeQuietly(path string) { _ = os.Remove(path) }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -369,4 +370,13 @@ func setHeaders(c *fiber.Ctx, hs [][2][]byte) {
 	for _, kv := range hs {
 		h.SetCanonical(kv[0], kv[1])
 	}
+}
+
+// SendPrivateFile streams a private download (never cached, saved under filename) and closes rc when
+// done.
+func SendPrivateFile(c *fiber.Ctx, rc io.ReadCloser, size int64, contentType, filename string) error {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	return c.SendStream(rc, int(size))
 }

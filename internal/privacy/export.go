@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -86,7 +87,7 @@ func (s *Service) lease(ctx context.Context) (*Export, error) {
 		return nil, err
 	}
 	e := cand[0]
-	until := now.Add(10 * 60e9)
+	until := now.Add(10 * time.Minute)
 	res, err := s.DB.NewUpdate().Model((*Export)(nil)).Set("status = ?, lease_until = ?", StatusBuilding, until).
 		Where("id = ? AND status = ? AND (lease_until IS NULL OR lease_until = ?)", e.ID, e.Status, e.LeaseUntil).Exec(ctx)
 	if err != nil {

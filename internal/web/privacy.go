@@ -33,10 +33,7 @@ func (h *Handlers) downloadExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="peeracademy-my-data.zip"`)
-	return c.SendStream(rc, int(size))
+	return httpx.SendPrivateFile(c, rc, size, "application/zip", "peeracademy-my-data.zip")
 }
 
 func (h *Handlers) deleteAccountForm(c *fiber.Ctx) error {
