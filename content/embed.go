@@ -4,7 +4,8 @@ package content
 
 import "embed"
 
-// FS holds curriculum/day-NN/*.md, exams/written/*.yaml, exams/oral-rubric.md and media/**.
+// FS holds curriculum/day-NN/*.md (and curriculum/course.yaml), exams/written/*.yaml,
+// exams/oral-rubric.md, the catalogue courses/<slug>/ and media/**.
 //
-//go:embed curriculum exams media
+//go:embed curriculum exams media courses
 var FS embed.FS

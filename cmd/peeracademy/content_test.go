@@ -18,7 +18,7 @@ func TestContentCheckEmbedded(t *testing.T) {
 	if err := contentCmd([]string{"check"}, &out, &errOut); err != nil {
 		t.Fatalf("content check: %v\n%s%s", err, out.String(), errOut.String())
 	}
-	re := regexp.MustCompile(`^content ok: 10 days, \d+ modules, \d+ words, \d+ exam items, 8 rubric competencies\n` +
+	re := regexp.MustCompile(`^content ok: \d+ courses \(1 certification, \d+ specialty, \d+ continuing education\), 10 days, \d+ modules, \d+ words, \d+ exam items, 8 rubric competencies\n` +
 		`items ok: \d+ items, longest-key \d+%, test-wise pass \d+\.\d% of 10000 forms\n$`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("output %q", out.String())

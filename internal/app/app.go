@@ -23,6 +23,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/api"
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
@@ -56,6 +57,7 @@ type App struct {
 	API          *api.Handlers
 	Sender       notify.Sender // nil in log mode
 	Curriculum   *curriculum.Curriculum
+	Catalogue    *catalog.Catalogue // the courses beyond the ten days (and the ten-day course's front matter)
 	Cohorts      *cohort.Service
 	Eligibility  *eligibility.Service
 	Exams        *exam.Service
@@ -154,6 +156,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: coursework{a.Cohorts}}
+	if a.Catalogue, err = loadCatalogue(cur, bank); err != nil {
+		a.Close()
+		return nil, err
+	}
 	rubric, err := loadRubric()
 	if err != nil {
 		a.Close()

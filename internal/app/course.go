@@ -10,6 +10,7 @@ import (
 	"github.com/peeracademy/peeracademy/content"
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
@@ -87,6 +88,15 @@ func (x coursework) Complete(ctx context.Context, candidateID string) (bool, str
 		return false, "", "", err
 	}
 	return st.Complete, co.VendorID, co.ID, nil
+}
+
+// loadCatalogue loads the course catalogue; like the curriculum, invalid courses stop the server.
+func loadCatalogue(cur *curriculum.Curriculum, bank *exam.Bank) (*catalog.Catalogue, error) {
+	cat, problems := catalog.Load(ContentFS, cur, bank)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("the course catalogue is invalid (run `peeracademy content check`): %s (%d problems)", problems[0].String(), len(problems))
+	}
+	return cat, nil
 }
 
 func loadBank() (*exam.Bank, error) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/oral"
@@ -17,6 +18,9 @@ import (
 // Summary counts what a content tree holds.
 type Summary struct {
 	Days, Modules, Words, Items, Competencies int
+
+	// The catalogue: every course, and how many of each kind.
+	Courses, Certification, Specialty, ContinuingEducation int
 
 	// The item-writing figures, filled in when the quality gates ran (Checked).
 	Checked    bool
@@ -27,8 +31,8 @@ type Summary struct {
 
 // String is the one-line report of a clean check.
 func (s Summary) String() string {
-	return fmt.Sprintf("content ok: %d days, %d modules, %d words, %d exam items, %d rubric competencies",
-		s.Days, s.Modules, s.Words, s.Items, s.Competencies)
+	return fmt.Sprintf("content ok: %d courses (%d certification, %d specialty, %d continuing education), %d days, %d modules, %d words, %d exam items, %d rubric competencies",
+		s.Courses, s.Certification, s.Specialty, s.ContinuingEducation, s.Days, s.Modules, s.Words, s.Items, s.Competencies)
 }
 
 // ItemsLine is the one-line report of the item-writing figures of a clean check.
@@ -58,16 +62,22 @@ func RunWith(fsys fs.FS, sim SimConfig) (Summary, []curriculum.Problem) {
 	c, ps := curriculum.Load(fsys)
 	bank, bps := exam.LoadBank(fsys)
 	rubric, rps := oral.LoadRubric(fsys)
+	cat, cps := catalog.Load(fsys, c, bank)
 	s := Summary{
-		Days:         len(c.Days),
-		Modules:      len(c.Modules()),
-		Words:        c.Words,
-		Items:        len(bank.Items),
-		Competencies: len(rubric.Competencies),
+		Courses:             len(cat.Courses),
+		Certification:       cat.Count(catalog.KindCertification),
+		Specialty:           cat.Count(catalog.KindSpecialty),
+		ContinuingEducation: cat.Count(catalog.KindCE),
+		Days:                len(c.Days),
+		Modules:             len(c.Modules()),
+		Words:               c.Words,
+		Items:               len(bank.Items),
+		Competencies:        len(rubric.Competencies),
 	}
-	ps = append(append(ps, bps...), rps...)
+	ps = append(append(append(ps, bps...), rps...), cps...)
 	if len(ps) == 0 {
 		ps = Quality(c, bank, sim, &s)
+		ps = append(ps, CourseQuality(cat, sim)...)
 	}
 	curriculum.SortProblems(ps)
 	return s, ps
@@ -89,9 +99,9 @@ func missingTimetables(c *curriculum.Curriculum) []curriculum.Problem {
 // Quality applies the item-writing rules to a curriculum and bank that loaded without problems and
 // fills in the summary's figures.
 func Quality(c *curriculum.Curriculum, bank *exam.Bank, sim SimConfig, s *Summary) []curriculum.Problem {
-	figs, ps := checkItems(bank, c)
+	figs, ps := checkItems(bank, c, exam.BlueprintFile, bankWhere)
 	s.Checked, s.LongestKey = true, figs.LongestKey
-	ps = append(ps, checkKnowledgeChecks(c)...)
+	ps = append(ps, checkKnowledgeChecks(c, "curriculum")...)
 	ps = append(ps, missingTimetables(c)...)
 	res, err := Simulate(bank, sim)
 	if err != nil {
@@ -102,6 +112,36 @@ func Quality(c *curriculum.Curriculum, bank *exam.Bank, sim SimConfig, s *Summar
 		ps = append(ps, curriculum.Problem{File: exam.BlueprintFile, Msg: fmt.Sprintf(
 			"test-wise simulation: a candidate who knows nothing and answers by %q passes %.1f%% of %d forms (mean score %.1f%%); fewer than %.0f%% may pass",
 			res[0].Strategy, res[0].PassPct(), res[0].Forms, res[0].MeanPercent, MaxTestWisePct)})
+	}
+	return ps
+}
+
+// CourseQuality applies the item-writing rules of the written bank to each catalogue course's
+// assessment on its own (its metadata against the course's modules, its cue statistics, and the
+// test-wise simulation over forms of the course's form length at its pass mark), and the knowledge
+// check rules to each course's modules. Problems are reported at the assessment file.
+func CourseQuality(cat *catalog.Catalogue, sim SimConfig) []curriculum.Problem {
+	var ps []curriculum.Problem
+	for _, c := range cat.Courses {
+		if c.Assessment == nil || c.Modules == nil {
+			continue // the certification course: the written bank above
+		}
+		file := catalog.Dir + "/" + c.Slug + "/" + curriculum.AssessmentFile
+		_, ips := checkItems(c.Assessment, c.Modules, file, "the assessment")
+		ps = append(ps, ips...)
+		ps = append(ps, checkKnowledgeChecks(c.Modules, catalog.Dir+"/"+c.Slug)...)
+		cfg := sim
+		cfg.FormLength, cfg.PassPercent = c.FormLength, c.PassPercent
+		res, err := Simulate(c.Assessment, cfg)
+		if err != nil {
+			ps = append(ps, curriculum.Problem{File: file, Msg: "test-wise simulation: " + err.Error()})
+			continue
+		}
+		if res[0].PassPct() >= MaxTestWisePct {
+			ps = append(ps, curriculum.Problem{File: file, Msg: fmt.Sprintf(
+				"test-wise simulation: a learner who knows nothing and answers by %q passes %.1f%% of %d forms (mean score %.1f%%); fewer than %.0f%% may pass",
+				res[0].Strategy, res[0].PassPct(), res[0].Forms, res[0].MeanPercent, MaxTestWisePct)})
+		}
 	}
 	return ps
 }

@@ -3,12 +3,14 @@ package contentcheck
 import (
 	"cmp"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/catalog/catalogtest"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 )
 
@@ -22,7 +24,11 @@ func TestRunRealContent(t *testing.T) {
 	if s.Days != 10 || s.Modules < 40 || s.Words < 18000 || s.Items < 200 || s.Competencies != 8 {
 		t.Errorf("summary %+v", s)
 	}
-	want := fmt.Sprintf("content ok: 10 days, %d modules, %d words, %d exam items, 8 rubric competencies", s.Modules, s.Words, s.Items)
+	if s.Certification != 1 || s.Courses != 1+s.Specialty+s.ContinuingEducation {
+		t.Errorf("courses in summary %+v", s)
+	}
+	want := fmt.Sprintf("content ok: %d courses (1 certification, %d specialty, %d continuing education), 10 days, %d modules, %d words, %d exam items, 8 rubric competencies",
+		s.Courses, s.Specialty, s.ContinuingEducation, s.Modules, s.Words, s.Items)
 	if s.String() != want {
 		t.Errorf("String() = %q", s.String())
 	}
@@ -61,5 +67,40 @@ func TestRunSortsProblems(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("missing problem %q in:\n%s", want, strings.Join(got, "\n"))
 		}
+	}
+}
+
+// TestRunWithFixtureCourse: the shipped content plus the catalogue's fixture CE course passes every
+// check, assessment quality and test-wise simulation included, and is counted.
+func TestRunWithFixtureCourse(t *testing.T) {
+	s, ps := Run(catalogtest.WithFixtures(content.FS))
+	for _, p := range ps {
+		t.Error(p)
+	}
+	if s.ContinuingEducation < 1 || !strings.Contains(s.String(), "continuing education)") {
+		t.Errorf("summary %s", s)
+	}
+}
+
+// TestCourseQualityProblems: a fixture assessment whose keys are all the longest option fails the
+// cue limits and the test-wise simulation, reported at its own file.
+func TestCourseQualityProblems(t *testing.T) {
+	fsys := catalogtest.WithFixtures(content.FS)
+	file := "courses/fixture-ethics/assessment.yaml"
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// FXE-002's key becomes by far the longest option.
+	bad := strings.Replace(string(data), `"Write a short note of the overlap"`, `"Write a short note of the overlap, and keep it with the person's file for colleagues"`, 1)
+	fsys[file].Data = []byte(bad)
+	_, ps := Run(fsys)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	joined := strings.Join(got, "\n")
+	if !strings.Contains(joined, file+": the assessment: the key is strictly the longest option") {
+		t.Errorf("problems:\n%s", joined)
 	}
 }

@@ -30,7 +30,8 @@ type ItemFigures struct {
 // checkItems applies the item-writing rules of content/FORMAT.md to the written bank: each item on
 // its own, its metadata against the curriculum, and the bank's cue statistics, overall and by
 // domain.
-func checkItems(bank *exam.Bank, c *curriculum.Curriculum) (ItemFigures, []curriculum.Problem) {
+// file and where name the bank in problems about it as a whole.
+func checkItems(bank *exam.Bank, c *curriculum.Curriculum, file, where string) (ItemFigures, []curriculum.Problem) {
 	var ps []curriculum.Problem
 	qs := make([]q, len(bank.Items))
 	for i := range bank.Items {
@@ -43,21 +44,23 @@ func checkItems(bank *exam.Bank, c *curriculum.Curriculum) (ItemFigures, []curri
 	ps = append(ps, duplicateProblems(bank.Items)...)
 
 	at := func(format string, args ...any) curriculum.Problem {
-		return curriculum.Problem{File: exam.BlueprintFile, Msg: fmt.Sprintf(format, args...)}
+		return curriculum.Problem{File: file, Msg: fmt.Sprintf(format, args...)}
 	}
 	s := statsOf(qs)
-	ps = append(ps, cueProblems(s, BankLimits, bankWhere, at)...)
-	ps = append(ps, domainProblems(bank, qs)...)
-	ps = append(ps, keyCountProblems(qs, at)...)
+	ps = append(ps, cueProblems(s, BankLimits, where, at)...)
+	if len(bank.Blueprint.Domains) > 1 {
+		ps = append(ps, domainProblems(bank, qs)...)
+	}
+	ps = append(ps, keyCountProblems(qs, where, at)...)
 	if s.negative.pct() > MaxNegativePct {
-		ps = append(ps, at("%s: %s of stems ask in the negative (NOT, EXCEPT, LEAST); at most %d%% allowed", bankWhere, s.negative, MaxNegativePct))
+		ps = append(ps, at("%s: %s of stems ask in the negative (NOT, EXCEPT, LEAST); at most %d%% allowed", where, s.negative, MaxNegativePct))
 	}
 	scen := share{of: len(bank.Items)}
 	for _, it := range bank.Items {
 		scen.n += b2i(it.Kind == exam.KindScenario)
 	}
 	if scen.of > 0 && scen.pct() < MinScenarioPct {
-		ps = append(ps, at("%s: %s of items are scenario items; at least %d%% expected", bankWhere, scen, MinScenarioPct))
+		ps = append(ps, at("%s: %s of items are scenario items; at least %d%% expected", where, scen, MinScenarioPct))
 	}
 	return ItemFigures{Items: len(bank.Items), LongestKey: s.longest.pct()}, ps
 }
@@ -84,7 +87,7 @@ func domainProblems(bank *exam.Bank, qs []q) []curriculum.Problem {
 
 // keyCountProblems checks the select-all items: every key count from 1 to (the most options such an
 // item has - 1) is used, and no count covers more than MaxKeyCountPct of them.
-func keyCountProblems(qs []q, at func(string, ...any) curriculum.Problem) []curriculum.Problem {
+func keyCountProblems(qs []q, where string, at func(string, ...any) curriculum.Problem) []curriculum.Problem {
 	counts, n, maxOpts := map[int]int{}, 0, 0
 	for _, x := range qs {
 		if x.typ == exam.TypeMultiple {
@@ -104,11 +107,11 @@ func keyCountProblems(qs []q, at func(string, ...any) curriculum.Problem) []curr
 		}
 	}
 	if len(missing) > 0 {
-		ps = append(ps, at("%s: no select-all item has %s keys; every count from 1 to %d must be used", bankWhere, strings.Join(missing, ", "), maxOpts-1))
+		ps = append(ps, at("%s: no select-all item has %s keys; every count from 1 to %d must be used", where, strings.Join(missing, ", "), maxOpts-1))
 	}
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		if s := (share{counts[k], n}); s.pct() > MaxKeyCountPct {
-			ps = append(ps, at("%s: %s of select-all items have %d keys; at most %d%% may share a key count", bankWhere, s, k, MaxKeyCountPct))
+			ps = append(ps, at("%s: %s of select-all items have %d keys; at most %d%% may share a key count", where, s, k, MaxKeyCountPct))
 		}
 	}
 	return ps
@@ -193,7 +196,7 @@ func duplicateProblems(items []exam.Item) []curriculum.Problem {
 
 // checkKnowledgeChecks applies the knowledge-check limits of content/FORMAT.md to every module's
 // check items together; the figures are reported at the curriculum folder.
-func checkKnowledgeChecks(c *curriculum.Curriculum) []curriculum.Problem {
+func checkKnowledgeChecks(c *curriculum.Curriculum, folder string) []curriculum.Problem {
 	var qs []q
 	var ps []curriculum.Problem
 	for _, m := range c.Modules() {
@@ -204,7 +207,7 @@ func checkKnowledgeChecks(c *curriculum.Curriculum) []curriculum.Problem {
 		}
 	}
 	at := func(format string, args ...any) curriculum.Problem {
-		return curriculum.Problem{File: "curriculum", Msg: fmt.Sprintf(format, args...)}
+		return curriculum.Problem{File: folder, Msg: fmt.Sprintf(format, args...)}
 	}
 	return append(ps, cueProblems(statsOf(qs), CheckLimits, "the knowledge checks", at)...)
 }

@@ -64,10 +64,19 @@ type Module struct {
 	TOC        []Heading     // h2 and h3 headings of the body
 	Words      int           // words of body text
 	Text       string        // plain body text (no markup), for content check
+
+	base string // URL prefix of the module's page: LearnPath, or a course's (LoadModules)
 }
 
 // URL is the module's page on the site.
-func (m *Module) URL() string { return LearnPath + m.Slug }
+func (m *Module) URL() string { return m.urlBase() + m.Slug }
+
+func (m *Module) urlBase() string {
+	if m.base == "" {
+		return LearnPath
+	}
+	return m.base
+}
 
 // Day is one training day and its modules in order. Timetable is nil when the day has none.
 type Day struct {
@@ -197,8 +206,8 @@ func Load(fsys fs.FS) (*Curriculum, []Problem) {
 	days := map[int][]*source{}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
+		if strings.HasPrefix(name, ".") || name == CourseFile && !e.IsDir() {
+			continue // course.yaml is the course's front matter, read by the catalogue
 		}
 		dir := "curriculum/" + name
 		sm := dayDirRE.FindStringSubmatch(name)
@@ -228,26 +237,7 @@ func Load(fsys fs.FS) (*Curriculum, []Problem) {
 		return cmp.Or(cmp.Compare(a.m.Day, b.m.Day), cmp.Compare(a.fileNum, b.fileNum), cmp.Compare(a.m.File, b.m.File))
 	})
 
-	// Slugs are unique across the curriculum.
-	slugFile := map[string]string{}
-	for _, s := range all {
-		if s.m.Slug == "" || !slugRE.MatchString(s.m.Slug) {
-			continue
-		}
-		if other, dup := slugFile[s.m.Slug]; dup {
-			s.prob.add(s.lines.Line("slug"), "slug %q is already used by %s", s.m.Slug, other)
-			continue
-		}
-		slugFile[s.m.Slug] = s.m.File
-		c.bySlug[s.m.Slug] = s.m
-	}
-
-	hs := &handouts{fsys: fsys, rendered: map[string]*Handout{}, ps: &ps}
-	for _, s := range all {
-		if s.body != nil {
-			renderModule(fsys, s, byFile, hs)
-		}
-	}
+	indexAndRender(fsys, c, all, byFile, &ps)
 
 	// Days: all present, enough modules, enough words; file numbers unique within a day.
 	for d := 1; d <= Days; d++ {
@@ -286,8 +276,68 @@ func Load(fsys fs.FS) (*Curriculum, []Problem) {
 	return c, ps
 }
 
+// indexAndRender indexes the modules by slug (slugs are unique within c) and renders their bodies,
+// resolving links between them.
+func indexAndRender(fsys fs.FS, c *Curriculum, all []*source, byFile map[string]*source, ps *[]Problem) {
+	slugFile := map[string]string{}
+	for _, s := range all {
+		if s.m.Slug == "" || !slugRE.MatchString(s.m.Slug) {
+			continue
+		}
+		if other, dup := slugFile[s.m.Slug]; dup {
+			s.prob.add(s.lines.Line("slug"), "slug %q is already used by %s", s.m.Slug, other)
+			continue
+		}
+		slugFile[s.m.Slug] = s.m.File
+		c.bySlug[s.m.Slug] = s.m
+	}
+	hs := &handouts{fsys: fsys, rendered: map[string]*Handout{}, ps: ps}
+	for _, s := range all {
+		if s.body != nil {
+			renderModule(fsys, s, byFile, hs)
+		}
+	}
+}
+
+// Files a course folder holds besides its modules (see LoadModules).
+const (
+	CourseFile     = "course.yaml"
+	AssessmentFile = "assessment.yaml"
+)
+
+// LoadModules reads, validates and renders the modules of one catalogue course: the files
+// dir/NN-slug.md, in the curriculum module format without day: (order: matches NN). base prefixes
+// the modules' page URLs (links between them resolve to base + slug). The returned Curriculum has
+// no days; its Modules are in file order and Words counts them all.
+func LoadModules(fsys fs.FS, dir, base string) (*Curriculum, []Problem) {
+	var ps []Problem
+	c := &Curriculum{bySlug: map[string]*Module{}}
+	all := readDay(fsys, dir, &ps, CourseFile, AssessmentFile)
+	byFile := map[string]*source{}
+	for _, s := range all {
+		s.m.base = base
+		parseFrontMatter(fsys, s, 0)
+		byFile[s.m.File] = s
+	}
+	slices.SortFunc(all, func(a, b *source) int {
+		return cmp.Or(cmp.Compare(a.fileNum, b.fileNum), cmp.Compare(a.m.File, b.m.File))
+	})
+	indexAndRender(fsys, c, all, byFile, &ps)
+	seen := map[int]string{}
+	for _, s := range all {
+		if other, dup := seen[s.fileNum]; dup {
+			s.prob.add(0, "file number %02d is also used by %s; each module needs its own order", s.fileNum, path.Base(other))
+		}
+		seen[s.fileNum] = s.m.File
+		c.modules = append(c.modules, s.m)
+		c.Words += s.m.Words
+	}
+	SortProblems(ps)
+	return c, ps
+}
+
 // readDay lists the module files of one day folder.
-func readDay(fsys fs.FS, dir string, ps *[]Problem) []*source {
+func readDay(fsys fs.FS, dir string, ps *[]Problem, skip ...string) []*source {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		*ps = append(*ps, Problem{File: dir, Msg: "cannot read the folder: " + err.Error()})
@@ -300,8 +350,8 @@ func readDay(fsys fs.FS, dir string, ps *[]Problem) []*source {
 			continue
 		}
 		file := dir + "/" + name
-		if name == TimetableName && !e.IsDir() {
-			continue // read with the day's modules
+		if (name == TimetableName || slices.Contains(skip, name)) && !e.IsDir() {
+			continue // read with the day's modules, or by the catalogue
 		}
 		sm := moduleFileRE.FindStringSubmatch(name)
 		if e.IsDir() || sm == nil {
@@ -363,6 +413,10 @@ func validateFrontMatter(s *source, day int) {
 		p.add(l.Line("slug"), "slug %q may contain only lowercase letters, digits and hyphens ([a-z0-9-]+)", f.Slug)
 	}
 	switch {
+	case day == 0:
+		if f.Day != nil {
+			p.add(l.Line("day"), "day is not used in course modules (only the ten-day curriculum has days)")
+		}
 	case f.Day == nil:
 		p.add(l.Line("day"), "day is required")
 	case *f.Day != day:
@@ -450,14 +504,14 @@ func renderModule(fsys fs.FS, s *source, byFile map[string]*source, hs *handouts
 				return "", false
 			}
 			if isHandout(rest) {
-				return HandoutURL(s.m.Slug, rest), true
+				return s.m.urlBase() + s.m.Slug + "/handouts/" + rest, true
 			}
 			return MediaPath + rest, true
 		}
 		if strings.HasSuffix(dest, ".md") {
 			target := path.Join(path.Dir(s.m.File), dest)
 			if t, ok := byFile[target]; ok { // a bad slug is reported with its own module
-				return LearnPath + t.m.Slug, true
+				return t.m.URL(), true
 			}
 			s.prob.add(line, "link %q does not lead to a module file", dest)
 			return "", false

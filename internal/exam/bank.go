@@ -386,3 +386,70 @@ func validateItem(r reporter, it Item, y itemYAML, at func(string) int) {
 		}
 	}
 }
+
+type assessmentYAML struct {
+	Course string     `yaml:"course"`
+	Items  []itemYAML `yaml:"items"`
+}
+
+// LoadAssessment reads a catalogue course's final assessment (content/FORMAT.md: the item format of
+// the written bank, with course: instead of domain:) as a bank of one domain, the course, from which
+// every form draws formLength items. Items are validated as the written bank's are; ids unique
+// within the file (uniqueness across all content is the catalogue's to check).
+func LoadAssessment(fsys fs.FS, file, course string, formLength int) (*Bank, []curriculum.Problem) {
+	var ps []curriculum.Problem
+	b := &Bank{byID: map[string]*Item{}, Blueprint: Blueprint{FormLength: formLength,
+		Domains: []Domain{{ID: course, Count: formLength, Title: course}}}}
+	r := reporter{file, &ps}
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		r.add(0, "cannot read the assessment: %v", err)
+		return b, ps
+	}
+	var y assessmentYAML
+	decodeProblems := curriculum.DecodeYAML(file, data, 1, &y)
+	ps = append(ps, decodeProblems...)
+	if len(decodeProblems) > 0 {
+		return b, ps
+	}
+	lines := curriculum.NewYAMLLines(data, 1)
+	if y.Course != course {
+		r.add(lines.Line("course"), "course is %q but the assessment is in the folder of %q", y.Course, course)
+	}
+	if len(y.Items) == 0 {
+		r.add(lines.Line("items"), "items: the assessment holds no items")
+	}
+	for i, iy := range y.Items {
+		at := func(key string) int { return lines.Line("items", i, key) }
+		it := Item{
+			ID: strings.TrimSpace(iy.ID), Domain: course, Type: iy.Type, Difficulty: iy.Difficulty,
+			Stem: strings.TrimSpace(iy.Stem), Options: iy.Options, Rationale: strings.TrimSpace(iy.Rationale),
+			Answer: slices.Sorted(slices.Values(iy.Answer)),
+			Kind:   iy.Kind, Modules: iy.Modules, Concept: strings.TrimSpace(iy.Concept), Distractors: iy.Distractors,
+			Src: curriculum.Problem{File: file, Line: lines.Line("items", i)},
+		}
+		switch _, dup := b.byID[it.ID]; {
+		case it.ID == "":
+			r.add(at("id"), "item %d: id is required", i+1)
+		case dup:
+			r.add(at("id"), "item id %q is used twice in the assessment", it.ID)
+		}
+		validateItem(r, it, iy, at)
+		b.Items = append(b.Items, it)
+		if it.ID != "" && b.byID[it.ID] == nil {
+			b.byID[it.ID] = &b.Items[len(b.Items)-1]
+		}
+	}
+	// b.Items may have moved while growing: index again.
+	clear(b.byID)
+	for i := range b.Items {
+		if _, dup := b.byID[b.Items[i].ID]; !dup && b.Items[i].ID != "" {
+			b.byID[b.Items[i].ID] = &b.Items[i]
+		}
+	}
+	if formLength > len(b.Items) && len(b.Items) > 0 {
+		r.add(0, "the assessment has %d items; each attempt draws form_length %d", len(b.Items), formLength)
+	}
+	curriculum.SortProblems(ps)
+	return b, ps
+}
