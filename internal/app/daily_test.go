@@ -206,6 +206,7 @@ func TestVendorWorkQueues(t *testing.T) {
 			if err := env.App.Eligibility.SaveDraft(ctx, audit.System, cand, v.ID, dr); err != nil {
 				t.Fatal(err)
 			}
+			env.Proofs(cand, v.ID)
 			if err := env.App.Eligibility.Submit(ctx, audit.System, cand, v.ID); err != nil {
 				t.Fatal(err)
 			}
