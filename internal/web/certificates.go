@@ -47,8 +47,12 @@ func (h *Handlers) certificatesAdmin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	renewable, err := h.Certificates.Renewable(ctx, cs)
+	if err != nil {
+		return err
+	}
 	p := h.page(c, "Certificates")
-	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep}
+	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep, "Renewable": renewable}
 	return h.Render.Render(c, 200, "certificates_admin", p)
 }
 
