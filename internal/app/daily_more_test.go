@@ -2,6 +2,9 @@ package app_test
 
 import (
 	"context"
+	"html"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
@@ -95,6 +99,75 @@ func TestCourseOpenedEmail(t *testing.T) {
 		env.Enroll(admin, co.ID, late)
 		if n, err := env.App.Cohorts.SendCourseOpened(ctx, opens.Add(cohort.OpeningCatchUp+time.Minute)); err != nil || n != 0 {
 			t.Errorf("after the catch-up window: %d sent (%v)", n, err)
+		}
+	})
+}
+
+// The exam administration is three sections with links, not one long page; results filter by
+// cohort and outcome with a pass-rate chart and a score distribution beside their tables; the item
+// analysis pages by 25 and filters by domain and flag, with its chart.
+func TestExamAdminSections(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	p := env.PassedWritten("examsections")
+	c := cookie(env, p.Admin)
+	page := apptest.Body(get(env, "/vendor/exam", c))
+	if !strings.Contains(page, `action="/vendor/exam/settings"`) || strings.Contains(page, "/retire") || strings.Contains(page, "<h2 id=\"items-h\">") ||
+		!strings.Contains(page, `<a href="/vendor/exam?section=items">Item analysis</a>`) || !strings.Contains(page, `<a href="/vendor/exam?section=results">Results by cohort</a>`) {
+		t.Error("the first section is not the settings alone, with links to the others")
+	}
+
+	var cohortID string
+	if err := env.App.DB.NewSelect().Table("cohorts").Column("id").Where("vendor_id = ?", p.Vendor.ID).Scan(context.Background(), &cohortID); err != nil {
+		t.Fatal(err)
+	}
+	res := html.UnescapeString(apptest.Body(get(env, "/vendor/exam?section=results&cohort="+cohortID, c)))
+	for _, want := range []string{`<figcaption id="pass-rate-cap">`, `<th scope="row">Autumn</th><td>100% (1 of 1)</td>`, `<figcaption id="scores-cap">Written-exam scores, Autumn, attempts per band</figcaption>`,
+		"Zoë Nuñez-O'Brien", "1 attempt ·"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("results section lacks %q", want)
+		}
+	}
+	if strings.Contains(res, " style=") {
+		t.Error("a chart uses an inline style (the CSP blocks it)")
+	}
+	if res := html.UnescapeString(apptest.Body(get(env, "/vendor/exam?section=results&cohort="+cohortID+"&outcome=not_passed", c))); strings.Contains(res, "Zoë Nuñez-O'Brien") || !strings.Contains(res, "No attempts match.") {
+		t.Error("the outcome filter keeps a passed attempt")
+	}
+
+	items := apptest.Body(get(env, "/vendor/exam?section=items", c))
+	rows := strings.Count(items, `/retire" novalidate`) + strings.Count(items, `/restore"`)
+	if rows != 25 || !strings.Contains(items, `offset=25`) || !strings.Contains(items, `<figcaption id="items-cap">`) {
+		t.Errorf("item analysis: %d rows on the first page (want 25), next link %v", rows, strings.Contains(items, "offset=25"))
+	}
+	domain := regexp.MustCompile(`<option value="([^"]+)">`).FindStringSubmatch(items[strings.Index(items, `id="f-domain"`):])
+	if domain == nil {
+		t.Fatal("no domain filter")
+	}
+	filtered := apptest.Body(get(env, "/vendor/exam?section=items&domain="+url.QueryEscape(html.UnescapeString(domain[1])), c))
+	if n := strings.Count(filtered, "<td>"+domain[1]+"</td>"); n == 0 || strings.Count(filtered, `/retire" novalidate`) != n {
+		t.Errorf("domain filter %q: %d rows in the domain of %d", domain[1], n, strings.Count(filtered, `/retire" novalidate`))
+	}
+	if retired := apptest.Body(get(env, "/vendor/exam?section=items&flag=retired", c)); !strings.Contains(retired, "No item matches.") {
+		t.Error("the retired filter lists items though none is retired")
+	}
+}
+
+// The certificates page charts the holders' CE standing and the certificates issued per month, each
+// with its table.
+func TestCertificateCharts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env := apptest.New(t, d)
+		p, _ := env.Certified("certcharts")
+		page := html.UnescapeString(apptest.Body(get(env, "/vendor/certificates", cookie(env, p.Admin))))
+		month := time.Now().In(ce.Pennsylvania).Format("Jan 2006")
+		for _, want := range []string{`<figcaption id="ce-standing-cap">`, `<th scope="row">On track</th><td>1</td>`, `<th scope="row">Lapsed</th><td>0</td>`,
+			`<figcaption id="per-month-cap">`, `<th scope="row">` + month + `</th><td>1</td>`, `<rect class="chart-bar chart-ok"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("certificates page lacks %q", want)
+			}
+		}
+		if strings.Count(page, `<th scope="row">`+month+`</th>`) != 1 || strings.Count(page, `<rect class="chart-bar"`) != 12 {
+			t.Error("the per-month chart does not have one bar for each of 12 months")
 		}
 	})
 }

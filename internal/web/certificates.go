@@ -51,8 +51,12 @@ func (h *Handlers) certificatesAdmin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	charts, err := h.certificateCharts(ctx, u.Vendor())
+	if err != nil {
+		return err
+	}
 	p := h.page(c, "Certificates")
-	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep, "Renewable": renewable}
+	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep, "Renewable": renewable, "Charts": charts}
 	return h.Render.Render(c, 200, "certificates_admin", p)
 }
 
