@@ -171,3 +171,18 @@ func TestCertificateCharts(t *testing.T) {
 		}
 	})
 }
+
+// The candidate's dashboard dates the written exam and the oral exam.
+func TestCandidateDashboardShowsExamDates(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	p := env.PassedWritten("examdates")
+	env.PassedOral(p)
+	page := html.UnescapeString(apptest.Body(get(env, "/dashboard", cookie(env, p.Cand))))
+	today := time.Now().In(ce.Pennsylvania).Format("January 2, 2006")
+	if !regexp.MustCompile(`Attempt 1 on ` + today + `: [\d.]+%, passed`).MatchString(page) {
+		t.Error("the written exam's date is not shown")
+	}
+	if !regexp.MustCompile(`Exam on [A-Z][a-z]+ \d+, \d{4}: total \d+ of \d+, passed`).MatchString(page) {
+		t.Error("the oral exam's date is not shown")
+	}
+}
