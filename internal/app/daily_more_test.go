@@ -14,6 +14,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/report"
 
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
@@ -185,4 +186,35 @@ func TestCandidateDashboardShowsExamDates(t *testing.T) {
 	if !regexp.MustCompile(`Exam on [A-Z][a-z]+ \d+, \d{4}: total \d+ of \d+, passed`).MatchString(page) {
 		t.Error("the oral exam's date is not shown")
 	}
+}
+
+// A holder is on track early in a cycle, at risk in its last 60 days with the rule unmet, and lapsed
+// once marked so; certificates count in the month of their first issue.
+func TestCEStandingAndMonths(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		p, cert := env.Certified("standing")
+		for _, tc := range []struct {
+			at   time.Time
+			want report.CEStanding
+		}{
+			{cert.IssuedAt.AddDate(0, 1, 0), report.CEStanding{OnTrack: 1}},
+			{cert.IssuedAt.AddDate(0, 11, 0), report.CEStanding{AtRisk: 1}},
+		} {
+			if got, err := report.ForCEStanding(ctx, env.App.DB, p.Vendor.ID, tc.at); err != nil || got != tc.want {
+				t.Errorf("standing at %s: %+v (%v), want %+v", tc.at, got, err, tc.want)
+			}
+		}
+		if _, err := env.App.DB.NewUpdate().Table("certificates").Set("lapsed_at = ?", cert.IssuedAt).Where("id = ?", cert.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := report.ForCEStanding(ctx, env.App.DB, p.Vendor.ID, cert.IssuedAt.AddDate(0, 1, 0)); err != nil || got != (report.CEStanding{Lapsed: 1}) {
+			t.Errorf("standing when lapsed: %+v (%v)", got, err)
+		}
+		ms, err := report.ForCertificatesPerMonth(ctx, env.App.DB, p.Vendor.ID, cert.IssuedAt.AddDate(0, 2, 0), 3)
+		if err != nil || len(ms) != 3 || ms[0].Count != 1 || ms[1].Count != 0 || ms[2].Count != 0 {
+			t.Errorf("per month two months on: %+v (%v)", ms, err)
+		}
+	})
 }
