@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"html"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -217,4 +218,30 @@ func TestCEStandingAndMonths(t *testing.T) {
 			t.Errorf("per month two months on: %+v (%v)", ms, err)
 		}
 	})
+}
+
+// A CE proof downloads under the name the holder gave it, for the holder and for the vendor.
+func TestCEProofKeepsItsName(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite)
+	p, cert := env.Certified("ceproofname")
+	c := cookie(env, p.Cand)
+	token, _ := env.CSRF("/dashboard", c)
+	body, ct := multipartBody(t, "proof", `C:\scans\Ética – workshop.pdf`, apptest.ProofPDF, map[string]string{"_csrf": token,
+		"title": "Ethics workshop", "provider": "Harbor", "date": time.Now().In(ce.Pennsylvania).Format("2006-01-02"), "hours": "2", "category": "ethics"})
+	req, _ := http.NewRequest("POST", "/certificates/"+cert.ID+"/ce", body)
+	req.Header.Set("Content-Type", ct)
+	req.AddCookie(c)
+	if resp := env.Do(req); resp.StatusCode != 303 {
+		t.Fatalf("record CE: %d %.300s", resp.StatusCode, apptest.Body(resp))
+	}
+	var id string
+	if err := env.App.DB.NewSelect().Table("ce_activities").Column("id").Where("certificate_id = ?", cert.ID).Scan(context.Background(), &id); err != nil {
+		t.Fatal(err)
+	}
+	want := `attachment; filename="_tica _ workshop.pdf"; filename*=UTF-8''%C3%89tica%20%E2%80%93%20workshop.pdf`
+	for _, who := range []*account.User{p.Cand, p.Admin} {
+		if got := get(env, "/ce/"+id+"/proof", cookie(env, who)).Header.Get("Content-Disposition"); got != want {
+			t.Errorf("%s downloads the proof as %q", who.Role, got)
+		}
+	}
 }
