@@ -200,6 +200,11 @@ func seed(ctx context.Context, a *app.App, o options) (*seeded, error) {
 		if err := a.Eligibility.SaveDraft(ctx, audit.System, u, view.ID, d); err != nil {
 			return fmt.Errorf("application of %s: %w", u.Email, err)
 		}
+		for _, kind := range []string{eligibility.KindDiploma, eligibility.KindWork} {
+			if _, err := a.Eligibility.UploadDocument(ctx, audit.System, u, view.ID, kind, kind+".pdf", strings.NewReader("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")); err != nil {
+				return fmt.Errorf("proofs of %s: %w", u.Email, err)
+			}
+		}
 		if err := a.Eligibility.Submit(ctx, audit.System, u, view.ID); err != nil {
 			return fmt.Errorf("submit application of %s: %w", u.Email, err)
 		}

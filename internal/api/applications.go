@@ -123,7 +123,7 @@ func (h *Handlers) deleteDocument(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) document(c *fiber.Ctx) error {
-	obj, err := h.Eligibility.OpenDocument(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.Params("doc"))
+	obj, name, err := h.Eligibility.OpenDocumentFile(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.Params("doc"))
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (h *Handlers) document(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, obj.ContentType)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="document-`+c.Params("doc")+`"`)
+	c.Set(fiber.HeaderContentDisposition, httpx.Attachment(name, "document-"+c.Params("doc")))
 	return c.SendStream(rc, int(obj.Size))
 }
 

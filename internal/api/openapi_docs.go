@@ -77,7 +77,7 @@ var fieldDocs = map[string]fieldDoc{
 	"eligibility.PositionInput.end":     {Desc: ymd + " Empty while the position is ongoing."},
 	"eligibility.PositionInput.hours":   {Desc: "Hours a week, a decimal."},
 	"eligibility.CourseInput.completed": {Desc: ymd},
-	"eligibility.Requirement.code":      {Desc: "Which requirement is unmet (age, education, experience, self_identifies, attestation, consent, ...)."},
+	"eligibility.Requirement.code":      {Desc: "Which requirement is unmet (age, education, experience, self_identifies, attestation, consent; proof_education and proof_experience for a proof Submit needs and no document of that kind shows)."},
 	"cohort.Session.date":               {Format: "date"},
 	"cohort.Mark.status":                {Enum: attendance},
 	"cohort.Attendance.status":          {Enum: attendance},

@@ -358,6 +358,10 @@ func (a *App) RunWorkers(ctx context.Context) {
 			if _, err := a.Oral.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("send oral-exam reminders", "err", err)
 			}
+			// "Your course has opened" goes to each enrolled candidate once, when day 1 opens.
+			if _, err := a.Cohorts.SendCourseOpened(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.Log.Warn("send course-opened emails", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -206,6 +206,7 @@ func TestVendorWorkQueues(t *testing.T) {
 			if err := env.App.Eligibility.SaveDraft(ctx, audit.System, cand, v.ID, dr); err != nil {
 				t.Fatal(err)
 			}
+			env.Proofs(cand, v.ID)
 			if err := env.App.Eligibility.Submit(ctx, audit.System, cand, v.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -286,7 +287,7 @@ func TestRetireItemAsksForAReason(t *testing.T) {
 	env := apptest.New(t, dbtest.SQLite)
 	p := env.PassedWritten("retire")
 	c := cookie(env, p.Admin)
-	page := apptest.Body(get(env, "/vendor/exam", c))
+	page := apptest.Body(get(env, "/vendor/exam?section=items", c))
 	m := regexp.MustCompile(`action="/vendor/exam/items/([^/"]+)/retire" novalidate data-confirm="Retire item ([^?"]+)\? It leaves every new exam form.">`).FindStringSubmatch(page)
 	if m == nil || m[1] != m[2] {
 		t.Fatalf("no retire form with a confirmation")

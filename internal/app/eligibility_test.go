@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -103,8 +104,12 @@ func TestEligibilityThroughThePages(t *testing.T) {
 		if resp, body := cand.post(appURL+"/edit", good); resp.StatusCode != 303 {
 			t.Fatalf("good draft: %d %.300s", resp.StatusCode, body)
 		}
-		if _, body := cand.get(appURL); !strings.Contains(body, "All requirements met") {
-			t.Fatal("requirements not shown as met")
+		// The rule is met, but the organisation needs the proofs: the checklist names them and Submit
+		// is disabled (and refused).
+		if _, body := cand.get(appURL); strings.Contains(body, "All requirements met") ||
+			!strings.Contains(body, "Upload a copy of your high-school diploma or GED") || !strings.Contains(body, "Upload a letter from an employer or organisation confirming your work or volunteering") ||
+			!strings.Contains(body, `<button type="submit" disabled aria-describedby="req-h">Submit for review</button>`) {
+			t.Fatal("requirements shown as met without any proof")
 		} else if !strings.Contains(body, "left untouched for 180 days, its documents are deleted") {
 			t.Error("the draft page does not say when an abandoned draft's documents are deleted")
 		}
@@ -115,14 +120,28 @@ func TestEligibilityThroughThePages(t *testing.T) {
 		if resp := cand.upload(appURL+"/documents", "diploma", "empty.pdf", nil); resp.StatusCode != 422 {
 			t.Fatalf("empty file: %d", resp.StatusCode)
 		}
-		if resp := cand.upload(appURL+"/documents", "diploma", "ged.pdf", []byte("%PDF-1.4\n%%EOF\n")); resp.StatusCode != 303 {
+		if resp := cand.upload(appURL+"/documents", "diploma", "Zoë's GED; 2003.pdf", []byte("%PDF-1.4\n%%EOF\n")); resp.StatusCode != 303 {
 			t.Fatalf("good pdf: %d", resp.StatusCode)
 		}
+		if resp, body := cand.post(appURL+"/submit", url.Values{}); resp.StatusCode != 422 ||
+			!strings.Contains(html.UnescapeString(body), "Your application cannot be sent yet. Upload a letter from an employer") || strings.Contains(body, "Upload a copy of your high-school diploma") {
+			t.Fatalf("submit without proof of the volunteering: %d", resp.StatusCode)
+		}
+		if resp := cand.upload(appURL+"/documents", "work", "letter.pdf", []byte("%PDF-1.4\n%%EOF\n")); resp.StatusCode != 303 {
+			t.Fatalf("letter: %d", resp.StatusCode)
+		}
+		if _, body := cand.get(appURL); !strings.Contains(body, "All requirements met") {
+			t.Fatal("requirements not shown as met with the proofs")
+		}
 		v, err := env.App.Eligibility.Load(context.Background(), audit.System, candU, appID)
-		if err != nil || len(v.Documents) != 1 {
+		if err != nil || len(v.Documents) != 2 {
 			t.Fatalf("documents: %v", err)
 		}
 		docPath := "/documents/" + v.Documents[0].ID
+		// The download keeps the candidate's file name: a safe ASCII one, and the real one (RFC 5987).
+		if resp, _ := cand.get(appURL + docPath); resp.Header.Get("Content-Disposition") != `attachment; filename="Zo_'s GED_ 2003.pdf"; filename*=UTF-8''Zo%C3%AB%27s%20GED%3B%202003.pdf` {
+			t.Errorf("download's Content-Disposition %q", resp.Header.Get("Content-Disposition"))
+		}
 		if resp, _ := cand.post(appURL+"/submit", url.Values{}); resp.StatusCode != 303 {
 			t.Fatalf("submit: %d", resp.StatusCode)
 		}

@@ -179,6 +179,17 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		mw2.Close()
 		extra := must(t, nilErr(cand.PostApplicationsByIdDocumentsWithBodyWithResponse(ctx, appID, mw2.FormDataContentType(), &buf)), 201).r.JSON201
 		must(t, nilErr(cand.DeleteApplicationsByIdDocumentsByDocWithResponse(ctx, appID, extra.Id)), 204)
+		// Without a letter confirming the volunteering, Submit is refused and says so.
+		refused := must(t, nilErr(cand.PostApplicationsByIdSubmitWithResponse(ctx, appID)), 422).r
+		if !strings.Contains(string(refused.Body), "Upload a letter from an employer") {
+			t.Errorf("submit without the letter: %s", refused.Body)
+		}
+		mw3 := multipart.NewWriter(&buf)
+		mw3.WriteField("kind", "work")
+		fw, _ = mw3.CreateFormFile("file", "letter.pdf")
+		fw.Write([]byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"))
+		mw3.Close()
+		must(t, nilErr(cand.PostApplicationsByIdDocumentsWithBodyWithResponse(ctx, appID, mw3.FormDataContentType(), &buf)), 201)
 		must(t, nilErr(cand.PostApplicationsByIdSubmitWithResponse(ctx, appID)), 200)
 		must(t, nilErr(cand.GetApplicationsWithResponse(ctx, &client.GetApplicationsParams{})), 200)
 		must(t, nilErr(admin.GetReviewWithResponse(ctx, &client.GetReviewParams{})), 200)

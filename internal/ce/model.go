@@ -21,6 +21,7 @@ type Activity struct {
 	Hundredths    int        `bun:"hours_hundredths,notnull" json:"-"`
 	Category      Category   `bun:"category,notnull" json:"category"`
 	ProofKey      *string    `bun:"proof_key" json:"-"`
+	ProofFilename string     `bun:"proof_filename,notnull" json:"-"` // as the holder named it; only shown
 	Status        string     `bun:"status,notnull" json:"status"`
 	ReviewedBy    *string    `bun:"reviewed_by" json:"-"`
 	ReviewedAt    *time.Time `bun:"reviewed_at" json:"reviewed_at,omitempty"`
@@ -57,6 +58,9 @@ type ActivityInput struct {
 	Date     string   `json:"date"`
 	Hours    string   `json:"hours"`
 	Category Category `json:"category"`
+	// ProofFilename is the proof's file name on the holder's device (HTML form uploads), kept for its
+	// download.
+	ProofFilename string `json:"-"`
 }
 
 // certificate is what CE needs of a certificate row (the certificate package owns the table).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -192,6 +193,7 @@ func (s *Service) Record(ctx context.Context, a audit.Actor, holder *account.Use
 			return nil, err
 		}
 		act.ProofKey = &key
+		act.ProofFilename = proofName(in.ProofFilename)
 	}
 	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(act).Exec(ctx); err != nil {
@@ -306,20 +308,40 @@ func (s *Service) Queue(ctx context.Context, admin *account.User) ([]QueueRow, e
 
 // Proof streams an activity's proof file, for the holder and the vendor's administrators.
 func (s *Service) Proof(ctx context.Context, viewer *account.User, activityID string) (io.ReadCloser, media.Object, error) {
+	rc, obj, _, err := s.ProofFile(ctx, viewer, activityID)
+	return rc, obj, err
+}
+
+// ProofFile is Proof that also returns the file name the holder gave the proof ("" if unknown).
+func (s *Service) ProofFile(ctx context.Context, viewer *account.User, activityID string) (io.ReadCloser, media.Object, string, error) {
 	act := new(Activity)
 	if err := s.DB.NewSelect().Model(act).Where("id = ?", activityID).Scan(ctx); err != nil {
 		if database.ErrIsNotFound(err) {
-			return nil, media.Object{}, errActivityNotFound
+			return nil, media.Object{}, "", errActivityNotFound
 		}
-		return nil, media.Object{}, err
+		return nil, media.Object{}, "", err
 	}
 	if (viewer == nil || viewer.ID != act.HolderID || viewer.Role != account.RoleCandidate) && !administers(viewer, act.VendorID) {
-		return nil, media.Object{}, errActivityNotFound
+		return nil, media.Object{}, "", errActivityNotFound
 	}
 	if act.ProofKey == nil {
-		return nil, media.Object{}, apperr.New(apperr.NotFound, "no_proof", "No file was uploaded with this activity.")
+		return nil, media.Object{}, "", apperr.New(apperr.NotFound, "no_proof", "No file was uploaded with this activity.")
 	}
-	return s.Media.Get(ctx, *act.ProofKey, 0, -1)
+	rc, obj, err := s.Media.Get(ctx, *act.ProofKey, 0, -1)
+	return rc, obj, act.ProofFilename, err
+}
+
+// proofName keeps the last path element of a file name, at most 200 characters; the download
+// sanitises it again for the header.
+func proofName(name string) string {
+	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, `\`, "/")))
+	if name == "." || name == "/" {
+		return ""
+	}
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[len(r)-200:])
+	}
+	return name
 }
 
 // Progress evaluates each cycle of the certificate's current validity, oldest first.

@@ -158,6 +158,21 @@ func TestRecordReviewRenew(t *testing.T) {
 		if _, err := f.svc.Renew(f.ctx, actor(f.admin2), f.admin2, c.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("other vendor renewed: %v", err)
 		}
+		renewable := func() bool {
+			t.Helper()
+			cs, err := f.svc.List(f.ctx, f.admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok, err := f.svc.Renewable(f.ctx, cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok[c.ID]
+		}
+		if renewable() {
+			t.Error("Renewable without CE")
+		}
 
 		// Field validation.
 		f.setNow(at(2027, 9, 1, 10))
@@ -273,10 +288,16 @@ func TestRecordReviewRenew(t *testing.T) {
 		if e, ok := apperr.As(err); !ok || e.Code != "ce_not_met" || strings.Contains(e.Message, "March 14, 2027 to") || !strings.Contains(e.Message, "March 14, 2028 to March 13, 2029") {
 			t.Fatalf("renew with one cycle met: %v", err)
 		}
+		if renewable() {
+			t.Error("Renewable with one cycle met")
+		}
 
 		f.setNow(at(2028, 9, 1, 10))
 		f.verify(f.record(zoe, c.ID, "2028-03-14", "12", ce.PeerSupportRecovery), f.record(zoe, c.ID, "2028-08-30", "6", ce.Ethics))
 		oldCred := c.CredentialJSON
+		if !renewable() {
+			t.Error("not Renewable with every cycle met")
+		}
 		r, err := f.svc.Renew(f.ctx, actor(f.admin), f.admin, c.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -842,23 +842,14 @@ func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User,
 			return err
 		}
 		c = locked
-		if c.Status == StatusRevoked {
-			return apperr.New(apperr.Conflict, "revoked", "A revoked certificate cannot be renewed.")
-		}
-		term := ce.TermOf(c.CERule, c.IssuedAt, c.ValidFrom, c.ExpiresAt)
 		acts, err := ce.Activities(ctx, tx, c.ID)
 		if err != nil {
 			return err
 		}
-		var unmet []string
-		for _, p := range term.Progress(acts) {
-			if !p.Met {
-				unmet = append(unmet, fmt.Sprintf("%s to %s: %s", p.Start.Format(humanDate), p.LastDay().Format(humanDate), strings.Join(p.Unmet, "; ")))
-			}
+		if err := renewalRefusal(c, acts); err != nil {
+			return err
 		}
-		if len(unmet) > 0 {
-			return apperr.New(apperr.Conflict, "ce_not_met", "The continuing-education rule ("+term.Rule.Name+") is not met yet. "+strings.Join(unmet, ". ")+".")
-		}
+		term := ce.TermOf(c.CERule, c.IssuedAt, c.ValidFrom, c.ExpiresAt)
 		months := monthsFrom(term.Anchor, term.Until) + s.validity()
 		prevExpiry := c.ExpiresAt
 		c.ValidFrom = c.ExpiresAt

@@ -90,6 +90,7 @@ func TestRegisterVerifySignInSignOut(t *testing.T) {
 		b.checkA11y("dashboard", "")
 
 		// 4. Sign out → sign-in page with a confirmation; the dashboard is closed again.
+		b.do("open the account menu", chromedp.Click(`//header//summary[normalize-space()="Account"]`))
 		p = b.load("sign out", chromedp.Click(`//header//button[@type="submit" and normalize-space()="Sign out"]`))
 		wantPage(t, "sign out", p, http.StatusOK, "/login")
 		if f := b.text(".flash"); !strings.Contains(f, "You have signed out.") {

@@ -137,32 +137,47 @@ func (s *Service) document(ctx context.Context, db bun.IDB, appID, docID string)
 // returns its stored object: read it with Media.Get(ctx, obj.Key, offset, length). A vendor
 // administrator's view is audited.
 func (s *Service) OpenDocument(ctx context.Context, a audit.Actor, viewer *account.User, appID, docID string) (media.Object, error) {
+	obj, _, err := s.OpenDocumentFile(ctx, a, viewer, appID, docID)
+	return obj, err
+}
+
+// OpenDocumentFile is OpenDocument that also returns the file name the candidate uploaded (already
+// cleaned at upload), for a download that keeps it.
+func (s *Service) OpenDocumentFile(ctx context.Context, a audit.Actor, viewer *account.User, appID, docID string) (media.Object, string, error) {
+	obj, d, err := s.openDocument(ctx, a, viewer, appID, docID)
+	if err != nil {
+		return media.Object{}, "", err
+	}
+	return obj, d.Filename, nil
+}
+
+func (s *Service) openDocument(ctx context.Context, a audit.Actor, viewer *account.User, appID, docID string) (media.Object, *Document, error) {
 	app, err := s.get(ctx, s.DB, appID, false)
 	if err != nil {
-		return media.Object{}, err
+		return media.Object{}, nil, err
 	}
 	owner, reviewer := isOwner(viewer, app), isReviewer(viewer, app)
 	if !owner && !reviewer {
-		return media.Object{}, errDocNotFound
+		return media.Object{}, nil, errDocNotFound
 	}
 	d, err := s.document(ctx, s.DB, app.ID, docID)
 	if err != nil {
-		return media.Object{}, err
+		return media.Object{}, nil, err
 	}
 	obj, err := s.Media.Stat(ctx, d.MediaKey)
 	if err != nil {
 		if errors.Is(err, media.ErrNotFound) {
-			return media.Object{}, errDocNotFound
+			return media.Object{}, nil, errDocNotFound
 		}
-		return media.Object{}, err
+		return media.Object{}, nil, err
 	}
 	if reviewer {
 		if err := audit.Record(ctx, s.DB, a, audit.Entry{Action: "document.view", SubjectType: "application_document", SubjectID: d.ID, VendorID: app.VendorID,
 			Details: map[string]any{"application": app.ID, "kind": d.Kind}}); err != nil {
-			return media.Object{}, err
+			return media.Object{}, nil, err
 		}
 	}
-	return obj, nil
+	return obj, d, nil
 }
 
 // DeleteDocument removes one of the candidate's documents while the application is a draft or needs

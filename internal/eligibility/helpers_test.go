@@ -136,8 +136,24 @@ func (f *fixture) submitted(c *account.User, vendor *account.Vendor) string {
 	f.t.Helper()
 	v := f.start(c, vendor)
 	must(f.t, f.svc.SaveDraft(f.ctx, actor(c), c, v.ID, draft()))
+	f.proofs(c, v.ID)
 	must(f.t, f.svc.Submit(f.ctx, actor(c), c, v.ID))
 	return v.ID
+}
+
+// proofs attaches the proofs Submit asks for with draft(): the GED and a volunteering letter.
+func (f *fixture) proofs(c *account.User, appID string) {
+	f.t.Helper()
+	f.upload(c, appID, pdf)
+	f.letter(c, appID)
+}
+
+// letter attaches a letter confirming work or volunteering.
+func (f *fixture) letter(c *account.User, appID string) {
+	f.t.Helper()
+	if _, err := f.svc.UploadDocument(f.ctx, actor(c), c, appID, eligibility.KindWork, "letter.pdf", bytes.NewReader(pdf)); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 func (f *fixture) upload(c *account.User, appID string, data []byte) *eligibility.Document {

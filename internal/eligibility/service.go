@@ -558,10 +558,14 @@ func (s *Service) Load(ctx context.Context, a audit.Actor, viewer *account.User,
 }
 
 // Evaluate applies the eligibility rule to an application: on today's date while the candidate is
-// still editing it, on the date it was submitted once it has been.
+// still editing it, on the date it was submitted once it has been. While it can still be edited, the
+// proofs it lacks (MissingProofs) are unmet requirements too, as Submit refuses without them.
 func (s *Service) Evaluate(ctx context.Context, v *View) Result {
+	if Editable(v.Status) {
+		return withProofs(v, Evaluate(v.Facts(), s.now().In(Pennsylvania)))
+	}
 	asOf := s.now()
-	if !Editable(v.Status) && v.SubmittedAt != nil {
+	if v.SubmittedAt != nil {
 		asOf = *v.SubmittedAt
 	}
 	return Evaluate(v.Facts(), asOf.In(Pennsylvania))
@@ -603,7 +607,7 @@ func (s *Service) Submit(ctx context.Context, a audit.Actor, candidate *account.
 			return err
 		}
 		now := s.now()
-		res := Evaluate(v.Facts(), now.In(Pennsylvania))
+		res := withProofs(v, Evaluate(v.Facts(), now.In(Pennsylvania)))
 		fields := map[string]string{}
 		var msgs []string
 		if v.LegalName == "" {

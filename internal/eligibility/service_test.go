@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ func TestFullReviewFlow(t *testing.T) {
 		in.Courses = []eligibility.CourseInput{{Institution: "Community College", Course: "Psychology 101", Completed: "2025-05-10", Credits: "15"}}
 		must(t, f.svc.SaveDraft(ctx, actor(c), c, v.ID, in))
 		res := f.svc.Evaluate(ctx, f.load(c, v.ID))
-		if res.Eligible || !res.Has(eligibility.ReqExperience) || !res.Has(eligibility.ReqConsent) || len(res.Unmet) != 2 {
+		if res.Eligible || !res.Has(eligibility.ReqExperience) || !res.Has(eligibility.ReqConsent) || !res.Has(eligibility.ReqProofEducation) || len(res.Unmet) != 3 {
 			t.Fatalf("evaluate = %+v", res)
 		}
 		err := f.svc.Submit(ctx, actor(c), c, v.ID)
@@ -60,6 +61,10 @@ func TestFullReviewFlow(t *testing.T) {
 		// Fixed: a year of volunteering and consent.
 		doc := f.upload(c, v.ID, pdf)
 		must(t, f.svc.SaveDraft(ctx, actor(c), c, v.ID, draft()))
+		if err := f.svc.Submit(ctx, actor(c), c, v.ID); !strings.Contains(fmt.Sprint(err), "Upload a letter from an employer") {
+			t.Fatalf("submit without proof of the volunteering: %v", err)
+		}
+		f.letter(c, v.ID)
 		must(t, f.svc.Submit(ctx, actor(c), c, v.ID))
 		got := f.load(c, v.ID)
 		if got.Status != eligibility.StatusSubmitted || got.SubmittedAt == nil || !got.SubmittedAt.Equal(f.now) {
@@ -117,7 +122,7 @@ func TestFullReviewFlow(t *testing.T) {
 		in.Education = "ged"
 		must(t, f.svc.SaveDraft(ctx, actor(c), c, v.ID, in))
 		must(t, f.svc.Submit(ctx, actor(c), c, v.ID))
-		if got := f.load(c, v.ID); got.Status != eligibility.StatusSubmitted || !got.SubmittedAt.Equal(f.now) || got.Education != "ged" || len(got.Documents) != 1 {
+		if got := f.load(c, v.ID); got.Status != eligibility.StatusSubmitted || !got.SubmittedAt.Equal(f.now) || got.Education != "ged" || len(got.Documents) != 2 {
 			t.Fatalf("after resubmit: %+v", got)
 		}
 
@@ -229,6 +234,7 @@ func TestAccess(t *testing.T) {
 		}
 		// A draft is the candidate's alone, even for their vendor's admin.
 		denied("own vendor admin, draft", f.admin)
+		f.letter(f.cand, v.ID)
 		must(t, f.svc.Submit(f.ctx, actor(f.cand), f.cand, v.ID))
 		denied("another vendor's admin", f.admin2)
 		denied("another candidate", f.cand2)
@@ -270,7 +276,7 @@ func TestAccess(t *testing.T) {
 
 		// The vendor's admin: allowed, opened, audited.
 		got := f.load(f.admin, v.ID)
-		if got.DateOfBirth != dob || got.Attestation != attestation || got.LegalName != legalName || len(got.Documents) != 1 || got.Documents[0].Filename != filename {
+		if got.DateOfBirth != dob || got.Attestation != attestation || got.LegalName != legalName || len(got.Documents) != 2 || got.Documents[0].Filename != filename {
 			t.Fatalf("admin view = %+v", got)
 		}
 		if n := f.auditCount("application.view", v.ID); n != 1 {
@@ -489,6 +495,7 @@ func TestRequestDeletion(t *testing.T) {
 		must(t, f.svc.SaveDraft(f.ctx, actor(f.cand), f.cand, v.ID, draft()))
 		d1 := f.upload(f.cand, v.ID, pdf)
 		d2 := f.upload(f.cand, v.ID, pdf)
+		f.letter(f.cand, v.ID)
 		must(t, f.svc.Submit(f.ctx, actor(f.cand), f.cand, v.ID))
 
 		must(t, f.svc.RequestDeletion(f.ctx, actor(f.cand), f.cand, v.ID))
@@ -546,6 +553,7 @@ func TestPurgeExpired(t *testing.T) {
 		rejected := f.start(f.cand2, f.vendor)
 		must(t, f.svc.SaveDraft(f.ctx, actor(f.cand2), f.cand2, rejected.ID, draft()))
 		dr := f.upload(f.cand2, rejected.ID, pdf)
+		f.letter(f.cand2, rejected.ID)
 		must(t, f.svc.Submit(f.ctx, actor(f.cand2), f.cand2, rejected.ID))
 		f.now = f.now.Add(10 * 24 * time.Hour)
 		must(t, f.svc.Decide(f.ctx, actor(f.admin), f.admin, rejected.ID, eligibility.DecisionReject, "Not eligible."))
@@ -553,6 +561,7 @@ func TestPurgeExpired(t *testing.T) {
 		approved := f.start(c3, f.vendor)
 		must(t, f.svc.SaveDraft(f.ctx, actor(c3), c3, approved.ID, draft()))
 		da := f.upload(c3, approved.ID, pdf)
+		f.letter(c3, approved.ID)
 		must(t, f.svc.Submit(f.ctx, actor(c3), c3, approved.ID))
 		must(t, f.svc.Decide(f.ctx, actor(f.admin), f.admin, approved.ID, eligibility.DecisionApprove, ""))
 
@@ -577,7 +586,7 @@ func TestPurgeExpired(t *testing.T) {
 		f.now = f.now.Add(6 * 24 * time.Hour)
 		n, err = f.svc.PurgeExpired(f.ctx)
 		must(t, err)
-		if n != 1 || stored(dr) || !stored(da) || !stored(dd) {
+		if n != 2 || stored(dr) || !stored(da) || !stored(dd) { // the rejected one's GED and letter
 			t.Fatalf("second purge: %d", n)
 		}
 		n, err = f.svc.PurgeExpired(f.ctx)
@@ -675,6 +684,7 @@ func TestQueueFilters(t *testing.T) {
 		in := draft()
 		in.LegalName, in.PreferredName, in.Email = "Marcus 50%_Off Bell", "", "marcus@example.net"
 		must(t, f.svc.SaveDraft(f.ctx, actor(c3), c3, v3.ID, in))
+		f.proofs(c3, v3.ID)
 		must(t, f.svc.Submit(f.ctx, actor(c3), c3, v3.ID))
 		f.start(f.cand2, f.vendor) // a draft: never in the queue
 		f.submitted(f.cand2, f.other)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,7 +166,9 @@ func TestDownloadMyData(t *testing.T) {
 				}
 			}
 		}
-		if files != 3 || names["certificates/"+w.cert.Number+".pdf"] == nil {
+		// The approved application's GED and letter, the second application's diploma, the
+		// certificate and the CE proof.
+		if files != 5 || names["certificates/"+w.cert.Number+".pdf"] == nil {
 			t.Errorf("files in the archive: %v", keys(names))
 		}
 		var downloads int
@@ -197,6 +200,12 @@ func TestDeleteMyAccount(t *testing.T) {
 				objects = append(objects, o.Key)
 			}
 		}
+		// The other candidate's documents are theirs: they must survive.
+		var otherDocs []string
+		if err := w.env.App.DB.NewRaw(`SELECT d.media_key FROM application_documents d JOIN applications a ON a.id = d.application_id WHERE a.candidate_id = ?`, w.other.ID).Scan(ctx, &otherDocs); err != nil || len(otherDocs) == 0 {
+			t.Fatalf("the other candidate's documents: %v %v", otherDocs, err)
+		}
+		objects = slices.DeleteFunc(objects, func(k string) bool { return slices.Contains(otherDocs, k) })
 		if len(objects) < 3 {
 			t.Fatalf("stored objects before: %v", objects)
 		}
@@ -223,6 +232,11 @@ func TestDeleteMyAccount(t *testing.T) {
 		for _, k := range objects {
 			if _, err := w.env.App.Media.Stat(ctx, k); err == nil {
 				t.Errorf("object %s survived", k)
+			}
+		}
+		for _, k := range otherDocs {
+			if _, err := w.env.App.Media.Stat(ctx, k); err != nil {
+				t.Errorf("another candidate's document %s went with the account: %v", k, err)
 			}
 		}
 		for _, table := range []string{"applications", "enrollments", "attendance", "module_progress", "exam_attempts", "oral_bookings", "oral_grades", "ce_activities", "sessions"} {

@@ -431,7 +431,11 @@ func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]step,
 	}
 	for _, r := range rs {
 		if r.Graded {
-			written.Status = fmt.Sprintf("Attempt %d: %.1f%%", r.Number, r.Percent)
+			on := r.StartedAt
+			if r.FinishedAt != nil {
+				on = *r.FinishedAt
+			}
+			written.Status = fmt.Sprintf("Attempt %d on %s: %.1f%%", r.Number, ce.Day(on).Format("January 2, 2006"), r.Percent)
 			if r.Passed {
 				written.Done, written.Status = true, written.Status+", passed"
 			}
@@ -454,7 +458,7 @@ func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]step,
 	orl := step{Title: "Pass the oral examination", Link: "/oral", LinkText: "Oral examination"}
 	if r, err := h.Oral.Result(ctx, u); err == nil {
 		orl.Done = r.Passed
-		orl.Status = fmt.Sprintf("Total %d of %d", r.Total, r.MaxTotal)
+		orl.Status = fmt.Sprintf("Exam on %s: total %d of %d", ce.Day(r.ExamAt).Format("January 2, 2006"), r.Total, r.MaxTotal)
 		if r.Passed {
 			orl.Status += ", passed"
 		}

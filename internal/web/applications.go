@@ -211,13 +211,13 @@ func (h *Handlers) deleteDocument(c *fiber.Ctx) error {
 // document streams a private document after the eligibility service has checked (and, for staff,
 // logged) the viewer. Documents are never cached and never run as active content.
 func (h *Handlers) document(c *fiber.Ctx) error {
-	obj, err := h.Eligibility.OpenDocument(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.Params("doc"))
+	obj, name, err := h.Eligibility.OpenDocumentFile(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), c.Params("doc"))
 	if err != nil {
 		return err
 	}
 	ext := map[string]string{"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[obj.ContentType]
 	c.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="document-`+c.Params("doc")+ext+`"`)
+	c.Set(fiber.HeaderContentDisposition, httpx.Attachment(name, "document-"+c.Params("doc")+ext))
 	return serveMedia(c, h.Media, obj.Key, "private, no-store")
 }
 

@@ -47,8 +47,16 @@ func (h *Handlers) certificatesAdmin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	renewable, err := h.Certificates.Renewable(ctx, cs)
+	if err != nil {
+		return err
+	}
+	charts, err := h.certificateCharts(ctx, u.Vendor())
+	if err != nil {
+		return err
+	}
 	p := h.page(c, "Certificates")
-	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep}
+	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep, "Renewable": renewable, "Charts": charts}
 	return h.Render.Render(c, 200, "certificates_admin", p)
 }
 
@@ -173,7 +181,7 @@ func (h *Handlers) recordCE(c *fiber.Ctx) error {
 			return err
 		}
 		defer f.Close()
-		proof = f
+		proof, in.ProofFilename = f, fh.Filename
 	}
 	if _, err := h.CE.Record(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in, proof); err != nil {
 		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Unsupported || e.Kind == apperr.TooLarge) {
@@ -229,7 +237,7 @@ func (h *Handlers) certificateFile(kind string) fiber.Handler {
 }
 
 func (h *Handlers) ceProof(c *fiber.Ctx) error {
-	rc, obj, err := h.CE.Proof(c.UserContext(), httpx.User(c), c.Params("id"))
+	rc, obj, name, err := h.CE.ProofFile(c.UserContext(), httpx.User(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -241,7 +249,8 @@ func (h *Handlers) ceProof(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, obj.ContentType)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="ce-proof"`)
+	ext := map[string]string{"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[obj.ContentType]
+	c.Set(fiber.HeaderContentDisposition, httpx.Attachment(name, "ce-proof"+ext))
 	return c.Send(b)
 }
 

@@ -170,51 +170,60 @@ func (h *Handlers) examResult(c *fiber.Ctx) error {
 
 // ---- vendor administration ----
 
-func (h *Handlers) examAdminPage(c *fiber.Ctx, p *Page, status int, cohortID string) error {
+// examAdminPage renders one section of the vendor's exam administration: "settings" (settings,
+// extended time, gate overrides), "results" (by cohort, with charts) or "items" (item analysis).
+// The sections, their filters and paging live in exam_admin.go.
+func (h *Handlers) examAdminPage(c *fiber.Ctx, p *Page, status int, section string) error {
 	u := httpx.User(c)
 	ctx := c.UserContext()
-	s, err := h.Exams.Settings(ctx, u.Vendor())
-	if err != nil {
-		return err
-	}
-	for k, v := range map[string]int{"duration_minutes": s.DurationMinutes, "pass_percent": s.PassPercent, "max_attempts": s.MaxAttempts, "wait_days": s.WaitDays, "form_length": s.FormLength} {
-		if _, ok := p.Form[k]; !ok {
-			p.Form[k] = strconv.Itoa(v)
-		}
-	}
-	items, err := h.Exams.ItemAnalysis(ctx, u)
-	if err != nil {
-		return err
-	}
-	accs, err := h.Exams.Accommodations(ctx, u)
-	if err != nil {
-		return err
-	}
-	cohorts, err := h.Cohorts.List(ctx, u)
-	if err != nil {
-		return err
-	}
-	data := map[string]any{"Settings": s, "Items": items, "Accommodations": accs, "Cohorts": cohorts}
-	if cohortID != "" {
-		rs, err := h.Exams.CohortResults(ctx, u, cohortID)
+	data := map[string]any{"Section": section}
+	var err error
+	switch section {
+	case "results":
+		err = h.examResultsSection(c, data)
+	case "items":
+		err = h.examItemsSection(c, data)
+	default:
+		data["Section"] = "settings"
+		s, err := h.Exams.Settings(ctx, u.Vendor())
 		if err != nil {
 			return err
 		}
-		data["CohortResults"] = rs
+		for k, v := range map[string]int{"duration_minutes": s.DurationMinutes, "pass_percent": s.PassPercent, "max_attempts": s.MaxAttempts, "wait_days": s.WaitDays, "form_length": s.FormLength} {
+			if _, ok := p.Form[k]; !ok {
+				p.Form[k] = strconv.Itoa(v)
+			}
+		}
+		accs, err := h.Exams.Accommodations(ctx, u)
+		if err != nil {
+			return err
+		}
+		data["Settings"], data["Accommodations"] = s, accs
+	}
+	if err != nil {
+		return err
 	}
 	p.Data = data
 	return h.Render.Render(c, status, "exam_admin", p)
 }
 
 func (h *Handlers) examAdmin(c *fiber.Ctx) error {
-	return h.examAdminPage(c, h.page(c, "Written examination"), 200, c.Params("cohort"))
+	section := c.Query("section")
+	if c.Params("cohort") != "" {
+		section = "results"
+	}
+	return h.examAdminPage(c, h.page(c, "Written examination"), 200, section)
 }
 
 func (h *Handlers) examAdminResult(c *fiber.Ctx, err error, keys ...string) error {
 	if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.NotFound || e.Kind == apperr.Conflict) {
 		p := h.page(c, "Written examination")
 		_ = withErr(p, err, formMap(c, keys...))
-		return h.examAdminPage(c, p, httpx.Status(e.Kind), "")
+		section := "settings"
+		if strings.Contains(c.Path(), "/items/") {
+			section = "items"
+		}
+		return h.examAdminPage(c, p, httpx.Status(e.Kind), section)
 	}
 	return err
 }
@@ -279,7 +288,7 @@ func (h *Handlers) examRetire(retire bool) fiber.Handler {
 			return h.examAdminResult(c, err)
 		}
 		h.flash(c, "success", "Item "+c.Params("item")+" updated.")
-		return c.Redirect("/vendor/exam", fiber.StatusSeeOther)
+		return c.Redirect("/vendor/exam?section=items", fiber.StatusSeeOther)
 	}
 }
 

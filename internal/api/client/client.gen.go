@@ -1748,7 +1748,7 @@ type EligibilityQueueRowStatus string
 
 // EligibilityRequirement defines model for eligibility.Requirement.
 type EligibilityRequirement struct {
-	// Code Which requirement is unmet (age, education, experience, self_identifies, attestation, consent, ...).
+	// Code Which requirement is unmet (age, education, experience, self_identifies, attestation, consent; proof_education and proof_experience for a proof Submit needs and no document of that kind shows).
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -2796,7 +2796,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/applications/{id}/documents/{doc} (the `GetApplicationsByIdDocumentsByDoc` operationId).
 	GetApplicationsByIdDocumentsByDoc(ctx context.Context, id string, doc string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostApplicationsByIdSubmit Submit for review (refused while a requirement is unmet)
+	// PostApplicationsByIdSubmit Submit for review (refused while a requirement is unmet or a needed proof is missing)
 	//
 	// Roles: candidate.
 	//
@@ -4013,7 +4013,7 @@ func (c *Client) GetApplicationsByIdDocumentsByDoc(ctx context.Context, id strin
 	return c.Client.Do(req)
 }
 
-// PostApplicationsByIdSubmit Submit for review (refused while a requirement is unmet)
+// PostApplicationsByIdSubmit Submit for review (refused while a requirement is unmet or a needed proof is missing)
 //
 // Roles: candidate.
 //
@@ -10396,7 +10396,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/applications/{id}/documents/{doc} (the `GetApplicationsByIdDocumentsByDoc` operationId).
 	GetApplicationsByIdDocumentsByDocWithResponse(ctx context.Context, id string, doc string, reqEditors ...RequestEditorFn) (*GetApplicationsByIdDocumentsByDocResponse, error)
 
-	// PostApplicationsByIdSubmitWithResponse Submit for review (refused while a requirement is unmet)
+	// PostApplicationsByIdSubmitWithResponse Submit for review (refused while a requirement is unmet or a needed proof is missing)
 	//
 	// Roles: candidate.
 	//
@@ -20449,7 +20449,7 @@ func (c *ClientWithResponses) GetApplicationsByIdDocumentsByDocWithResponse(ctx 
 	return ParseGetApplicationsByIdDocumentsByDocResponse(rsp)
 }
 
-// PostApplicationsByIdSubmitWithResponse Submit for review (refused while a requirement is unmet)
+// PostApplicationsByIdSubmitWithResponse Submit for review (refused while a requirement is unmet or a needed proof is missing)
 //
 // Roles: candidate.
 //

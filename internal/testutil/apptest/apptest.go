@@ -4,6 +4,7 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -208,11 +209,26 @@ func (e *Env) Approve(admin, cand *account.User) {
 	if err := svc.SaveDraft(ctx, audit.System, cand, v.ID, d); err != nil {
 		e.T.Fatal(err)
 	}
+	e.Proofs(cand, v.ID)
 	if err := svc.Submit(ctx, audit.System, cand, v.ID); err != nil {
 		e.T.Fatal(err)
 	}
 	if err := svc.Decide(ctx, audit.System, admin, v.ID, eligibility.DecisionApprove, ""); err != nil {
 		e.T.Fatal(err)
+	}
+}
+
+// ProofPDF is a small valid PDF for uploads.
+var ProofPDF = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+
+// Proofs attaches to the candidate's application the proofs Submit asks for when the candidate
+// claims a GED and a year of volunteering: a copy of the GED and a volunteering letter.
+func (e *Env) Proofs(cand *account.User, appID string) {
+	e.T.Helper()
+	for kind, name := range map[string]string{eligibility.KindDiploma: "ged.pdf", eligibility.KindWork: "letter.pdf"} {
+		if _, err := e.App.Eligibility.UploadDocument(context.Background(), audit.System, cand, appID, kind, name, bytes.NewReader(ProofPDF)); err != nil {
+			e.T.Fatal(err)
+		}
 	}
 }
 

@@ -1,0 +1,94 @@
+package cohort
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/notify"
+)
+
+// OpeningCatchUp is how long after day 1 opens a candidate still gets the "course opens" email
+// (a worker that was down catches up; a cohort that opened long before this feature gets none).
+const OpeningCatchUp = 72 * time.Hour
+
+// OpeningBatch is how many "course opens" emails one SendCourseOpened call sends at most.
+const OpeningBatch = 500
+
+// SendCourseOpened emails each actively enrolled candidate of a cohort whose day 1 opened at or
+// before now (and not more than OpeningCatchUp before), once per enrolment: the enrolment is claimed
+// with a conditional UPDATE of opened_mail_at (from NULL) in the transaction that enqueues the email
+// (dedupe key "course-opened:<enrolment id>"), so several app instances running it at once send
+// each email once. It returns how many it sent.
+func (s *Service) SendCourseOpened(ctx context.Context, now time.Time) (int, error) {
+	if s.Outbox == nil {
+		return 0, nil
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	var due []struct {
+		ID       string    `bun:"id"`
+		Cohort   string    `bun:"cohort"`
+		Name     string    `bun:"name"`
+		Email    string    `bun:"email"`
+		Person   string    `bun:"person"`
+		OpensAt  time.Time `bun:"opens_at"`
+		Timezone string    `bun:"timezone"`
+		Vendor   string    `bun:"vendor_id"`
+	}
+	err := s.DB.NewRaw(`SELECT e.id, c.id AS cohort, c.name, u.email, u.name AS person, cs.opens_at, c.timezone, c.vendor_id
+FROM enrollments AS e JOIN cohorts AS c ON c.id = e.cohort_id JOIN cohort_sessions AS cs ON cs.cohort_id = c.id AND cs.day = 1
+JOIN users AS u ON u.id = e.candidate_id
+WHERE e.status = ? AND e.opened_mail_at IS NULL AND cs.opens_at <= ? AND cs.opens_at > ?
+ORDER BY cs.opens_at, e.id LIMIT ?`, EnrollActive, now, now.Add(-OpeningCatchUp), OpeningBatch).Scan(ctx, &due)
+	if err != nil && !database.ErrIsNotFound(err) {
+		return 0, err
+	}
+	where := "Sign in to PeerAcademy and open Course."
+	if s.BaseURL != "" {
+		where = "Start here: " + strings.TrimRight(s.BaseURL, "/") + "/learn"
+	}
+	sent := 0
+	for _, d := range due {
+		claimed := false
+		err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewUpdate().Model((*Enrollment)(nil)).Set("opened_mail_at = ?", now).
+				Where("id = ?", d.ID).Where("status = ?", EnrollActive).Where("opened_mail_at IS NULL").Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // another instance sent it, or the candidate was withdrawn meanwhile
+			}
+			loc, err := time.LoadLocation(d.Timezone)
+			if err != nil {
+				loc = time.UTC
+			}
+			body := fmt.Sprintf(`Hello %s,
+
+Your Certified Peer Specialist course has opened: %s. Day 1 opened on %s.
+
+%s
+
+Each later day opens on its own session date. Your training organisation can answer any question about the course.
+`, d.Person, d.Name, d.OpensAt.In(loc).Format("Monday, January 2, 2006"), where)
+			if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: d.Email, Subject: "Your course has opened: " + d.Name, Body: body,
+				DedupeKey: "course-opened:" + d.ID}); err != nil {
+				return err
+			}
+			claimed = true
+			return audit.Record(ctx, tx, audit.System, audit.Entry{Action: "enrollment.course_opened_mail", SubjectType: "enrollment", SubjectID: d.ID, VendorID: d.Vendor})
+		})
+		if err != nil {
+			return sent, err
+		}
+		if claimed {
+			sent++
+		}
+	}
+	return sent, nil
+}

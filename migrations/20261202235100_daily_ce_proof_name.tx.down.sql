@@ -1,0 +1,1 @@
+ALTER TABLE ce_activities DROP COLUMN proof_filename;
