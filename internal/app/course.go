@@ -191,3 +191,25 @@ func (e evidence) ReadyCandidates(ctx context.Context, vendorID string) ([]strin
 	err := e.a.DB.NewRaw(`SELECT DISTINCT candidate_id FROM oral_grades WHERE vendor_id = ? AND passed`, vendorID).Scan(ctx, &ids)
 	return ids, err
 }
+
+// cohortCandidates lets the catalogue enrol a vendor's cohort.
+type cohortCandidates struct{ c *cohort.Service }
+
+func (x cohortCandidates) Candidates(ctx context.Context, vendorID, cohortID string) ([]string, error) {
+	co, err := x.c.Get(ctx, cohortID)
+	if err != nil {
+		return nil, err
+	}
+	if co.VendorID != vendorID {
+		return nil, apperr.New(apperr.NotFound, "cohort_not_found", "No such cohort.")
+	}
+	roster, err := x.c.Roster(ctx, co.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(roster))
+	for i, u := range roster {
+		ids[i] = u.ID
+	}
+	return ids, nil
+}

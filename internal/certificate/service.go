@@ -928,3 +928,16 @@ func (s *Service) Dashboard(ctx context.Context, admin *account.User) (Stats, er
 	}
 	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: int(n)}, nil
 }
+
+// Current returns the holder's current certificate at now: active (not revoked), not expired,
+// the latest issued; nil when there is none. Other packages (the course catalogue) ask it rather
+// than reading the certificates table.
+func Current(ctx context.Context, db bun.IDB, holderID string, now time.Time) (*Certificate, error) {
+	var cs []Certificate
+	err := db.NewSelect().Model(&cs).Where("candidate_id = ?", holderID).Where("status = ?", StatusActive).
+		Where("expires_at > ?", now.UTC()).OrderExpr("issued_at DESC").Limit(1).Scan(ctx)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	return &cs[0], nil
+}

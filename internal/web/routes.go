@@ -143,6 +143,20 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/vendor/media", vendorAdmin, h.mediaLibrary)
 	r.Post("/vendor/media", vendorAdmin, h.uploadMedia)
 
+	// Catalogue courses beyond the ten days: holders enrol and take them; staff and admins read them;
+	// vendor admins offer them and enrol cohorts (their own vendor's offerings only).
+	r.Get("/courses", signedIn, h.catalogue)
+	r.Get("/courses/attempts/:id", candidate, h.courseAttempt)
+	r.Post("/courses/attempts/:id", candidate, h.courseAttemptSave)
+	r.Get("/courses/:slug", signedIn, h.coursePage)
+	r.Post("/courses/:slug/enrol", candidate, h.courseEnrol)
+	r.Post("/courses/:slug/assessment", candidate, h.courseAssessmentStart)
+	r.Get("/courses/:slug/modules/:module", signedIn, h.courseModule)
+	r.Post("/courses/:slug/modules/:module/done", candidate, h.courseModuleDone)
+	r.Get("/vendor/courses", vendorAdmin, h.vendorCourses)
+	r.Post("/vendor/courses", vendorAdmin, h.offerCourse)
+	r.Post("/vendor/courses/:id/cohort", vendorAdmin, h.enrolCohort)
+
 	// Cohorts: trainers see the cohorts they teach, vendor admins all of their vendor's.
 	teach := RequireRole(account.RoleTrainer, account.RoleVendorAdmin)
 	r.Get("/teach", teach, h.cohorts)
