@@ -170,9 +170,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	rule, _ := ce.RuleByID(cfg.CERule)
 	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: evidence{a}, BaseURL: cfg.BaseURL,
 		ValidityMonths: cfg.CertificateMonths, Rule: rule,
-		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute}
+		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute,
+		EndorsementTitles: endorsementTitles(a.Catalogue)}
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
-	a.Courses = &catalog.Service{DB: db, Catalogue: a.Catalogue, Vendors: a.Accounts.VendorByID, Cohorts: cohortCandidates{a.Cohorts}}
+	a.Courses = &catalog.Service{DB: db, Catalogue: a.Catalogue, Vendors: a.Accounts.VendorByID, Cohorts: cohortCandidates{a.Cohorts},
+		Endorser: endorser{a.Certificates}}
 	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail, BaseURL: cfg.BaseURL}

@@ -208,6 +208,7 @@ var access = map[string][]string{
 	"GET /certificates/:id/completion-record.pdf":    {account.RoleCandidate, account.RoleVendorAdmin},
 	"POST /certificates/:id/ce":                      {account.RoleCandidate},
 	"GET /courses":                                   {signedIn},
+	"GET /endorsements/:id/credential.jwt":           {account.RoleCandidate, account.RoleVendorAdmin},
 	"GET /courses/attempts/:id":                      {account.RoleCandidate},
 	"POST /courses/attempts/:id":                     {account.RoleCandidate},
 	"GET /courses/:slug":                             {signedIn},

@@ -4,7 +4,10 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/peeracademy/peeracademy/content"
 	"github.com/peeracademy/peeracademy/internal/account"
@@ -14,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/catalog/catalogtest"
 	"github.com/peeracademy/peeracademy/internal/ce"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
@@ -167,6 +171,117 @@ func TestEthicsCourseCreditsCE(t *testing.T) {
 			if err != nil || len(evs) == 0 {
 				t.Errorf("no audit event %s (%v)", action, err)
 			}
+		}
+	})
+}
+
+// TestSpecialtyEndorsement: completing the fixture specialty adds its endorsement to the
+// certificate: on the verification page (by the certificate's code and by its own), as a signed
+// credential that verifies offline and against the vendor's status list, and with an achievement
+// description. Revoking the certificate flips the endorsement's status bit and shows it as not
+// current.
+func TestSpecialtyEndorsement(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		ctx := context.Background()
+		env := apptest.New(t, d)
+		p, cert := env.Certified("efx")
+		s, certs := env.App.Courses, env.App.Certificates
+		ha, aa := p.CandActor(), p.AdminActor()
+		o, err := s.Offer(ctx, aa, p.Admin, catalog.OfferingInput{Course: catalogtest.Specialty})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Enrol(ctx, ha, p.Cand, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		course, _ := env.App.Catalogue.Course(catalogtest.Specialty)
+		for _, m := range course.Modules.Modules() {
+			if _, err := s.MarkDone(ctx, ha, p.Cand, e.ID, m.Slug); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ends, _ := certs.Endorsements(ctx, cert.ID); len(ends) != 0 {
+			t.Fatalf("endorsed before the assessment: %+v", ends)
+		}
+		at, err := s.Start(ctx, ha, p.Cand, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answerAll(t, env, p.Cand, at.ID, func(int) bool { return true })
+		if at, err = s.Submit(ctx, ha, p.Cand, at.ID); err != nil || !at.Passed {
+			t.Fatalf("submit: %+v %v", at, err)
+		}
+		ends, err := certs.Endorsements(ctx, cert.ID)
+		if err != nil || len(ends) != 1 || !ends[0].Current || ends[0].Slug != "fixture-reentry" {
+			t.Fatalf("endorsements %+v %v", ends, err)
+		}
+		end := ends[0]
+
+		// The public verification page, by the certificate's code and by the endorsement's.
+		for _, code := range []string{cert.VerifyCode, end.VerifyCode} {
+			resp := env.Do(apptest.Request("GET", "/verify/"+code, nil))
+			body := apptest.Body(resp)
+			if resp.StatusCode != 200 || !strings.Contains(body, "Endorsement: Reentry peer support (fixture), since") {
+				t.Fatalf("verification page %d: %.2000s", resp.StatusCode, body)
+			}
+		}
+
+		// The signed credential verifies offline, and its status-list bit is clear.
+		jws, err := certs.EndorsementCredential(ctx, p.Cand, end.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := certs.EndorsementCredential(ctx, env.User(account.RoleVendorAdmin, env.Vendor("other-efx").ID), end.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another vendor's admin downloads the credential: %v", err)
+		}
+		keys, err := certificate.EmbeddedKey(jws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, err := certificate.VerifyCredentialAt(jws, keys, time.Now())
+		if err != nil || claims.Status == nil {
+			t.Fatalf("verify offline: %+v %v", claims, err)
+		}
+		if !strings.Contains(string(claims.CredentialPayload), `/credentials/fixture-reentry"`) {
+			t.Errorf("achievement id: %s", claims.CredentialPayload)
+		}
+		if a, err := certs.Achievement("fixture-reentry"); err != nil || a.Name != "Reentry peer support (fixture)" {
+			t.Errorf("achievement: %+v %v", a, err)
+		}
+		index, _ := strconv.Atoi(claims.Status.StatusListIndex)
+		bit := func() bool {
+			l, err := certs.StatusList(ctx, p.Vendor.Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := certificate.VerifyStatusList(l.JWS, keys, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := list.Bit(index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		if bit() {
+			t.Fatal("the endorsement's bit is set before revocation")
+		}
+
+		// Revoking the certificate: the bit flips, the endorsement is not current.
+		if err := certs.Revoke(ctx, aa, p.Admin, cert.ID, "Test revocation."); err != nil {
+			t.Fatal(err)
+		}
+		if !bit() {
+			t.Error("the endorsement's bit is clear after the certificate was revoked")
+		}
+		if ends, _ := certs.Endorsements(ctx, cert.ID); len(ends) != 1 || ends[0].Current {
+			t.Errorf("endorsement after revocation: %+v", ends)
+		}
+		body := apptest.Body(env.Do(apptest.Request("GET", "/verify/"+end.VerifyCode, nil)))
+		if !strings.Contains(body, "(not current)") {
+			t.Errorf("verification page after revocation: %.2000s", body)
 		}
 	})
 }
