@@ -225,7 +225,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
-		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy}
+		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",
