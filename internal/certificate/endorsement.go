@@ -12,6 +12,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
@@ -137,14 +138,7 @@ func (s *Service) endorsementCredentialJSON(c *Certificate, e *Endorsement, v *a
 // EndorsementCredential signs the endorsement's credential (compact JWS) for its holder or its
 // vendor's administrators.
 func (s *Service) EndorsementCredential(ctx context.Context, viewer *account.User, id string) ([]byte, error) {
-	e := new(Endorsement)
-	if err := s.DB.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
-		if database.ErrIsNotFound(err) {
-			return nil, errNotFound
-		}
-		return nil, err
-	}
-	c, err := s.Get(ctx, viewer, e.CertificateID)
+	e, c, err := s.endorsementFor(ctx, viewer, id)
 	if err != nil {
 		return nil, err
 	}
@@ -172,4 +166,37 @@ func (s *Service) endorsementAchievement(slug, title string) Achievement {
 		" specialty course (every module, and its final assessment passed)."
 	a.Specialization = title
 	return a
+}
+
+// EndorsementPDF draws the endorsement's own certificate (its title as the specialisation, its
+// own verification link and QR code, dated from the endorsement) for its holder or its vendor's
+// administrators.
+func (s *Service) EndorsementPDF(ctx context.Context, viewer *account.User, id string) ([]byte, error) {
+	e, c, err := s.endorsementFor(ctx, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.vendor(ctx, s.DB, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	logo, err := s.logo(ctx, c.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	return renderCertificate(certificateView{VendorName: v.Name, HolderName: c.HolderName, Credential: c.Credential, Track: e.Title,
+		Number: c.Number, Issued: ce.Day(e.Since), Expires: ce.Day(c.ExpiresAt), VerifyURL: s.VerifyURL(e.VerifyCode), Logo: logo})
+}
+
+// endorsementFor loads an endorsement and its certificate for the holder or the vendor's admins.
+func (s *Service) endorsementFor(ctx context.Context, viewer *account.User, id string) (*Endorsement, *Certificate, error) {
+	e := new(Endorsement)
+	if err := s.DB.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+		if database.ErrIsNotFound(err) {
+			return nil, nil, errNotFound
+		}
+		return nil, nil, err
+	}
+	c, err := s.Get(ctx, viewer, e.CertificateID)
+	return e, c, err
 }

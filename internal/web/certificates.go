@@ -190,6 +190,18 @@ func (h *Handlers) endorsementCredential(c *fiber.Ctx) error {
 	return c.Send(jws)
 }
 
+// endorsementPDF downloads an endorsement's own certificate PDF.
+func (h *Handlers) endorsementPDF(c *fiber.Ctx) error {
+	doc, err := h.Certificates.EndorsementPDF(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="endorsement.pdf"`)
+	return c.Send(doc)
+}
+
 func (h *Handlers) certificate(c *fiber.Ctx) error {
 	return h.certificatePage(c, h.page(c, "Certificate"), 200)
 }

@@ -127,6 +127,7 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/certificates/:id/completion-record.pdf", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.certificateFile("record"))
 	r.Post("/certificates/:id/ce", candidate, h.recordCE)
 	r.Get("/endorsements/:id/credential.jwt", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.endorsementCredential)
+	r.Get("/endorsements/:id/endorsement.pdf", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.endorsementPDF)
 	r.Get("/verify", h.verifyForm)
 	r.Post("/verify", h.verifyLookup)
 	r.Get("/verify/:code", h.verifyCode)
