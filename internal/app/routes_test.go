@@ -221,6 +221,7 @@ var access = map[string][]string{
 	"PUT /api/v1/course-attempts/:id/answers/:item":           {account.RoleCandidate},
 	"POST /api/v1/course-attempts/:id/submit":                 {account.RoleCandidate},
 	"GET /endorsements/:id/credential.jwt":                    {account.RoleCandidate, account.RoleVendorAdmin},
+	"GET /endorsements/:id/endorsement.pdf":                   {account.RoleCandidate, account.RoleVendorAdmin},
 	"GET /courses/attempts/:id":                               {account.RoleCandidate},
 	"POST /courses/attempts/:id":                              {account.RoleCandidate},
 	"GET /courses/:slug":                                      {signedIn},
