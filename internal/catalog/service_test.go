@@ -86,7 +86,7 @@ func TestEthicsCourseCreditsCE(t *testing.T) {
 		if _, err := s.Offer(ctx, aa, admin, catalog.OfferingInput{Course: "cps"}); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("offer the certification course: %v", err)
 		}
-		o, err := s.Offer(ctx, aa, admin, catalog.OfferingInput{Course: catalogtest.EthicsCE, AttemptsAllowed: 3})
+		o, err := s.Offer(ctx, aa, admin, catalog.OfferingInput{Course: catalogtest.EthicsCE, AttemptsAllowed: 3, TimeLimitMinutes: 10})
 		if err != nil || o.PassPercent != 80 || o.AttemptsAllowed != 3 {
 			t.Fatalf("offer: %+v %v", o, err)
 		}
@@ -110,6 +110,16 @@ func TestEthicsCourseCreditsCE(t *testing.T) {
 			t.Fatal(err)
 		}
 		answerAll(t, env, holder, at.ID, func(i int) bool { return i >= 3 })
+		// With a 10-minute limit, a save after the deadline is refused and the attempt is graded
+		// on what was saved.
+		if at.Deadline == nil || at.Deadline.Sub(at.StartedAt) != 10*time.Minute {
+			t.Fatalf("deadline of %+v", at)
+		}
+		s.Now = func() time.Time { return at.Deadline.Add(time.Minute) }
+		if err := s.SaveAnswer(ctx, ha, holder, at.ID, "FXE-001", []int{0}); code(err) != "deadline_passed" {
+			t.Fatalf("save after the deadline: %v", err)
+		}
+		s.Now = nil
 		at, err = s.Submit(ctx, ha, holder, at.ID)
 		if err != nil || at.Passed || at.Total != 8 || at.Correct != 5 {
 			t.Fatalf("failed attempt: %+v %v", at, err)
