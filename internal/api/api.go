@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
@@ -49,6 +50,7 @@ type Handlers struct {
 	Certificates *certificate.Service
 	CE           *ce.Service
 	Privacy      *privacy.Service
+	Courses      *catalog.Service
 	Now          func() time.Time
 
 	docOnce sync.Once

@@ -6,6 +6,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
@@ -127,6 +128,18 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "GET", Path: "/curriculum", Summary: "The course outline, with open days and progress for candidates", Roles: signedIn, Resp: CourseOutline{}}, h.outline},
 		{Op{Method: "GET", Path: "/modules/:slug", Summary: "A module's content (open days only for candidates)", Roles: signedIn, Resp: ModuleView{}}, h.module},
 		{Op{Method: "POST", Path: "/modules/:slug/check", Summary: "Answer a module's knowledge check", Roles: []string{account.RoleCandidate}, Body: CheckRequest{}, Resp: curriculum.CheckResult{}}, h.check},
+		{Op{Method: "GET", Path: "/courses", Summary: "The course catalogue beyond the ten days (specialty and continuing-education courses)", Roles: signedIn, Resp: CourseList{}}, h.listCourses},
+		{Op{Method: "GET", Path: "/courses/:slug", Summary: "A catalogue course: front matter and module outline", Roles: signedIn, Resp: CourseView{}}, h.getCourse},
+		{Op{Method: "GET", Path: "/course-offerings", Summary: "The vendor's offerings of catalogue courses", Roles: vendorAdmins, Resp: OfferingList{}}, h.listOfferings},
+		{Op{Method: "POST", Path: "/course-offerings", Summary: "Offer a catalogue course (or change its settings: pass mark, attempts, time limit)", Roles: vendorAdmins, Body: catalog.OfferingInput{}, Resp: catalog.Offering{}, Status: 201}, h.offerCourse},
+		{Op{Method: "POST", Path: "/course-offerings/:id/enrolments", Summary: "Enrol yourself in an offered course (needs a current certificate)", Roles: candidates, Resp: catalog.Enrolment{}, Status: 201, Errors: []int{404, 409}}, h.enrolCourse},
+		{Op{Method: "GET", Path: "/course-enrolments", Summary: "Your course enrolments, newest first", Roles: candidates, Resp: CourseEnrolmentList{}}, h.listCourseEnrolments},
+		{Op{Method: "GET", Path: "/course-enrolments/:id", Summary: "An enrolment's progress: modules done, attempts, completion", Roles: candidatesAndVendorAdmins, Resp: CourseProgress{}, Errors: []int{404}}, h.courseProgress},
+		{Op{Method: "POST", Path: "/course-enrolments/:id/modules/:module/done", Summary: "Mark a module done (completes the course when it was the last thing missing)", Roles: candidates, Resp: CourseProgress{}, Errors: []int{404}}, h.courseModuleDone},
+		{Op{Method: "POST", Path: "/course-enrolments/:id/attempts", Summary: "Start (or resume) an attempt at the course's assessment", Roles: candidates, Resp: catalog.Attempt{}, Status: 201, Errors: []int{404, 409}}, h.startCourseAttempt},
+		{Op{Method: "GET", Path: "/course-attempts/:id", Summary: "An attempt: questions while open, the score once graded", Roles: candidates, Resp: catalog.AttemptView{}, Errors: []int{404}}, h.courseAttempt},
+		{Op{Method: "PUT", Path: "/course-attempts/:id/answers/:item", Summary: "Autosave one answer (displayed option indexes)", Roles: candidates, Body: CourseAnswer{}, Status: 204, Errors: []int{404, 409}}, h.saveCourseAnswer},
+		{Op{Method: "POST", Path: "/course-attempts/:id/submit", Summary: "Submit an attempt for grading", Roles: candidates, Resp: catalog.Attempt{}, Errors: []int{404}}, h.submitCourseAttempt},
 		{Op{Method: "GET", Path: "/cohorts", Summary: "Cohorts the caller teaches or manages", Roles: teachers, Resp: CohortList{}, Query: cursorParams}, h.listCohorts},
 		{Op{Method: "POST", Path: "/cohorts", Summary: "Create a cohort with its ten session dates", Roles: vendorAdmins, Body: cohort.CreateInput{}, Resp: cohort.Cohort{}, Status: 201}, h.createCohort},
 		{Op{Method: "GET", Path: "/cohorts/:id", Summary: "A cohort with its sessions and trainers", Roles: teachers, Resp: cohort.Cohort{}}, h.getCohort},

@@ -58,6 +58,7 @@ type App struct {
 	Sender       notify.Sender // nil in log mode
 	Curriculum   *curriculum.Curriculum
 	Catalogue    *catalog.Catalogue // the courses beyond the ten days (and the ten-day course's front matter)
+	Courses      *catalog.Service   // offerings, enrolments, progress, assessment and completion
 	Cohorts      *cohort.Service
 	Eligibility  *eligibility.Service
 	Exams        *exam.Service
@@ -169,8 +170,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	rule, _ := ce.RuleByID(cfg.CERule)
 	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: evidence{a}, BaseURL: cfg.BaseURL,
 		ValidityMonths: cfg.CertificateMonths, Rule: rule,
-		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute}
+		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute,
+		EndorsementTitles: endorsementTitles(a.Catalogue)}
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.Courses = &catalog.Service{DB: db, Catalogue: a.Catalogue, Vendors: a.Accounts.VendorByID, Cohorts: cohortCandidates{a.Cohorts},
+		Endorser: endorser{a.Certificates}}
 	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail, BaseURL: cfg.BaseURL}
@@ -216,12 +220,12 @@ func (a *App) buildHTTP() error {
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses}
 	if err := wh.Prerender(); err != nil {
 		return err
 	}
 	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
-		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy}
+		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",

@@ -7,9 +7,12 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/peeracademy/peeracademy/content"
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
@@ -190,4 +193,46 @@ func (e evidence) ReadyCandidates(ctx context.Context, vendorID string) ([]strin
 	var ids []string
 	err := e.a.DB.NewRaw(`SELECT DISTINCT candidate_id FROM oral_grades WHERE vendor_id = ? AND passed`, vendorID).Scan(ctx, &ids)
 	return ids, err
+}
+
+// cohortCandidates lets the catalogue enrol a vendor's cohort.
+type cohortCandidates struct{ c *cohort.Service }
+
+func (x cohortCandidates) Candidates(ctx context.Context, vendorID, cohortID string) ([]string, error) {
+	co, err := x.c.Get(ctx, cohortID)
+	if err != nil {
+		return nil, err
+	}
+	if co.VendorID != vendorID {
+		return nil, apperr.New(apperr.NotFound, "cohort_not_found", "No such cohort.")
+	}
+	roster, err := x.c.Roster(ctx, co.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(roster))
+	for i, u := range roster {
+		ids[i] = u.ID
+	}
+	return ids, nil
+}
+
+// endorser adds a completed specialty course's endorsement to the certificate.
+type endorser struct{ c *certificate.Service }
+
+func (x endorser) Endorse(ctx context.Context, tx bun.IDB, a audit.Actor, g catalog.EndorsementGrant) error {
+	_, err := x.c.Endorse(ctx, tx, a, certificate.EndorsementInput{CertificateID: g.CertificateID, HolderID: g.HolderID,
+		EnrolmentID: g.EnrolmentID, CourseSlug: g.CourseSlug, Slug: g.Endorsement.Slug, Title: g.Endorsement.Title, Since: g.Since})
+	return err
+}
+
+// endorsementTitles are the endorsements the catalogue grants, by slug.
+func endorsementTitles(cat *catalog.Catalogue) map[string]string {
+	out := map[string]string{}
+	for _, c := range cat.Courses {
+		if c.Endorsement != nil {
+			out[c.Endorsement.Slug] = c.Endorsement.Title
+		}
+	}
+	return out
 }

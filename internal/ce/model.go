@@ -27,7 +27,14 @@ type Activity struct {
 	ReviewedAt    *time.Time `bun:"reviewed_at" json:"reviewed_at,omitempty"`
 	ReviewReason  string     `bun:"review_reason,notnull" json:"review_reason,omitempty"`
 	CreatedAt     time.Time  `bun:"created_at,notnull" json:"created_at"`
+	// CourseSlug and EnrolmentID link an activity credited by a catalogue course's completion
+	// (CreditCourse); such an activity is verified at once and neither holder nor vendor changes it.
+	CourseSlug  string  `bun:"course_slug,notnull" json:"course_slug,omitempty"`
+	EnrolmentID *string `bun:"enrolment_id" json:"enrolment_id,omitempty"`
 }
+
+// Credited reports whether a course completion recorded the activity.
+func (a Activity) Credited() bool { return a.EnrolmentID != nil }
 
 // Hours is the activity's length in hours.
 func (a Activity) Hours() float64 { return float64(a.Hundredths) / 100 }

@@ -240,6 +240,9 @@ func (s *Service) Review(ctx context.Context, a audit.Actor, admin *account.User
 		if !administers(admin, act.VendorID) {
 			return errActivityNotFound
 		}
+		if act.Credited() {
+			return errCredited
+		}
 		if act.Status == status {
 			return apperr.New(apperr.Conflict, "already_reviewed", "This activity is already "+status+".")
 		}
@@ -252,6 +255,49 @@ func (s *Service) Review(ctx context.Context, a audit.Actor, admin *account.User
 		return audit.Record(ctx, tx, a, audit.Entry{Action: action, SubjectType: "ce_activity", SubjectID: act.ID, VendorID: act.VendorID,
 			Details: map[string]any{"certificate": act.CertificateID, "previous": act.Status, "reason": reason}})
 	})
+}
+
+var errCredited = apperr.New(apperr.Conflict, "credited_by_course",
+	"This activity was credited by completing a course on the platform; the completion verifies it and it cannot be changed.")
+
+// CourseCredit is a catalogue course completion to record as CE.
+type CourseCredit struct {
+	CertificateID, HolderID string
+	CourseSlug, CourseTitle string
+	Provider                string // the offering vendor's name
+	EnrolmentID             string
+	Minutes                 int
+	Category                Category
+	CompletedAt             time.Time
+}
+
+// CreditCourse records a completed catalogue course as a verified CE activity on the holder's
+// certificate, in the caller's transaction (the completion and its credit commit together). The
+// activity links to the course and the enrolment; Review refuses to change it. Crediting the same
+// enrolment twice is a conflict (the unique enrolment link).
+func CreditCourse(ctx context.Context, tx bun.IDB, a audit.Actor, in CourseCredit) (*Activity, error) {
+	c := new(certificate)
+	if err := tx.NewSelect().Model(c).Where("id = ?", in.CertificateID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if c.CandidateID != in.HolderID || c.Status != "active" {
+		return nil, apperr.New(apperr.Conflict, "certificate_not_active", "Continuing education is credited only to the holder's active certificate.")
+	}
+	if !in.Category.Valid() || in.Minutes <= 0 {
+		return nil, fmt.Errorf("ce: course credit of %d minutes in %q", in.Minutes, in.Category)
+	}
+	enrolment := in.EnrolmentID
+	act := &Activity{ID: uuid.Must(uuid.NewV7()).String(), CertificateID: c.ID, HolderID: in.HolderID, VendorID: c.VendorID,
+		Title: in.CourseTitle, Provider: in.Provider, Date: Day(in.CompletedAt).Format(DateLayout),
+		Hundredths: in.Minutes * 100 / 60, Category: in.Category, Status: StatusVerified, ReviewedAt: &in.CompletedAt,
+		ReviewReason: "Credited on completing the course " + in.CourseSlug + ".", CreatedAt: in.CompletedAt,
+		CourseSlug: in.CourseSlug, EnrolmentID: &enrolment}
+	if _, err := tx.NewInsert().Model(act).Exec(ctx); err != nil {
+		return nil, err
+	}
+	err := audit.Record(ctx, tx, a, audit.Entry{Action: "ce.credit", SubjectType: "ce_activity", SubjectID: act.ID, VendorID: c.VendorID,
+		Details: map[string]any{"certificate": c.ID, "course": in.CourseSlug, "enrolment": in.EnrolmentID, "category": act.Category, "hours": act.Hours()}})
+	return act, err
 }
 
 // List returns a certificate's activities, for its holder and its vendor's administrators.

@@ -24,10 +24,15 @@ func (s *Service) achievement() Achievement {
 // Achievement returns the public description of the achievement named slug, as a standalone Open
 // Badges 3.0 Achievement (with its @context), for the page at AchievementURL.
 func (s *Service) Achievement(slug string) (*Achievement, error) {
-	if slug != AchievementSlug {
+	var a Achievement
+	switch title, ok := s.EndorsementTitles[slug]; {
+	case slug == AchievementSlug:
+		a = s.achievement()
+	case ok:
+		a = s.endorsementAchievement(slug, title)
+	default:
 		return nil, apperr.New(apperr.NotFound, "not_found", "There is no such credential.")
 	}
-	a := s.achievement()
 	a.Context = []string{contextVC, contextOB3}
 	return &a, nil
 }

@@ -151,6 +151,17 @@ type Public struct {
 	IssuedAt   time.Time  `json:"issued_at"`
 	ExpiresAt  time.Time  `json:"expires_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Endorsements are the certificate's specialty endorsements; Endorsement is the one whose own
+	// verification code was used, when it was.
+	Endorsements []PublicEndorsement `json:"endorsements,omitempty"`
+	Endorsement  *PublicEndorsement  `json:"endorsement,omitempty"`
+}
+
+// PublicEndorsement is what the public sees of an endorsement.
+type PublicEndorsement struct {
+	Title   string    `json:"title"`
+	Since   time.Time `json:"since"`
+	Current bool      `json:"current"` // false once the certificate is revoked or expired
 }
 
 // Stats are a vendor's certificate counts.

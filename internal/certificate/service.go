@@ -52,6 +52,9 @@ type Service struct {
 	ValidityMonths int
 	// Rule is the CE rule new certificates follow (ce.Default if its ID is empty).
 	Rule ce.Rule
+	// EndorsementTitles names the endorsements the catalogue's specialty courses grant (slug ->
+	// title), whose achievements are described at AchievementURL(slug).
+	EndorsementTitles map[string]string
 	// LookupLimit counts public verification look-ups per client address, in the database so every
 	// instance shares the count; LookupsPerMinute is the allowance. No limit when LookupLimit.DB is nil.
 	LookupLimit      account.Throttle
@@ -644,8 +647,16 @@ func (s *Service) public(ctx context.Context, c *Certificate) (*Public, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Public{Status: c.State(s.now()), HolderName: c.HolderName, Credential: c.Credential, Number: c.Number,
-		VendorName: v.Name, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt}, nil
+	es, err := s.Endorsements(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Public{Status: c.State(s.now()), HolderName: c.HolderName, Credential: c.Credential, Number: c.Number,
+		VendorName: v.Name, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, RevokedAt: c.RevokedAt}
+	for _, e := range es {
+		p.Endorsements = append(p.Endorsements, PublicEndorsement{Title: e.Title, Since: e.Since, Current: e.Current})
+	}
+	return p, nil
 }
 
 // Verify returns what the public sees of the certificate with a verify code (the QR code's link).
@@ -656,10 +667,27 @@ func (s *Service) Verify(ctx context.Context, code string) (*Public, error) {
 	}
 	c := new(Certificate)
 	if err := s.DB.NewSelect().Model(c).Where("verify_code = ?", code).Scan(ctx); err != nil {
-		if database.ErrIsNotFound(err) {
-			return nil, errNotFound
+		if !database.ErrIsNotFound(err) {
+			return nil, err
 		}
-		return nil, err
+		// An endorsement's own code: its certificate, naming the endorsement.
+		e, err := s.endorsementByCode(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		if c, err = s.load(ctx, s.DB, e.CertificateID, false); err != nil {
+			return nil, err
+		}
+		p, err := s.public(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.Endorsements {
+			if p.Endorsements[i].Title == e.Title {
+				p.Endorsement = &p.Endorsements[i]
+			}
+		}
+		return p, nil
 	}
 	return s.public(ctx, c)
 }
@@ -918,4 +946,17 @@ func (s *Service) Dashboard(ctx context.Context, admin *account.User) (Stats, er
 		return st, err
 	}
 	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: int(n)}, nil
+}
+
+// Current returns the holder's current certificate at now: active (not revoked), not expired,
+// the latest issued; nil when there is none. Other packages (the course catalogue) ask it rather
+// than reading the certificates table.
+func Current(ctx context.Context, db bun.IDB, holderID string, now time.Time) (*Certificate, error) {
+	var cs []Certificate
+	err := db.NewSelect().Model(&cs).Where("candidate_id = ?", holderID).Where("status = ?", StatusActive).
+		Where("expires_at > ?", now.UTC()).OrderExpr("issued_at DESC").Limit(1).Scan(ctx)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	return &cs[0], nil
 }

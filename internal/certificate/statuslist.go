@@ -239,6 +239,11 @@ func (s *Service) StatusList(ctx context.Context, vendorSlug string) (*SignedSta
 		Where("status = ?", StatusRevoked).Where("status_index IS NOT NULL").Scan(ctx, &revoked); err != nil && !database.ErrIsNotFound(err) {
 		return nil, err
 	}
+	endorsed, err := revokedEndorsements(ctx, s.DB, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	revoked = append(revoked, endorsed...)
 	kid, key, err := s.signingKey(ctx, s.DB, v.ID)
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func TestRunSortsProblems(t *testing.T) {
 // TestRunWithFixtureCourse: the shipped content plus the catalogue's fixture CE course passes every
 // check, assessment quality and test-wise simulation included, and is counted.
 func TestRunWithFixtureCourse(t *testing.T) {
-	s, ps := Run(catalogtest.WithFixtures(content.FS))
+	s, ps := Run(catalogtest.WithFixtures(content.FS, catalogtest.EthicsCE))
 	for _, p := range ps {
 		t.Error(p)
 	}
@@ -85,7 +85,7 @@ func TestRunWithFixtureCourse(t *testing.T) {
 // TestCourseQualityProblems: a fixture assessment whose keys are all the longest option fails the
 // cue limits and the test-wise simulation, reported at its own file.
 func TestCourseQualityProblems(t *testing.T) {
-	fsys := catalogtest.WithFixtures(content.FS)
+	fsys := catalogtest.WithFixtures(content.FS, catalogtest.EthicsCE)
 	file := "courses/fixture-ethics/assessment.yaml"
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {

@@ -312,24 +312,13 @@ func (s *Service) choiceJSON(st *sitting, itemID string, displayed []int) (strin
 	if !ok {
 		return "", apperr.Field("item_id", "That question is not part of this exam.")
 	}
-	perm := st.form[pos].Perm
 	it, ok := s.Bank.Item(itemID)
 	if !ok {
 		return "", fmt.Errorf("exam: item %s is no longer in the bank", itemID)
 	}
-	original := make([]int, 0, len(displayed))
-	for _, d := range displayed {
-		if d < 0 || d >= len(perm) {
-			return "", apperr.Field("choice", fmt.Sprintf("Choose among options 0 to %d.", len(perm)-1))
-		}
-		original = append(original, perm[d])
-	}
-	slices.Sort(original)
-	if len(slices.Compact(slices.Clone(original))) != len(original) {
-		return "", apperr.Field("choice", "Choose each option at most once.")
-	}
-	if it.Type != TypeMultiple && len(original) > 1 {
-		return "", apperr.Field("choice", "Choose one answer only.")
+	original, err := st.form[pos].Original(it, displayed)
+	if err != nil {
+		return "", err
 	}
 	cj, err := json.Marshal(original)
 	return string(cj), err

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/peeracademy/peeracademy/internal/apperr"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -143,4 +145,45 @@ func BankVersion(b *Bank) string {
 	j, _ := json.Marshal(v)
 	sum := sha256.Sum256(j)
 	return hex.EncodeToString(sum[:8])
+}
+
+// Displayed is the item's options in the order the form shows them.
+func (fi FormItem) Displayed(it *Item) []string {
+	out := make([]string, len(fi.Perm))
+	for d, o := range fi.Perm {
+		out[d] = it.Options[o]
+	}
+	return out
+}
+
+// Selected maps a saved choice (ORIGINAL indexes) to the displayed indexes, ascending.
+func (fi FormItem) Selected(choice []int) []int {
+	out := []int{}
+	for _, o := range choice {
+		if d := slices.Index(fi.Perm, o); d >= 0 {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Original checks a choice of DISPLAYED indexes against the question and returns it as stored:
+// ORIGINAL option indexes, ascending. Errors are field errors ("choice") to show the candidate.
+func (fi FormItem) Original(it *Item, displayed []int) ([]int, error) {
+	original := make([]int, 0, len(displayed))
+	for _, d := range displayed {
+		if d < 0 || d >= len(fi.Perm) {
+			return nil, apperr.Field("choice", fmt.Sprintf("Choose among options 0 to %d.", len(fi.Perm)-1))
+		}
+		original = append(original, fi.Perm[d])
+	}
+	slices.Sort(original)
+	if len(slices.Compact(slices.Clone(original))) != len(original) {
+		return nil, apperr.Field("choice", "Choose each option at most once.")
+	}
+	if it.Type != TypeMultiple && len(original) > 1 {
+		return nil, apperr.Field("choice", "Choose one answer only.")
+	}
+	return original, nil
 }

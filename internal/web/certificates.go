@@ -55,8 +55,20 @@ func (h *Handlers) certificatesAdmin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+	}
+	ends, err := h.Certificates.Endorsements(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	endorsed := map[string][]certificate.Endorsement{}
+	for _, e := range ends {
+		endorsed[e.CertificateID] = append(endorsed[e.CertificateID], e)
+	}
 	p := h.page(c, "Certificates")
-	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep, "Renewable": renewable, "Charts": charts}
+	p.Data = map[string]any{"Ready": ready, "Certificates": cs, "States": states(cs, h.now()), "Stats": stats, "CEQueue": queue, "Report": rep, "Renewable": renewable, "Charts": charts, "Endorsed": endorsed}
 	return h.Render.Render(c, 200, "certificates_admin", p)
 }
 
@@ -163,9 +175,38 @@ func (h *Handlers) certificatePage(c *fiber.Ctx, p *Page, status int) error {
 	if err != nil {
 		return err
 	}
+	ends, err := h.Certificates.Endorsements(c.UserContext(), cert.ID)
+	if err != nil {
+		return err
+	}
 	p.Title = cert.Number
-	p.Data = map[string]any{"Cert": cert, "State": cert.State(h.now()), "Progress": prog, "Activities": acts, "VerifyURL": h.Certificates.VerifyURL(cert.VerifyCode)}
+	p.Data = map[string]any{"Cert": cert, "State": cert.State(h.now()), "Progress": prog, "Activities": acts, "VerifyURL": h.Certificates.VerifyURL(cert.VerifyCode),
+		"Endorsements": ends, "VerifyBase": h.Certificates.VerifyURL("")}
 	return h.Render.Render(c, status, "certificate", p)
+}
+
+// endorsementCredential downloads an endorsement's signed credential (its holder, its vendor's admins).
+func (h *Handlers) endorsementCredential(c *fiber.Ctx) error {
+	jws, err := h.Certificates.EndorsementCredential(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/vc+jwt")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="endorsement-credential.jwt"`)
+	return c.Send(jws)
+}
+
+// endorsementPDF downloads an endorsement's own certificate PDF.
+func (h *Handlers) endorsementPDF(c *fiber.Ctx) error {
+	doc, err := h.Certificates.EndorsementPDF(c.UserContext(), httpx.User(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="endorsement.pdf"`)
+	return c.Send(doc)
 }
 
 func (h *Handlers) certificate(c *fiber.Ctx) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/cache"
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
@@ -50,6 +51,7 @@ type Handlers struct {
 	Certificates *certificate.Service
 	CE           *ce.Service
 	Privacy      *privacy.Service
+	Courses      *catalog.Service
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

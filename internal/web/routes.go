@@ -126,6 +126,8 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/certificates/:id/credential.jwt", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.certificateFile("credential"))
 	r.Get("/certificates/:id/completion-record.pdf", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.certificateFile("record"))
 	r.Post("/certificates/:id/ce", candidate, h.recordCE)
+	r.Get("/endorsements/:id/credential.jwt", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.endorsementCredential)
+	r.Get("/endorsements/:id/endorsement.pdf", RequireRole(account.RoleCandidate, account.RoleVendorAdmin), h.endorsementPDF)
 	r.Get("/verify", h.verifyForm)
 	r.Post("/verify", h.verifyLookup)
 	r.Get("/verify/:code", h.verifyCode)
@@ -142,6 +144,20 @@ func (h *Handlers) Register(app fiber.Router) {
 	r.Get("/media/vendor/:vendor/:id", signedIn, h.vendorMedia)
 	r.Get("/vendor/media", vendorAdmin, h.mediaLibrary)
 	r.Post("/vendor/media", vendorAdmin, h.uploadMedia)
+
+	// Catalogue courses beyond the ten days: holders enrol and take them; staff and admins read them;
+	// vendor admins offer them and enrol cohorts (their own vendor's offerings only).
+	r.Get("/courses", signedIn, h.catalogue)
+	r.Get("/courses/attempts/:id", candidate, h.courseAttempt)
+	r.Post("/courses/attempts/:id", candidate, h.courseAttemptSave)
+	r.Get("/courses/:slug", signedIn, h.coursePage)
+	r.Post("/courses/:slug/enrol", candidate, h.courseEnrol)
+	r.Post("/courses/:slug/assessment", candidate, h.courseAssessmentStart)
+	r.Get("/courses/:slug/modules/:module", signedIn, h.courseModule)
+	r.Post("/courses/:slug/modules/:module/done", candidate, h.courseModuleDone)
+	r.Get("/vendor/courses", vendorAdmin, h.vendorCourses)
+	r.Post("/vendor/courses", vendorAdmin, h.offerCourse)
+	r.Post("/vendor/courses/:id/cohort", vendorAdmin, h.enrolCohort)
 
 	// Cohorts: trainers see the cohorts they teach, vendor admins all of their vendor's.
 	teach := RequireRole(account.RoleTrainer, account.RoleVendorAdmin)

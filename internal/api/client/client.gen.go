@@ -1074,6 +1074,29 @@ type ApiCohortProgress struct {
 	Statuses []CohortStatus `json:"statuses"`
 }
 
+// ApiCourseAnswer defines model for api.CourseAnswer.
+type ApiCourseAnswer struct {
+	Choice []int `json:"choice"`
+}
+
+// ApiCourseEnrolmentList defines model for api.CourseEnrolmentList.
+type ApiCourseEnrolmentList struct {
+	Enrolments []CatalogEnrolment `json:"enrolments"`
+}
+
+// ApiCourseList defines model for api.CourseList.
+type ApiCourseList struct {
+	Courses []ApiCourseView `json:"courses"`
+}
+
+// ApiCourseModule defines model for api.CourseModule.
+type ApiCourseModule struct {
+	Minutes int    `json:"minutes"`
+	Slug    string `json:"slug"`
+	Title   string `json:"title"`
+	Url     string `json:"url"`
+}
+
 // ApiCourseOutline defines model for api.CourseOutline.
 type ApiCourseOutline struct {
 	CurriculumVersion string             `json:"curriculum_version"`
@@ -1081,6 +1104,32 @@ type ApiCourseOutline struct {
 
 	// Status A candidate's coursework standing in their active cohort.
 	Status *CohortStatus `json:"status,omitempty"`
+}
+
+// ApiCourseProgress defines model for api.CourseProgress.
+type ApiCourseProgress struct {
+	Attempts    []CatalogAttempt `json:"attempts"`
+	CanAttempt  bool             `json:"can_attempt"`
+	Enrolment   CatalogEnrolment `json:"enrolment"`
+	Modules     int              `json:"modules"`
+	ModulesDone []string         `json:"modules_done"`
+	Offering    CatalogOffering  `json:"offering"`
+	Passed      bool             `json:"passed"`
+}
+
+// ApiCourseView defines model for api.CourseView.
+type ApiCourseView struct {
+	CeCategory    string              `json:"ce_category"`
+	Endorsement   *CatalogEndorsement `json:"endorsement,omitempty"`
+	FormLength    int                 `json:"form_length"`
+	Hours         float64             `json:"hours"`
+	Kind          string              `json:"kind"`
+	Modules       []ApiCourseModule   `json:"modules"`
+	PassPercent   int                 `json:"pass_percent"`
+	Prerequisites []string            `json:"prerequisites"`
+	Slug          string              `json:"slug"`
+	Summary       string              `json:"summary"`
+	Title         string              `json:"title"`
 }
 
 // ApiDecisionRequest defines model for api.DecisionRequest.
@@ -1206,6 +1255,11 @@ type ApiModuleView struct {
 	Slug       string              `json:"slug"`
 	Title      string              `json:"title"`
 	Toc        []CurriculumHeading `json:"toc"`
+}
+
+// ApiOfferingList defines model for api.OfferingList.
+type ApiOfferingList struct {
+	Offerings []CatalogOffering `json:"offerings"`
 }
 
 // ApiOralStatus defines model for api.OralStatus.
@@ -1411,12 +1465,87 @@ type AuditEvent struct {
 	VendorId    *string   `json:"vendor_id,omitempty"`
 }
 
+// CatalogAttempt defines model for catalog.Attempt.
+type CatalogAttempt struct {
+	Correct     int        `json:"correct"`
+	Deadline    *time.Time `json:"deadline,omitempty"`
+	EnrolmentId string     `json:"enrolment_id"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	Id          string     `json:"id"`
+	Number      int        `json:"number"`
+	PassPercent int        `json:"pass_percent"`
+	Passed      bool       `json:"passed"`
+	StartedAt   time.Time  `json:"started_at"`
+	Total       int        `json:"total"`
+}
+
+// CatalogAttemptView defines model for catalog.AttemptView.
+type CatalogAttemptView struct {
+	Attempt     *CatalogAttempt   `json:"attempt"`
+	Course      string            `json:"course"`
+	Percent     float64           `json:"percent"`
+	Questions   []CatalogQuestion `json:"questions"`
+	SecondsLeft *int              `json:"seconds_left,omitempty"`
+}
+
+// CatalogEndorsement defines model for catalog.Endorsement.
+type CatalogEndorsement struct {
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+}
+
+// CatalogEnrolment defines model for catalog.Enrolment.
+type CatalogEnrolment struct {
+	AttemptId     *string    `json:"attempt_id,omitempty"`
+	CeActivityId  *string    `json:"ce_activity_id,omitempty"`
+	CertificateId string     `json:"certificate_id"`
+	CompletedAt   *time.Time `json:"completed_at,omitempty"`
+	Course        string     `json:"course"`
+	CreatedAt     time.Time  `json:"created_at"`
+	HolderId      string     `json:"holder_id"`
+	Id            string     `json:"id"`
+	OfferingId    string     `json:"offering_id"`
+	VendorId      string     `json:"vendor_id"`
+}
+
+// CatalogOffering defines model for catalog.Offering.
+type CatalogOffering struct {
+	AttemptsAllowed  int       `json:"attempts_allowed"`
+	Course           string    `json:"course"`
+	CreatedAt        time.Time `json:"created_at"`
+	Id               string    `json:"id"`
+	PassPercent      int       `json:"pass_percent"`
+	TimeLimitMinutes int       `json:"time_limit_minutes"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	VendorId         string    `json:"vendor_id"`
+}
+
+// CatalogOfferingInput defines model for catalog.OfferingInput.
+type CatalogOfferingInput struct {
+	AttemptsAllowed  int    `json:"attempts_allowed"`
+	Course           string `json:"course"`
+	PassPercent      int    `json:"pass_percent"`
+	TimeLimitMinutes int    `json:"time_limit_minutes"`
+}
+
+// CatalogQuestion defines model for catalog.Question.
+type CatalogQuestion struct {
+	ItemId   string   `json:"item_id"`
+	Number   int      `json:"number"`
+	Options  []string `json:"options"`
+	Selected []int    `json:"selected"`
+	Stem     string   `json:"stem"`
+	Type     string   `json:"type"`
+}
+
 // CeActivity A continuing-education activity; hours is a decimal, has_proof says whether a proof file was uploaded.
 type CeActivity struct {
 	Category      CeActivityCategory `json:"category"`
 	CertificateId string             `json:"certificate_id"`
+	CourseSlug    *string            `json:"course_slug,omitempty"`
 	CreatedAt     time.Time          `json:"created_at"`
 	Date          openapi_types.Date `json:"date"`
+	EnrolmentId   *string            `json:"enrolment_id,omitempty"`
 	HasProof      bool               `json:"has_proof"`
 	HolderId      string             `json:"holder_id"`
 	Hours         float64            `json:"hours"`
@@ -1483,12 +1612,14 @@ type CertificateEvidence struct {
 
 // CertificatePublic defines model for certificate.Public.
 type CertificatePublic struct {
-	Credential string     `json:"credential"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-	HolderName string     `json:"holder_name"`
-	IssuedAt   time.Time  `json:"issued_at"`
-	Number     string     `json:"number"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	Credential   string                          `json:"credential"`
+	Endorsement  *CertificatePublicEndorsement   `json:"endorsement,omitempty"`
+	Endorsements *[]CertificatePublicEndorsement `json:"endorsements,omitempty"`
+	ExpiresAt    time.Time                       `json:"expires_at"`
+	HolderName   string                          `json:"holder_name"`
+	IssuedAt     time.Time                       `json:"issued_at"`
+	Number       string                          `json:"number"`
+	RevokedAt    *time.Time                      `json:"revoked_at,omitempty"`
 
 	// Status The certificate's state now.
 	Status     CertificatePublicStatus `json:"status"`
@@ -1497,6 +1628,13 @@ type CertificatePublic struct {
 
 // CertificatePublicStatus The certificate's state now.
 type CertificatePublicStatus string
+
+// CertificatePublicEndorsement defines model for certificate.PublicEndorsement.
+type CertificatePublicEndorsement struct {
+	Current bool      `json:"current"`
+	Since   time.Time `json:"since"`
+	Title   string    `json:"title"`
+}
 
 // CertificateReadyRow defines model for certificate.ReadyRow.
 type CertificateReadyRow struct {
@@ -2567,6 +2705,12 @@ type PostCohortsByIdEnrollmentsJSONRequestBody = ApiEnrollRequest
 // PostCohortsByIdMakeupJSONRequestBody defines body for PostCohortsByIdMakeup for application/json ContentType.
 type PostCohortsByIdMakeupJSONRequestBody = CohortMakeupInput
 
+// PutCourseAttemptsByIdAnswersByItemJSONRequestBody defines body for PutCourseAttemptsByIdAnswersByItem for application/json ContentType.
+type PutCourseAttemptsByIdAnswersByItemJSONRequestBody = ApiCourseAnswer
+
+// PostCourseOfferingsJSONRequestBody defines body for PostCourseOfferings for application/json ContentType.
+type PostCourseOfferingsJSONRequestBody = CatalogOfferingInput
+
 // PostExamAccommodationsJSONRequestBody defines body for PostExamAccommodations for application/json ContentType.
 type PostExamAccommodationsJSONRequestBody = ApiAccommodationRequest
 
@@ -3220,6 +3364,112 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
 	GetCohortsByIdProgress(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCourseAttemptsById An attempt: questions while open, the score once graded
+	//
+	// Roles: candidate.
+	//
+	// Corresponds with GET /api/v1/course-attempts/{id} (the `GetCourseAttemptsById` operationId).
+	GetCourseAttemptsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCourseAttemptsByIdAnswersByItemWithBody Autosave one answer (displayed option indexes)
+	//
+	// Roles: candidate.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+	PutCourseAttemptsByIdAnswersByItemWithBody(ctx context.Context, id string, item string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCourseAttemptsByIdAnswersByItem Autosave one answer (displayed option indexes)
+	//
+	// Roles: candidate.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+	PutCourseAttemptsByIdAnswersByItem(ctx context.Context, id string, item string, body PutCourseAttemptsByIdAnswersByItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCourseAttemptsByIdSubmit Submit an attempt for grading
+	//
+	// Roles: candidate.
+	//
+	// Corresponds with POST /api/v1/course-attempts/{id}/submit (the `PostCourseAttemptsByIdSubmit` operationId).
+	PostCourseAttemptsByIdSubmit(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCourseEnrolments Your course enrolments, newest first
+	//
+	// Roles: candidate.
+	//
+	// Corresponds with GET /api/v1/course-enrolments (the `GetCourseEnrolments` operationId).
+	GetCourseEnrolments(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCourseEnrolmentsById An enrolment's progress: modules done, attempts, completion
+	//
+	// Roles: candidate, vendor_admin.
+	//
+	// Corresponds with GET /api/v1/course-enrolments/{id} (the `GetCourseEnrolmentsById` operationId).
+	GetCourseEnrolmentsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCourseEnrolmentsByIdAttempts Start (or resume) an attempt at the course's assessment
+	//
+	// Roles: candidate.
+	//
+	// Corresponds with POST /api/v1/course-enrolments/{id}/attempts (the `PostCourseEnrolmentsByIdAttempts` operationId).
+	PostCourseEnrolmentsByIdAttempts(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCourseEnrolmentsByIdModulesByModuleDone Mark a module done (completes the course when it was the last thing missing)
+	//
+	// Roles: candidate.
+	//
+	// Corresponds with POST /api/v1/course-enrolments/{id}/modules/{module}/done (the `PostCourseEnrolmentsByIdModulesByModuleDone` operationId).
+	PostCourseEnrolmentsByIdModulesByModuleDone(ctx context.Context, id string, module string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCourseOfferings The vendor's offerings of catalogue courses
+	//
+	// Roles: vendor_admin.
+	//
+	// Corresponds with GET /api/v1/course-offerings (the `GetCourseOfferings` operationId).
+	GetCourseOfferings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCourseOfferingsWithBody Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+	PostCourseOfferingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCourseOfferings Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+	PostCourseOfferings(ctx context.Context, body PostCourseOfferingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCourseOfferingsByIdEnrolments Enrol yourself in an offered course (needs a current certificate)
+	//
+	// Roles: candidate.
+	//
+	// Corresponds with POST /api/v1/course-offerings/{id}/enrolments (the `PostCourseOfferingsByIdEnrolments` operationId).
+	PostCourseOfferingsByIdEnrolments(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCourses The course catalogue beyond the ten days (specialty and continuing-education courses)
+	//
+	// Any signed-in user.
+	//
+	// Corresponds with GET /api/v1/courses (the `GetCourses` operationId).
+	GetCourses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCoursesBySlug A catalogue course: front matter and module outline
+	//
+	// Any signed-in user.
+	//
+	// Corresponds with GET /api/v1/courses/{slug} (the `GetCoursesBySlug` operationId).
+	GetCoursesBySlug(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCurriculum The course outline, with open days and progress for candidates
 	//
@@ -4938,6 +5188,252 @@ func (c *Client) PostCohortsByIdMakeup(ctx context.Context, id string, body Post
 // Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
 func (c *Client) GetCohortsByIdProgress(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCohortsByIdProgressRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCourseAttemptsById An attempt: questions while open, the score once graded
+//
+// Roles: candidate.
+//
+// Corresponds with GET /api/v1/course-attempts/{id} (the `GetCourseAttemptsById` operationId).
+func (c *Client) GetCourseAttemptsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCourseAttemptsByIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCourseAttemptsByIdAnswersByItemWithBody Autosave one answer (displayed option indexes)
+//
+// Roles: candidate.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+func (c *Client) PutCourseAttemptsByIdAnswersByItemWithBody(ctx context.Context, id string, item string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCourseAttemptsByIdAnswersByItemRequestWithBody(c.Server, id, item, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCourseAttemptsByIdAnswersByItem Autosave one answer (displayed option indexes)
+//
+// Roles: candidate.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+func (c *Client) PutCourseAttemptsByIdAnswersByItem(ctx context.Context, id string, item string, body PutCourseAttemptsByIdAnswersByItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCourseAttemptsByIdAnswersByItemRequest(c.Server, id, item, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCourseAttemptsByIdSubmit Submit an attempt for grading
+//
+// Roles: candidate.
+//
+// Corresponds with POST /api/v1/course-attempts/{id}/submit (the `PostCourseAttemptsByIdSubmit` operationId).
+func (c *Client) PostCourseAttemptsByIdSubmit(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCourseAttemptsByIdSubmitRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCourseEnrolments Your course enrolments, newest first
+//
+// Roles: candidate.
+//
+// Corresponds with GET /api/v1/course-enrolments (the `GetCourseEnrolments` operationId).
+func (c *Client) GetCourseEnrolments(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCourseEnrolmentsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCourseEnrolmentsById An enrolment's progress: modules done, attempts, completion
+//
+// Roles: candidate, vendor_admin.
+//
+// Corresponds with GET /api/v1/course-enrolments/{id} (the `GetCourseEnrolmentsById` operationId).
+func (c *Client) GetCourseEnrolmentsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCourseEnrolmentsByIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCourseEnrolmentsByIdAttempts Start (or resume) an attempt at the course's assessment
+//
+// Roles: candidate.
+//
+// Corresponds with POST /api/v1/course-enrolments/{id}/attempts (the `PostCourseEnrolmentsByIdAttempts` operationId).
+func (c *Client) PostCourseEnrolmentsByIdAttempts(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCourseEnrolmentsByIdAttemptsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCourseEnrolmentsByIdModulesByModuleDone Mark a module done (completes the course when it was the last thing missing)
+//
+// Roles: candidate.
+//
+// Corresponds with POST /api/v1/course-enrolments/{id}/modules/{module}/done (the `PostCourseEnrolmentsByIdModulesByModuleDone` operationId).
+func (c *Client) PostCourseEnrolmentsByIdModulesByModuleDone(ctx context.Context, id string, module string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCourseEnrolmentsByIdModulesByModuleDoneRequest(c.Server, id, module)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCourseOfferings The vendor's offerings of catalogue courses
+//
+// Roles: vendor_admin.
+//
+// Corresponds with GET /api/v1/course-offerings (the `GetCourseOfferings` operationId).
+func (c *Client) GetCourseOfferings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCourseOfferingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCourseOfferingsWithBody Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+//
+// Roles: vendor_admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+func (c *Client) PostCourseOfferingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCourseOfferingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCourseOfferings Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+//
+// Roles: vendor_admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+func (c *Client) PostCourseOfferings(ctx context.Context, body PostCourseOfferingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCourseOfferingsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCourseOfferingsByIdEnrolments Enrol yourself in an offered course (needs a current certificate)
+//
+// Roles: candidate.
+//
+// Corresponds with POST /api/v1/course-offerings/{id}/enrolments (the `PostCourseOfferingsByIdEnrolments` operationId).
+func (c *Client) PostCourseOfferingsByIdEnrolments(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCourseOfferingsByIdEnrolmentsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCourses The course catalogue beyond the ten days (specialty and continuing-education courses)
+//
+// Any signed-in user.
+//
+// Corresponds with GET /api/v1/courses (the `GetCourses` operationId).
+func (c *Client) GetCourses(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCoursesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCoursesBySlug A catalogue course: front matter and module outline
+//
+// Any signed-in user.
+//
+// Corresponds with GET /api/v1/courses/{slug} (the `GetCoursesBySlug` operationId).
+func (c *Client) GetCoursesBySlug(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCoursesBySlugRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -8127,6 +8623,426 @@ func NewGetCohortsByIdProgressRequest(server string, id string) (*http.Request, 
 	return req, nil
 }
 
+// NewGetCourseAttemptsByIdRequest constructs an http.Request for the GetCourseAttemptsById method
+func NewGetCourseAttemptsByIdRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-attempts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutCourseAttemptsByIdAnswersByItemRequest calls the generic PutCourseAttemptsByIdAnswersByItem builder with application/json body
+func NewPutCourseAttemptsByIdAnswersByItemRequest(server string, id string, item string, body PutCourseAttemptsByIdAnswersByItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutCourseAttemptsByIdAnswersByItemRequestWithBody(server, id, item, "application/json", bodyReader)
+}
+
+// NewPutCourseAttemptsByIdAnswersByItemRequestWithBody constructs an http.Request for the PutCourseAttemptsByIdAnswersByItem method, with any body, and a specified content type
+func NewPutCourseAttemptsByIdAnswersByItemRequestWithBody(server string, id string, item string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "item", item, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-attempts/%s/answers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostCourseAttemptsByIdSubmitRequest constructs an http.Request for the PostCourseAttemptsByIdSubmit method
+func NewPostCourseAttemptsByIdSubmitRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-attempts/%s/submit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCourseEnrolmentsRequest constructs an http.Request for the GetCourseEnrolments method
+func NewGetCourseEnrolmentsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-enrolments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCourseEnrolmentsByIdRequest constructs an http.Request for the GetCourseEnrolmentsById method
+func NewGetCourseEnrolmentsByIdRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-enrolments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostCourseEnrolmentsByIdAttemptsRequest constructs an http.Request for the PostCourseEnrolmentsByIdAttempts method
+func NewPostCourseEnrolmentsByIdAttemptsRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-enrolments/%s/attempts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostCourseEnrolmentsByIdModulesByModuleDoneRequest constructs an http.Request for the PostCourseEnrolmentsByIdModulesByModuleDone method
+func NewPostCourseEnrolmentsByIdModulesByModuleDoneRequest(server string, id string, module string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "module", module, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-enrolments/%s/modules/%s/done", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCourseOfferingsRequest constructs an http.Request for the GetCourseOfferings method
+func NewGetCourseOfferingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-offerings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostCourseOfferingsRequest calls the generic PostCourseOfferings builder with application/json body
+func NewPostCourseOfferingsRequest(server string, body PostCourseOfferingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostCourseOfferingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostCourseOfferingsRequestWithBody constructs an http.Request for the PostCourseOfferings method, with any body, and a specified content type
+func NewPostCourseOfferingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-offerings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostCourseOfferingsByIdEnrolmentsRequest constructs an http.Request for the PostCourseOfferingsByIdEnrolments method
+func NewPostCourseOfferingsByIdEnrolmentsRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/course-offerings/%s/enrolments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCoursesRequest constructs an http.Request for the GetCourses method
+func NewGetCoursesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/courses")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCoursesBySlugRequest constructs an http.Request for the GetCoursesBySlug method
+func NewGetCoursesBySlugRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/courses/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCurriculumRequest constructs an http.Request for the GetCurriculum method
 func NewGetCurriculumRequest(server string) (*http.Request, error) {
 	var err error
@@ -10854,6 +11770,132 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
 	GetCohortsByIdProgressWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error)
+
+	// GetCourseAttemptsByIdWithResponse An attempt: questions while open, the score once graded
+	//
+	// Roles: candidate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/course-attempts/{id} (the `GetCourseAttemptsById` operationId).
+	GetCourseAttemptsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCourseAttemptsByIdResponse, error)
+
+	// PutCourseAttemptsByIdAnswersByItemWithBodyWithResponse Autosave one answer (displayed option indexes)
+	//
+	// Roles: candidate.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+	PutCourseAttemptsByIdAnswersByItemWithBodyWithResponse(ctx context.Context, id string, item string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCourseAttemptsByIdAnswersByItemResponse, error)
+
+	// PutCourseAttemptsByIdAnswersByItemWithResponse Autosave one answer (displayed option indexes)
+	//
+	// Roles: candidate.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+	PutCourseAttemptsByIdAnswersByItemWithResponse(ctx context.Context, id string, item string, body PutCourseAttemptsByIdAnswersByItemJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCourseAttemptsByIdAnswersByItemResponse, error)
+
+	// PostCourseAttemptsByIdSubmitWithResponse Submit an attempt for grading
+	//
+	// Roles: candidate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/course-attempts/{id}/submit (the `PostCourseAttemptsByIdSubmit` operationId).
+	PostCourseAttemptsByIdSubmitWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostCourseAttemptsByIdSubmitResponse, error)
+
+	// GetCourseEnrolmentsWithResponse Your course enrolments, newest first
+	//
+	// Roles: candidate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/course-enrolments (the `GetCourseEnrolments` operationId).
+	GetCourseEnrolmentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCourseEnrolmentsResponse, error)
+
+	// GetCourseEnrolmentsByIdWithResponse An enrolment's progress: modules done, attempts, completion
+	//
+	// Roles: candidate, vendor_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/course-enrolments/{id} (the `GetCourseEnrolmentsById` operationId).
+	GetCourseEnrolmentsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCourseEnrolmentsByIdResponse, error)
+
+	// PostCourseEnrolmentsByIdAttemptsWithResponse Start (or resume) an attempt at the course's assessment
+	//
+	// Roles: candidate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/course-enrolments/{id}/attempts (the `PostCourseEnrolmentsByIdAttempts` operationId).
+	PostCourseEnrolmentsByIdAttemptsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostCourseEnrolmentsByIdAttemptsResponse, error)
+
+	// PostCourseEnrolmentsByIdModulesByModuleDoneWithResponse Mark a module done (completes the course when it was the last thing missing)
+	//
+	// Roles: candidate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/course-enrolments/{id}/modules/{module}/done (the `PostCourseEnrolmentsByIdModulesByModuleDone` operationId).
+	PostCourseEnrolmentsByIdModulesByModuleDoneWithResponse(ctx context.Context, id string, module string, reqEditors ...RequestEditorFn) (*PostCourseEnrolmentsByIdModulesByModuleDoneResponse, error)
+
+	// GetCourseOfferingsWithResponse The vendor's offerings of catalogue courses
+	//
+	// Roles: vendor_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/course-offerings (the `GetCourseOfferings` operationId).
+	GetCourseOfferingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCourseOfferingsResponse, error)
+
+	// PostCourseOfferingsWithBodyWithResponse Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+	PostCourseOfferingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCourseOfferingsResponse, error)
+
+	// PostCourseOfferingsWithResponse Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+	//
+	// Roles: vendor_admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+	PostCourseOfferingsWithResponse(ctx context.Context, body PostCourseOfferingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCourseOfferingsResponse, error)
+
+	// PostCourseOfferingsByIdEnrolmentsWithResponse Enrol yourself in an offered course (needs a current certificate)
+	//
+	// Roles: candidate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/course-offerings/{id}/enrolments (the `PostCourseOfferingsByIdEnrolments` operationId).
+	PostCourseOfferingsByIdEnrolmentsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostCourseOfferingsByIdEnrolmentsResponse, error)
+
+	// GetCoursesWithResponse The course catalogue beyond the ten days (specialty and continuing-education courses)
+	//
+	// Any signed-in user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/courses (the `GetCourses` operationId).
+	GetCoursesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCoursesResponse, error)
+
+	// GetCoursesBySlugWithResponse A catalogue course: front matter and module outline
+	//
+	// Any signed-in user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/courses/{slug} (the `GetCoursesBySlug` operationId).
+	GetCoursesBySlugWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetCoursesBySlugResponse, error)
 
 	// GetCurriculumWithResponse The course outline, with open days and progress for candidates
 	//
@@ -15555,6 +16597,1051 @@ func (r GetCohortsByIdProgressResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCohortsByIdProgressResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCourseAttemptsByIdResponse503Headers the declared response headers of an HTTP 503 response for GetCourseAttemptsById
+type GetCourseAttemptsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCourseAttemptsByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CatalogAttemptView
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCourseAttemptsByIdResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCourseAttemptsByIdResponse) GetJSON200() *CatalogAttemptView {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCourseAttemptsByIdResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCourseAttemptsByIdResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCourseAttemptsByIdResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCourseAttemptsByIdResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCourseAttemptsByIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCourseAttemptsByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCourseAttemptsByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCourseAttemptsByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCourseAttemptsByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutCourseAttemptsByIdAnswersByItemResponse503Headers the declared response headers of an HTTP 503 response for PutCourseAttemptsByIdAnswersByItem
+type PutCourseAttemptsByIdAnswersByItemResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PutCourseAttemptsByIdAnswersByItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutCourseAttemptsByIdAnswersByItemResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutCourseAttemptsByIdAnswersByItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutCourseAttemptsByIdAnswersByItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutCourseAttemptsByIdAnswersByItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutCourseAttemptsByIdAnswersByItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostCourseAttemptsByIdSubmitResponse503Headers the declared response headers of an HTTP 503 response for PostCourseAttemptsByIdSubmit
+type PostCourseAttemptsByIdSubmitResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostCourseAttemptsByIdSubmitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CatalogAttempt
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCourseAttemptsByIdSubmitResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON200() *CatalogAttempt {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCourseAttemptsByIdSubmitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCourseAttemptsByIdSubmitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCourseAttemptsByIdSubmitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCourseAttemptsByIdSubmitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCourseAttemptsByIdSubmitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCourseEnrolmentsResponse503Headers the declared response headers of an HTTP 503 response for GetCourseEnrolments
+type GetCourseEnrolmentsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCourseEnrolmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiCourseEnrolmentList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCourseEnrolmentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCourseEnrolmentsResponse) GetJSON200() *ApiCourseEnrolmentList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCourseEnrolmentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCourseEnrolmentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCourseEnrolmentsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCourseEnrolmentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCourseEnrolmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCourseEnrolmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCourseEnrolmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCourseEnrolmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCourseEnrolmentsByIdResponse503Headers the declared response headers of an HTTP 503 response for GetCourseEnrolmentsById
+type GetCourseEnrolmentsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCourseEnrolmentsByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiCourseProgress
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCourseEnrolmentsByIdResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCourseEnrolmentsByIdResponse) GetJSON200() *ApiCourseProgress {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCourseEnrolmentsByIdResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCourseEnrolmentsByIdResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCourseEnrolmentsByIdResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCourseEnrolmentsByIdResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCourseEnrolmentsByIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCourseEnrolmentsByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCourseEnrolmentsByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCourseEnrolmentsByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCourseEnrolmentsByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostCourseEnrolmentsByIdAttemptsResponse503Headers the declared response headers of an HTTP 503 response for PostCourseEnrolmentsByIdAttempts
+type PostCourseEnrolmentsByIdAttemptsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostCourseEnrolmentsByIdAttemptsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CatalogAttempt
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCourseEnrolmentsByIdAttemptsResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON201() *CatalogAttempt {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCourseEnrolmentsByIdAttemptsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCourseEnrolmentsByIdAttemptsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCourseEnrolmentsByIdAttemptsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCourseEnrolmentsByIdAttemptsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostCourseEnrolmentsByIdModulesByModuleDoneResponse503Headers the declared response headers of an HTTP 503 response for PostCourseEnrolmentsByIdModulesByModuleDone
+type PostCourseEnrolmentsByIdModulesByModuleDoneResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostCourseEnrolmentsByIdModulesByModuleDoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiCourseProgress
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCourseEnrolmentsByIdModulesByModuleDoneResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON200() *ApiCourseProgress {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCourseEnrolmentsByIdModulesByModuleDoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCourseOfferingsResponse503Headers the declared response headers of an HTTP 503 response for GetCourseOfferings
+type GetCourseOfferingsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCourseOfferingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiOfferingList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCourseOfferingsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCourseOfferingsResponse) GetJSON200() *ApiOfferingList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCourseOfferingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCourseOfferingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCourseOfferingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCourseOfferingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCourseOfferingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCourseOfferingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCourseOfferingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCourseOfferingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostCourseOfferingsResponse503Headers the declared response headers of an HTTP 503 response for PostCourseOfferings
+type PostCourseOfferingsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostCourseOfferingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CatalogOffering
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCourseOfferingsResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON201() *CatalogOffering {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCourseOfferingsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCourseOfferingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCourseOfferingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCourseOfferingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCourseOfferingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostCourseOfferingsByIdEnrolmentsResponse503Headers the declared response headers of an HTTP 503 response for PostCourseOfferingsByIdEnrolments
+type PostCourseOfferingsByIdEnrolmentsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostCourseOfferingsByIdEnrolmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CatalogEnrolment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostCourseOfferingsByIdEnrolmentsResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON201() *CatalogEnrolment {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCourseOfferingsByIdEnrolmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCourseOfferingsByIdEnrolmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCourseOfferingsByIdEnrolmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCourseOfferingsByIdEnrolmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCoursesResponse503Headers the declared response headers of an HTTP 503 response for GetCourses
+type GetCoursesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCoursesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiCourseList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCoursesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCoursesResponse) GetJSON200() *ApiCourseList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCoursesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCoursesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCoursesResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCoursesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCoursesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCoursesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCoursesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCoursesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCoursesBySlugResponse503Headers the declared response headers of an HTTP 503 response for GetCoursesBySlug
+type GetCoursesBySlugResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCoursesBySlugResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiCourseView
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCoursesBySlugResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCoursesBySlugResponse) GetJSON200() *ApiCourseView {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCoursesBySlugResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCoursesBySlugResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCoursesBySlugResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetCoursesBySlugResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCoursesBySlugResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCoursesBySlugResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCoursesBySlugResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCoursesBySlugResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCoursesBySlugResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21214,6 +23301,216 @@ func (c *ClientWithResponses) GetCohortsByIdProgressWithResponse(ctx context.Con
 	return ParseGetCohortsByIdProgressResponse(rsp)
 }
 
+// GetCourseAttemptsByIdWithResponse An attempt: questions while open, the score once graded
+//
+// Roles: candidate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/course-attempts/{id} (the `GetCourseAttemptsById` operationId).
+func (c *ClientWithResponses) GetCourseAttemptsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCourseAttemptsByIdResponse, error) {
+	rsp, err := c.GetCourseAttemptsById(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCourseAttemptsByIdResponse(rsp)
+}
+
+// PutCourseAttemptsByIdAnswersByItemWithBodyWithResponse Autosave one answer (displayed option indexes)
+//
+// Roles: candidate.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+func (c *ClientWithResponses) PutCourseAttemptsByIdAnswersByItemWithBodyWithResponse(ctx context.Context, id string, item string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCourseAttemptsByIdAnswersByItemResponse, error) {
+	rsp, err := c.PutCourseAttemptsByIdAnswersByItemWithBody(ctx, id, item, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCourseAttemptsByIdAnswersByItemResponse(rsp)
+}
+
+// PutCourseAttemptsByIdAnswersByItemWithResponse Autosave one answer (displayed option indexes)
+//
+// Roles: candidate.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/course-attempts/{id}/answers/{item} (the `PutCourseAttemptsByIdAnswersByItem` operationId).
+func (c *ClientWithResponses) PutCourseAttemptsByIdAnswersByItemWithResponse(ctx context.Context, id string, item string, body PutCourseAttemptsByIdAnswersByItemJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCourseAttemptsByIdAnswersByItemResponse, error) {
+	rsp, err := c.PutCourseAttemptsByIdAnswersByItem(ctx, id, item, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCourseAttemptsByIdAnswersByItemResponse(rsp)
+}
+
+// PostCourseAttemptsByIdSubmitWithResponse Submit an attempt for grading
+//
+// Roles: candidate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/course-attempts/{id}/submit (the `PostCourseAttemptsByIdSubmit` operationId).
+func (c *ClientWithResponses) PostCourseAttemptsByIdSubmitWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostCourseAttemptsByIdSubmitResponse, error) {
+	rsp, err := c.PostCourseAttemptsByIdSubmit(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCourseAttemptsByIdSubmitResponse(rsp)
+}
+
+// GetCourseEnrolmentsWithResponse Your course enrolments, newest first
+//
+// Roles: candidate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/course-enrolments (the `GetCourseEnrolments` operationId).
+func (c *ClientWithResponses) GetCourseEnrolmentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCourseEnrolmentsResponse, error) {
+	rsp, err := c.GetCourseEnrolments(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCourseEnrolmentsResponse(rsp)
+}
+
+// GetCourseEnrolmentsByIdWithResponse An enrolment's progress: modules done, attempts, completion
+//
+// Roles: candidate, vendor_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/course-enrolments/{id} (the `GetCourseEnrolmentsById` operationId).
+func (c *ClientWithResponses) GetCourseEnrolmentsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCourseEnrolmentsByIdResponse, error) {
+	rsp, err := c.GetCourseEnrolmentsById(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCourseEnrolmentsByIdResponse(rsp)
+}
+
+// PostCourseEnrolmentsByIdAttemptsWithResponse Start (or resume) an attempt at the course's assessment
+//
+// Roles: candidate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/course-enrolments/{id}/attempts (the `PostCourseEnrolmentsByIdAttempts` operationId).
+func (c *ClientWithResponses) PostCourseEnrolmentsByIdAttemptsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostCourseEnrolmentsByIdAttemptsResponse, error) {
+	rsp, err := c.PostCourseEnrolmentsByIdAttempts(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCourseEnrolmentsByIdAttemptsResponse(rsp)
+}
+
+// PostCourseEnrolmentsByIdModulesByModuleDoneWithResponse Mark a module done (completes the course when it was the last thing missing)
+//
+// Roles: candidate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/course-enrolments/{id}/modules/{module}/done (the `PostCourseEnrolmentsByIdModulesByModuleDone` operationId).
+func (c *ClientWithResponses) PostCourseEnrolmentsByIdModulesByModuleDoneWithResponse(ctx context.Context, id string, module string, reqEditors ...RequestEditorFn) (*PostCourseEnrolmentsByIdModulesByModuleDoneResponse, error) {
+	rsp, err := c.PostCourseEnrolmentsByIdModulesByModuleDone(ctx, id, module, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCourseEnrolmentsByIdModulesByModuleDoneResponse(rsp)
+}
+
+// GetCourseOfferingsWithResponse The vendor's offerings of catalogue courses
+//
+// Roles: vendor_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/course-offerings (the `GetCourseOfferings` operationId).
+func (c *ClientWithResponses) GetCourseOfferingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCourseOfferingsResponse, error) {
+	rsp, err := c.GetCourseOfferings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCourseOfferingsResponse(rsp)
+}
+
+// PostCourseOfferingsWithBodyWithResponse Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+//
+// Roles: vendor_admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+func (c *ClientWithResponses) PostCourseOfferingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCourseOfferingsResponse, error) {
+	rsp, err := c.PostCourseOfferingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCourseOfferingsResponse(rsp)
+}
+
+// PostCourseOfferingsWithResponse Offer a catalogue course (or change its settings: pass mark, attempts, time limit)
+//
+// Roles: vendor_admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/course-offerings (the `PostCourseOfferings` operationId).
+func (c *ClientWithResponses) PostCourseOfferingsWithResponse(ctx context.Context, body PostCourseOfferingsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCourseOfferingsResponse, error) {
+	rsp, err := c.PostCourseOfferings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCourseOfferingsResponse(rsp)
+}
+
+// PostCourseOfferingsByIdEnrolmentsWithResponse Enrol yourself in an offered course (needs a current certificate)
+//
+// Roles: candidate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/course-offerings/{id}/enrolments (the `PostCourseOfferingsByIdEnrolments` operationId).
+func (c *ClientWithResponses) PostCourseOfferingsByIdEnrolmentsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostCourseOfferingsByIdEnrolmentsResponse, error) {
+	rsp, err := c.PostCourseOfferingsByIdEnrolments(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCourseOfferingsByIdEnrolmentsResponse(rsp)
+}
+
+// GetCoursesWithResponse The course catalogue beyond the ten days (specialty and continuing-education courses)
+//
+// Any signed-in user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/courses (the `GetCourses` operationId).
+func (c *ClientWithResponses) GetCoursesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCoursesResponse, error) {
+	rsp, err := c.GetCourses(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCoursesResponse(rsp)
+}
+
+// GetCoursesBySlugWithResponse A catalogue course: front matter and module outline
+//
+// Any signed-in user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/courses/{slug} (the `GetCoursesBySlug` operationId).
+func (c *ClientWithResponses) GetCoursesBySlugWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetCoursesBySlugResponse, error) {
+	rsp, err := c.GetCoursesBySlug(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCoursesBySlugResponse(rsp)
+}
+
 // GetCurriculumWithResponse The course outline, with open days and progress for candidates
 //
 // Any signed-in user.
@@ -25975,6 +28272,946 @@ func ParseGetCohortsByIdProgressResponse(rsp *http.Response) (*GetCohortsByIdPro
 	switch {
 	case rsp.StatusCode == 503:
 		var headers GetCohortsByIdProgressResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCourseAttemptsByIdResponse parses an HTTP response from a GetCourseAttemptsByIdWithResponse call
+func ParseGetCourseAttemptsByIdResponse(rsp *http.Response) (*GetCourseAttemptsByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCourseAttemptsByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CatalogAttemptView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCourseAttemptsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutCourseAttemptsByIdAnswersByItemResponse parses an HTTP response from a PutCourseAttemptsByIdAnswersByItemWithResponse call
+func ParsePutCourseAttemptsByIdAnswersByItemResponse(rsp *http.Response) (*PutCourseAttemptsByIdAnswersByItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutCourseAttemptsByIdAnswersByItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PutCourseAttemptsByIdAnswersByItemResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostCourseAttemptsByIdSubmitResponse parses an HTTP response from a PostCourseAttemptsByIdSubmitWithResponse call
+func ParsePostCourseAttemptsByIdSubmitResponse(rsp *http.Response) (*PostCourseAttemptsByIdSubmitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCourseAttemptsByIdSubmitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CatalogAttempt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCourseAttemptsByIdSubmitResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCourseEnrolmentsResponse parses an HTTP response from a GetCourseEnrolmentsWithResponse call
+func ParseGetCourseEnrolmentsResponse(rsp *http.Response) (*GetCourseEnrolmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCourseEnrolmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiCourseEnrolmentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCourseEnrolmentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCourseEnrolmentsByIdResponse parses an HTTP response from a GetCourseEnrolmentsByIdWithResponse call
+func ParseGetCourseEnrolmentsByIdResponse(rsp *http.Response) (*GetCourseEnrolmentsByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCourseEnrolmentsByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiCourseProgress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCourseEnrolmentsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostCourseEnrolmentsByIdAttemptsResponse parses an HTTP response from a PostCourseEnrolmentsByIdAttemptsWithResponse call
+func ParsePostCourseEnrolmentsByIdAttemptsResponse(rsp *http.Response) (*PostCourseEnrolmentsByIdAttemptsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCourseEnrolmentsByIdAttemptsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CatalogAttempt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCourseEnrolmentsByIdAttemptsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostCourseEnrolmentsByIdModulesByModuleDoneResponse parses an HTTP response from a PostCourseEnrolmentsByIdModulesByModuleDoneWithResponse call
+func ParsePostCourseEnrolmentsByIdModulesByModuleDoneResponse(rsp *http.Response) (*PostCourseEnrolmentsByIdModulesByModuleDoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCourseEnrolmentsByIdModulesByModuleDoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiCourseProgress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCourseEnrolmentsByIdModulesByModuleDoneResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCourseOfferingsResponse parses an HTTP response from a GetCourseOfferingsWithResponse call
+func ParseGetCourseOfferingsResponse(rsp *http.Response) (*GetCourseOfferingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCourseOfferingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiOfferingList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCourseOfferingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostCourseOfferingsResponse parses an HTTP response from a PostCourseOfferingsWithResponse call
+func ParsePostCourseOfferingsResponse(rsp *http.Response) (*PostCourseOfferingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCourseOfferingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CatalogOffering
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCourseOfferingsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostCourseOfferingsByIdEnrolmentsResponse parses an HTTP response from a PostCourseOfferingsByIdEnrolmentsWithResponse call
+func ParsePostCourseOfferingsByIdEnrolmentsResponse(rsp *http.Response) (*PostCourseOfferingsByIdEnrolmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCourseOfferingsByIdEnrolmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CatalogEnrolment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PostCourseOfferingsByIdEnrolmentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCoursesResponse parses an HTTP response from a GetCoursesWithResponse call
+func ParseGetCoursesResponse(rsp *http.Response) (*GetCoursesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCoursesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiCourseList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCoursesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCoursesBySlugResponse parses an HTTP response from a GetCoursesBySlugWithResponse call
+func ParseGetCoursesBySlugResponse(rsp *http.Response) (*GetCoursesBySlugResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCoursesBySlugResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiCourseView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCoursesBySlugResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -10,19 +10,27 @@ import (
 
 // Fixture course slugs.
 const (
-	EthicsCE = "fixture-ethics" // continuing education, 3 hours of ethics, 8 items
+	EthicsCE = "fixture-ethics" // continuing education, 3 hours of ethics, 8 items; meets every content check
+	// Specialty is structurally valid (serve loads it: 6 hours, 20 items, endorsement
+	// "fixture-reentry") but its placeholder items do not meet the item-writing gates.
+	Specialty = "fixture-specialty"
 )
 
 //go:embed testdata
 var fixtures embed.FS
 
-// WithFixtures copies base (a content tree) and adds the fixture courses under courses/; the
-// result can be changed freely by the test.
-func WithFixtures(base fs.FS) fstest.MapFS {
+// WithFixtures copies base (a content tree) and adds the fixture courses under courses/ (only
+// those named, when slugs are given); the result can be changed freely by the test.
+func WithFixtures(base fs.FS, slugs ...string) fstest.MapFS {
 	out := fstest.MapFS{}
 	copyInto(out, base, ".", "")
 	sub, _ := fs.Sub(fixtures, "testdata")
-	copyInto(out, sub, ".", "")
+	if len(slugs) == 0 {
+		copyInto(out, sub, ".", "")
+	}
+	for _, s := range slugs {
+		copyInto(out, sub, "courses/"+s, "")
+	}
 	return out
 }
 

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/peeracademy/peeracademy/content"
+	"github.com/peeracademy/peeracademy/internal/app"
+	"github.com/peeracademy/peeracademy/internal/catalog"
+	"github.com/peeracademy/peeracademy/internal/catalog/catalogtest"
+	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+)
+
+// TestHolderTakesACECourse: a certified holder opens the catalogue, enrols in the (fixture) ethics
+// course a vendor offers, reads and marks both modules done, sits the assessment in the browser
+// (answers chosen by clicking), passes, and finds 3 verified ethics hours on the certificate page.
+func TestHolderTakesACECourse(t *testing.T) {
+	exe := chromiumPath(t)
+	saved := app.ContentFS
+	app.ContentFS = catalogtest.WithFixtures(content.FS)
+	t.Cleanup(func() { app.ContentFS = saved })
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		ctx := context.Background()
+		env, base := startApp(t, d)
+		p, cert := env.Certified("kappa")
+		if _, err := env.App.Courses.Offer(ctx, p.AdminActor(), p.Admin, catalog.OfferingInput{Course: catalogtest.EthicsCE}); err != nil {
+			t.Fatal(err)
+		}
+		course, _ := env.App.Catalogue.Course(catalogtest.EthicsCE)
+
+		b := signedIn(t, env, exe, base, p.Cand)
+		pg := b.open("/courses")
+		wantPage(t, "catalogue", pg, http.StatusOK, "/courses")
+		if m := b.text("main"); !strings.Contains(m, course.Title) || !strings.Contains(m, "Continuing education") {
+			t.Fatalf("catalogue: %.600s", m)
+		}
+		pg = b.load("open the course", chromedp.Click(`//a[@href="`+course.URL()+`"]`))
+		wantPage(t, "course page", pg, http.StatusOK, course.URL())
+		pg = b.load("enrol", chromedp.Click(chromedp.CSS(`button.enrol`)))
+		wantPage(t, "after enrolling", pg, http.StatusOK, course.URL())
+		if m := b.text("main"); !strings.Contains(m, "You are enrolled") || !strings.Contains(m, "0 of 2") {
+			t.Fatalf("after enrolling: %.600s", m)
+		}
+
+		for i, m := range course.Modules.Modules() {
+			pg = b.load("open module", chromedp.Click(`//a[@href="`+m.URL()+`"]`))
+			wantPage(t, "module", pg, http.StatusOK, m.URL())
+			if h := b.text("h1"); h != m.Title {
+				t.Fatalf("module heading %q", h)
+			}
+			pg = b.load("mark done", chromedp.Click(chromedp.ID(`mark-done`)))
+			wantPage(t, "after marking done", pg, http.StatusOK, course.URL())
+			if txt := b.text("main"); !strings.Contains(txt, fmt.Sprintf("%d of 2", i+1)) {
+				t.Fatalf("progress after module %d: %.500s", i+1, txt)
+			}
+		}
+
+		pg = b.load("start the assessment", chromedp.Click(chromedp.ID(`start-assessment`)))
+		if !strings.HasPrefix(pg.URL.Path, "/courses/attempts/") || pg.Status != http.StatusOK {
+			t.Fatalf("assessment at %s (%d)", pg.URL, pg.Status)
+		}
+		attemptID := strings.TrimPrefix(pg.URL.Path, "/courses/attempts/")
+		v, err := env.App.Courses.View(ctx, p.CandActor(), p.Cand, attemptID)
+		if err != nil || len(v.Questions) != 8 {
+			t.Fatalf("attempt view: %v", err)
+		}
+		for _, q := range v.Questions {
+			it, _ := course.Assessment.Item(q.ItemID)
+			for _, k := range it.Answer {
+				d := slices.Index(q.Options, it.Options[k])
+				b.do("choose "+q.ItemID, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="q-%s"][value="%d"]`, q.ItemID, d))))
+			}
+		}
+		pg = b.load("submit", chromedp.Click(chromedp.ID(`submit-assessment`)))
+		wantPage(t, "result", pg, http.StatusOK, "/courses/attempts/"+attemptID)
+		if m := b.text("#assessment-result"); !strings.Contains(m, "8 of 8") || !strings.Contains(m, "Passed") {
+			t.Fatalf("result: %.400s", m)
+		}
+		b.screenshot("course-result-" + string(d) + ".png")
+
+		pg = b.load("back to the course", chromedp.Click(`//a[@href="`+course.URL()+`" and contains(@class, "button")]`))
+		wantPage(t, "course complete", pg, http.StatusOK, course.URL())
+		if m := b.text("#course-complete"); !strings.Contains(m, "Course complete") || !strings.Contains(m, "3 verified hours of ethics") {
+			t.Fatalf("completion: %.400s", m)
+		}
+		pg = b.load("certificate page", chromedp.Click(chromedp.CSS(`#course-complete a`)))
+		wantPage(t, "certificate", pg, http.StatusOK, "/certificates/"+cert.ID)
+		m := b.text("main")
+		for _, want := range []string{"3 of 18 verified hours", course.Title, "verified"} {
+			if !strings.Contains(m, want) {
+				t.Errorf("certificate page lacks %q: %.1200s", want, m)
+			}
+		}
+	})
+}
