@@ -951,8 +951,12 @@ type ApiAnswerRequest struct {
 type ApiApplicationList struct {
 	Applications []EligibilitySummary `json:"applications"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiApplicationView defines model for api.ApplicationView.
@@ -972,11 +976,17 @@ type ApiAuditList struct {
 
 	// Next Pass as before to get the next (older) page; absent on the last page.
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiAwaitingList defines model for api.AwaitingList.
 type ApiAwaitingList struct {
 	Awaiting []OralAwaiting `json:"awaiting"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiBookRequest defines model for api.BookRequest.
@@ -987,6 +997,9 @@ type ApiBookRequest struct {
 // ApiCEView defines model for api.CEView.
 type ApiCEView struct {
 	Activities []CeActivity `json:"activities"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string      `json:"next_cursor"`
 	Progress   []CeProgress `json:"progress"`
 }
 
@@ -994,8 +1007,12 @@ type ApiCEView struct {
 type ApiCertificateList struct {
 	Certificates []ApiCertificateView `json:"certificates"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiCertificateView A certificate and its state now.
@@ -1055,23 +1072,34 @@ type ApiCheckRequest struct {
 
 // ApiCohortExamResults defines model for api.CohortExamResults.
 type ApiCohortExamResults struct {
-	// Next Pass as cursor to get the following page; absent on the last page.
-	Next    *string            `json:"next,omitempty"`
-	Results []ExamCohortResult `json:"results"`
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string            `json:"next_cursor"`
+	Results    []ExamCohortResult `json:"results"`
 }
 
 // ApiCohortList defines model for api.CohortList.
 type ApiCohortList struct {
 	Cohorts []CohortCohort `json:"cohorts"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiCohortProgress defines model for api.CohortProgress.
 type ApiCohortProgress struct {
-	CohortId string         `json:"cohort_id"`
-	Statuses []CohortStatus `json:"statuses"`
+	CohortId string `json:"cohort_id"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string        `json:"next_cursor"`
+	Statuses   []CohortStatus `json:"statuses"`
 }
 
 // ApiCourseOutline defines model for api.CourseOutline.
@@ -1111,21 +1139,31 @@ type ApiEnrollRequest struct {
 
 // ApiExamResults defines model for api.ExamResults.
 type ApiExamResults struct {
-	Gate    *ExamGate           `json:"gate"`
-	Results []ExamAttemptResult `json:"results"`
+	Gate *ExamGate `json:"gate"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string             `json:"next_cursor"`
+	Results    []ExamAttemptResult `json:"results"`
 }
 
 // ApiExceptionList defines model for api.ExceptionList.
 type ApiExceptionList struct {
 	Exceptions []OralException `json:"exceptions"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiExportList defines model for api.ExportList.
 type ApiExportList struct {
 	Exports []PrivacyExport `json:"exports"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiFeedLink defines model for api.FeedLink.
@@ -1162,8 +1200,12 @@ type ApiIssueRequest struct {
 type ApiItemAnalysis struct {
 	Items []ExamItemStat `json:"items"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiLookupRequest defines model for api.LookupRequest.
@@ -1175,7 +1217,10 @@ type ApiLookupRequest struct {
 // ApiMailList defines model for api.MailList.
 type ApiMailList struct {
 	Messages []NotifyMessage `json:"messages"`
-	Total    int             `json:"total"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
+	Total      int     `json:"total"`
 }
 
 // ApiMessageResponse defines model for api.MessageResponse.
@@ -1212,7 +1257,10 @@ type ApiModuleView struct {
 type ApiOralStatus struct {
 	Bookings []OralBookingView `json:"bookings"`
 	Gate     *OralGate         `json:"gate"`
-	Result   *OralResult       `json:"result,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string     `json:"next_cursor"`
+	Result     *OralResult `json:"result,omitempty"`
 }
 
 // ApiOverrideRequest defines model for api.OverrideRequest.
@@ -1223,9 +1271,13 @@ type ApiOverrideRequest struct {
 
 // ApiReadyList defines model for api.ReadyList.
 type ApiReadyList struct {
-	// Next Pass as cursor to get the following page; absent on the last page.
-	Next  *string               `json:"next,omitempty"`
-	Ready []CertificateReadyRow `json:"ready"`
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string               `json:"next_cursor"`
+	Ready      []CertificateReadyRow `json:"ready"`
 }
 
 // ApiReasonRequest defines model for api.ReasonRequest.
@@ -1259,6 +1311,16 @@ type ApiResetRequest struct {
 // ApiRetireRequest defines model for api.RetireRequest.
 type ApiRetireRequest struct {
 	Reason string `json:"reason"`
+}
+
+// ApiReviewQueue defines model for api.ReviewQueue.
+type ApiReviewQueue struct {
+	Counts map[string]int `json:"counts"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string               `json:"next_cursor"`
+	Rows       []EligibilityQueueRow `json:"rows"`
+	Total      int                   `json:"total"`
 }
 
 // ApiReviewRequest defines model for api.ReviewRequest.
@@ -1296,6 +1358,9 @@ type ApiRubricView struct {
 // ApiSlotList defines model for api.SlotList.
 type ApiSlotList struct {
 	Gate *OralGate `json:"gate,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 
 	// Open For candidates: open slots they may book.
 	Open *[]OralOpenSlot `json:"open,omitempty"`
@@ -1352,10 +1417,13 @@ type ApiTokenResponse struct {
 
 // ApiUserList defines model for api.UserList.
 type ApiUserList struct {
-	Limit  int           `json:"limit"`
-	Offset int           `json:"offset"`
-	Total  int           `json:"total"`
-	Users  []ApiUserView `json:"users"`
+	Limit int `json:"limit"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string       `json:"next_cursor"`
+	Offset     int           `json:"offset"`
+	Total      int           `json:"total"`
+	Users      []ApiUserView `json:"users"`
 }
 
 // ApiUserView defines model for api.UserView.
@@ -1377,9 +1445,13 @@ type ApiUserViewRole string
 
 // ApiVendorList defines model for api.VendorList.
 type ApiVendorList struct {
-	// Next Pass as cursor to get the following page; absent on the last page.
-	Next    *string         `json:"next,omitempty"`
-	Vendors []AccountVendor `json:"vendors"`
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string         `json:"next_cursor"`
+	Vendors    []AccountVendor `json:"vendors"`
 }
 
 // ApiVendorReport defines model for api.VendorReport.
@@ -1725,13 +1797,6 @@ type EligibilityPositionView struct {
 	Paid         bool    `json:"paid"`
 	Start        string  `json:"start"`
 	Title        string  `json:"title"`
-}
-
-// EligibilityQueue defines model for eligibility.Queue.
-type EligibilityQueue struct {
-	Counts map[string]int        `json:"counts"`
-	Rows   []EligibilityQueueRow `json:"rows"`
-	Total  int                   `json:"total"`
 }
 
 // EligibilityQueueRow defines model for eligibility.QueueRow.
@@ -2359,7 +2424,7 @@ type GetApplicationsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2375,13 +2440,19 @@ type PostApplicationsByIdDocumentsMultipartBodyKind string
 
 // GetAuditParams defines parameters for GetAudit.
 type GetAuditParams struct {
-	// Before The next value of the previous page: events older than it.
+	// Before Deprecated (use cursor): only events older than this event id (the next value of the previous page).
 	Before *string `form:"before,omitempty" json:"before,omitempty"`
 
 	// Action Only this action (e.g. user.disable).
 	Action      *string `form:"action,omitempty" json:"action,omitempty"`
 	SubjectType *string `form:"subject_type,omitempty" json:"subject_type,omitempty"`
 	SubjectId   *string `form:"subject_id,omitempty" json:"subject_id,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetCertificatesParams defines parameters for GetCertificates.
@@ -2389,7 +2460,7 @@ type GetCertificatesParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2398,7 +2469,16 @@ type GetCertificatesReadyParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetCertificatesByIdCeParams defines parameters for GetCertificatesByIdCe.
+type GetCertificatesByIdCeParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2407,7 +2487,7 @@ type GetCohortsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2419,27 +2499,53 @@ type GetCohortsByIdExamResultsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetCohortsByIdExamResultsParamsFormat defines parameters for GetCohortsByIdExamResults.
 type GetCohortsByIdExamResultsParamsFormat string
 
+// GetCohortsByIdProgressParams defines parameters for GetCohortsByIdProgress.
+type GetCohortsByIdProgressParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetExamParams defines parameters for GetExam.
+type GetExamParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetExamItemAnalysisParams defines parameters for GetExamItemAnalysis.
 type GetExamItemAnalysisParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetMailParams defines parameters for GetMail.
 type GetMailParams struct {
 	// To Only mail to this address.
-	To     *string `form:"to,omitempty" json:"to,omitempty"`
-	Offset *int    `form:"offset,omitempty" json:"offset,omitempty"`
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+
+	// Offset Deprecated (use cursor): rows to skip, 50 a page, no next_cursor.
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetMeDataExportsParams defines parameters for GetMeDataExports.
@@ -2447,7 +2553,34 @@ type GetMeDataExportsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOralParams defines parameters for GetOral.
+type GetOralParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOralAwaitingParams defines parameters for GetOralAwaiting.
+type GetOralAwaitingParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOralExceptionsParams defines parameters for GetOralExceptions.
+type GetOralExceptionsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2458,19 +2591,29 @@ type GetOralSlotsParams struct {
 
 	// To End of the window, like from. Default: the booking horizon from now.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetReviewParams defines parameters for GetReview.
 type GetReviewParams struct {
-	// Limit 1 to 100 (default 25).
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Offset Rows to skip (default 0).
-	Offset *int                   `form:"offset,omitempty" json:"offset,omitempty"`
 	Status *GetReviewParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Q Find by name.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and no next_cursor is answered.
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetReviewParamsStatus defines parameters for GetReview.
@@ -2478,18 +2621,21 @@ type GetReviewParamsStatus string
 
 // GetUsersParams defines parameters for GetUsers.
 type GetUsersParams struct {
-	// Limit 1 to 100 (default 25).
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Offset Rows to skip (default 0).
-	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
-
 	// Q Find by name or email.
 	Q    *string             `form:"q,omitempty" json:"q,omitempty"`
 	Role *GetUsersParamsRole `form:"role,omitempty" json:"role,omitempty"`
 
 	// VendorId Platform admins: one vendor's users.
 	VendorId *string `form:"vendor_id,omitempty" json:"vendor_id,omitempty"`
+
+	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and no next_cursor is answered.
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetUsersParamsRole defines parameters for GetUsers.
@@ -2500,7 +2646,7 @@ type GetVendorsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -3030,7 +3176,7 @@ type ClientInterface interface {
 	// Roles: candidate, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-	GetCertificatesByIdCe(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCertificatesByIdCe(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCertificatesByIdCeWithBody Record a continuing-education activity (proof upload in the browser)
 	//
@@ -3219,7 +3365,7 @@ type ClientInterface interface {
 	// Roles: trainer, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-	GetCohortsByIdProgress(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCohortsByIdProgress(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCurriculum The course outline, with open days and progress for candidates
 	//
@@ -3233,7 +3379,7 @@ type ClientInterface interface {
 	// Roles: candidate.
 	//
 	// Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-	GetExam(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetExam(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostExamAccommodationsWithBody Grant a candidate extended time
 	//
@@ -3468,14 +3614,14 @@ type ClientInterface interface {
 	// Roles: candidate.
 	//
 	// Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-	GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOral(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOralAwaiting Exams of the vendor waiting for another examiner that the caller has not graded
 	//
 	// Roles: trainer, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-	GetOralAwaiting(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOralAwaiting(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostOralBookingsWithBody Book a slot (the database decides races)
 	//
@@ -3575,7 +3721,7 @@ type ClientInterface interface {
 	// Roles: vendor_admin.
 	//
 	// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-	GetOralExceptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOralExceptions(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostOralExceptionsWithBody Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
 	//
@@ -4517,8 +4663,8 @@ func (c *Client) GetCertificatesReady(ctx context.Context, params *GetCertificat
 // Roles: candidate, vendor_admin.
 //
 // Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-func (c *Client) GetCertificatesByIdCe(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCertificatesByIdCeRequest(c.Server, id)
+func (c *Client) GetCertificatesByIdCe(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCertificatesByIdCeRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4936,8 +5082,8 @@ func (c *Client) PostCohortsByIdMakeup(ctx context.Context, id string, body Post
 // Roles: trainer, vendor_admin.
 //
 // Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-func (c *Client) GetCohortsByIdProgress(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCohortsByIdProgressRequest(c.Server, id)
+func (c *Client) GetCohortsByIdProgress(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCohortsByIdProgressRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4970,8 +5116,8 @@ func (c *Client) GetCurriculum(ctx context.Context, reqEditors ...RequestEditorF
 // Roles: candidate.
 //
 // Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-func (c *Client) GetExam(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetExamRequest(c.Server)
+func (c *Client) GetExam(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExamRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5495,8 +5641,8 @@ func (c *Client) GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditor
 // Roles: candidate.
 //
 // Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-func (c *Client) GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOralRequest(c.Server)
+func (c *Client) GetOral(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5512,8 +5658,8 @@ func (c *Client) GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // Roles: trainer, vendor_admin.
 //
 // Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-func (c *Client) GetOralAwaiting(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOralAwaitingRequest(c.Server)
+func (c *Client) GetOralAwaiting(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralAwaitingRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5732,8 +5878,8 @@ func (c *Client) PostOralBookingsByIdReschedule(ctx context.Context, id string, 
 // Roles: vendor_admin.
 //
 // Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-func (c *Client) GetOralExceptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOralExceptionsRequest(c.Server)
+func (c *Client) GetOralExceptions(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralExceptionsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6761,6 +6907,30 @@ func NewGetAuditRequest(server string, params *GetAuditParams) (*http.Request, e
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -7369,7 +7539,7 @@ func NewGetCertificatesReadyRequest(server string, params *GetCertificatesReadyP
 }
 
 // NewGetCertificatesByIdCeRequest constructs an http.Request for the GetCertificatesByIdCe method
-func NewGetCertificatesByIdCeRequest(server string, id string) (*http.Request, error) {
+func NewGetCertificatesByIdCeRequest(server string, id string, params *GetCertificatesByIdCeParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7392,6 +7562,45 @@ func NewGetCertificatesByIdCeRequest(server string, id string) (*http.Request, e
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8094,7 +8303,7 @@ func NewPostCohortsByIdMakeupRequestWithBody(server string, id string, contentTy
 }
 
 // NewGetCohortsByIdProgressRequest constructs an http.Request for the GetCohortsByIdProgress method
-func NewGetCohortsByIdProgressRequest(server string, id string) (*http.Request, error) {
+func NewGetCohortsByIdProgressRequest(server string, id string, params *GetCohortsByIdProgressParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8117,6 +8326,45 @@ func NewGetCohortsByIdProgressRequest(server string, id string) (*http.Request, 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8155,7 +8403,7 @@ func NewGetCurriculumRequest(server string) (*http.Request, error) {
 }
 
 // NewGetExamRequest constructs an http.Request for the GetExam method
-func NewGetExamRequest(server string) (*http.Request, error) {
+func NewGetExamRequest(server string, params *GetExamParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -8171,6 +8419,45 @@ func NewGetExamRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8682,6 +8969,30 @@ func NewGetMailRequest(server string, params *GetMailParams) (*http.Request, err
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -8999,7 +9310,7 @@ func NewGetOpenapiJsonRequest(server string) (*http.Request, error) {
 }
 
 // NewGetOralRequest constructs an http.Request for the GetOral method
-func NewGetOralRequest(server string) (*http.Request, error) {
+func NewGetOralRequest(server string, params *GetOralParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9017,6 +9328,45 @@ func NewGetOralRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -9026,7 +9376,7 @@ func NewGetOralRequest(server string) (*http.Request, error) {
 }
 
 // NewGetOralAwaitingRequest constructs an http.Request for the GetOralAwaiting method
-func NewGetOralAwaitingRequest(server string) (*http.Request, error) {
+func NewGetOralAwaitingRequest(server string, params *GetOralAwaitingParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9042,6 +9392,45 @@ func NewGetOralAwaitingRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9336,7 +9725,7 @@ func NewPostOralBookingsByIdRescheduleRequestWithBody(server string, id string, 
 }
 
 // NewGetOralExceptionsRequest constructs an http.Request for the GetOralExceptions method
-func NewGetOralExceptionsRequest(server string) (*http.Request, error) {
+func NewGetOralExceptionsRequest(server string, params *GetOralExceptionsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9352,6 +9741,45 @@ func NewGetOralExceptionsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9649,6 +10077,30 @@ func NewGetOralSlotsRequest(server string, params *GetOralSlotsParams) (*http.Re
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9785,9 +10237,21 @@ func NewGetReviewRequest(server string, params *GetReviewParams) (*http.Request,
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.Limit != nil {
+		if params.Status != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9809,9 +10273,9 @@ func NewGetReviewRequest(server string, params *GetReviewParams) (*http.Request,
 
 		}
 
-		if params.Status != nil {
+		if params.Limit != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9821,9 +10285,9 @@ func NewGetReviewRequest(server string, params *GetReviewParams) (*http.Request,
 
 		}
 
-		if params.Q != nil {
+		if params.Cursor != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9875,30 +10339,6 @@ func NewGetUsersRequest(server string, params *GetUsersParams) (*http.Request, e
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.Limit != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Offset != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -9926,6 +10366,42 @@ func NewGetUsersRequest(server string, params *GetUsersParams) (*http.Request, e
 		if params.VendorId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "vendor_id", *params.VendorId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10646,7 +11122,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-	GetCertificatesByIdCeWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error)
+	GetCertificatesByIdCeWithResponse(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error)
 
 	// PostCertificatesByIdCeWithBodyWithResponse Record a continuing-education activity (proof upload in the browser)
 	//
@@ -10853,7 +11329,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-	GetCohortsByIdProgressWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error)
+	GetCohortsByIdProgressWithResponse(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error)
 
 	// GetCurriculumWithResponse The course outline, with open days and progress for candidates
 	//
@@ -10871,7 +11347,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-	GetExamWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExamResponse, error)
+	GetExamWithResponse(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*GetExamResponse, error)
 
 	// PostExamAccommodationsWithBodyWithResponse Grant a candidate extended time
 	//
@@ -11132,7 +11608,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-	GetOralWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralResponse, error)
+	GetOralWithResponse(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*GetOralResponse, error)
 
 	// GetOralAwaitingWithResponse Exams of the vendor waiting for another examiner that the caller has not graded
 	//
@@ -11141,7 +11617,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-	GetOralAwaitingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error)
+	GetOralAwaitingWithResponse(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error)
 
 	// PostOralBookingsWithBodyWithResponse Book a slot (the database decides races)
 	//
@@ -11249,7 +11725,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-	GetOralExceptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error)
+	GetOralExceptionsWithResponse(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error)
 
 	// PostOralExceptionsWithBodyWithResponse Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
 	//
@@ -11495,6 +11971,11 @@ type ClientWithResponsesInterface interface {
 	GetVerifyByCodeWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetVerifyByCodeResponse, error)
 }
 
+// GetApplicationsResponse200Headers the declared response headers of an HTTP 200 response for GetApplications
+type GetApplicationsResponse200Headers struct {
+	Link *string
+}
+
 // GetApplicationsResponse503Headers the declared response headers of an HTTP 503 response for GetApplications
 type GetApplicationsResponse503Headers struct {
 	RetryAfter *int
@@ -11515,6 +11996,8 @@ type GetApplicationsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetApplicationsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetApplicationsResponse503Headers
 }
@@ -12527,6 +13010,11 @@ func (r PostApplicationsByIdWithdrawResponse) ContentType() string {
 	return ""
 }
 
+// GetAuditResponse200Headers the declared response headers of an HTTP 200 response for GetAudit
+type GetAuditResponse200Headers struct {
+	Link *string
+}
+
 // GetAuditResponse503Headers the declared response headers of an HTTP 503 response for GetAudit
 type GetAuditResponse503Headers struct {
 	RetryAfter *int
@@ -12547,6 +13035,8 @@ type GetAuditResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAuditResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetAuditResponse503Headers
 }
@@ -13629,6 +14119,11 @@ func (r PostCeByIdReviewResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesResponse200Headers the declared response headers of an HTTP 200 response for GetCertificates
+type GetCertificatesResponse200Headers struct {
+	Link *string
+}
+
 // GetCertificatesResponse503Headers the declared response headers of an HTTP 503 response for GetCertificates
 type GetCertificatesResponse503Headers struct {
 	RetryAfter *int
@@ -13649,6 +14144,8 @@ type GetCertificatesResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCertificatesResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCertificatesResponse503Headers
 }
@@ -13885,6 +14382,11 @@ func (r GetCertificatesExportResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesReadyResponse200Headers the declared response headers of an HTTP 200 response for GetCertificatesReady
+type GetCertificatesReadyResponse200Headers struct {
+	Link *string
+}
+
 // GetCertificatesReadyResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesReady
 type GetCertificatesReadyResponse503Headers struct {
 	RetryAfter *int
@@ -13905,6 +14407,8 @@ type GetCertificatesReadyResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCertificatesReadyResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCertificatesReadyResponse503Headers
 }
@@ -13968,6 +14472,11 @@ func (r GetCertificatesReadyResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesByIdCeResponse200Headers the declared response headers of an HTTP 200 response for GetCertificatesByIdCe
+type GetCertificatesByIdCeResponse200Headers struct {
+	Link *string
+}
+
 // GetCertificatesByIdCeResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesByIdCe
 type GetCertificatesByIdCeResponse503Headers struct {
 	RetryAfter *int
@@ -13978,6 +14487,8 @@ type GetCertificatesByIdCeResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiCEView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -13988,6 +14499,8 @@ type GetCertificatesByIdCeResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCertificatesByIdCeResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCertificatesByIdCeResponse503Headers
 }
@@ -13995,6 +14508,11 @@ type GetCertificatesByIdCeResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCertificatesByIdCeResponse) GetJSON200() *ApiCEView {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCertificatesByIdCeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -14702,6 +15220,11 @@ func (r PostCertificatesByIdRevokeResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsResponse200Headers the declared response headers of an HTTP 200 response for GetCohorts
+type GetCohortsResponse200Headers struct {
+	Link *string
+}
+
 // GetCohortsResponse503Headers the declared response headers of an HTTP 503 response for GetCohorts
 type GetCohortsResponse503Headers struct {
 	RetryAfter *int
@@ -14722,6 +15245,8 @@ type GetCohortsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCohortsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCohortsResponse503Headers
 }
@@ -15277,6 +15802,11 @@ func (r DeleteCohortsByIdEnrollmentsByCandidateResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdExamResultsResponse200Headers the declared response headers of an HTTP 200 response for GetCohortsByIdExamResults
+type GetCohortsByIdExamResultsResponse200Headers struct {
+	Link *string
+}
+
 // GetCohortsByIdExamResultsResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsByIdExamResults
 type GetCohortsByIdExamResultsResponse503Headers struct {
 	RetryAfter *int
@@ -15299,6 +15829,8 @@ type GetCohortsByIdExamResultsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCohortsByIdExamResultsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCohortsByIdExamResultsResponse503Headers
 }
@@ -15478,6 +16010,11 @@ func (r PostCohortsByIdMakeupResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdProgressResponse200Headers the declared response headers of an HTTP 200 response for GetCohortsByIdProgress
+type GetCohortsByIdProgressResponse200Headers struct {
+	Link *string
+}
+
 // GetCohortsByIdProgressResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsByIdProgress
 type GetCohortsByIdProgressResponse503Headers struct {
 	RetryAfter *int
@@ -15488,6 +16025,8 @@ type GetCohortsByIdProgressResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiCohortProgress
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -15498,6 +16037,8 @@ type GetCohortsByIdProgressResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCohortsByIdProgressResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCohortsByIdProgressResponse503Headers
 }
@@ -15505,6 +16046,11 @@ type GetCohortsByIdProgressResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCohortsByIdProgressResponse) GetJSON200() *ApiCohortProgress {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCohortsByIdProgressResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15637,6 +16183,11 @@ func (r GetCurriculumResponse) ContentType() string {
 	return ""
 }
 
+// GetExamResponse200Headers the declared response headers of an HTTP 200 response for GetExam
+type GetExamResponse200Headers struct {
+	Link *string
+}
+
 // GetExamResponse503Headers the declared response headers of an HTTP 503 response for GetExam
 type GetExamResponse503Headers struct {
 	RetryAfter *int
@@ -15647,6 +16198,8 @@ type GetExamResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiExamResults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -15655,6 +16208,8 @@ type GetExamResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExamResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetExamResponse503Headers
 }
@@ -15662,6 +16217,11 @@ type GetExamResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetExamResponse) GetJSON200() *ApiExamResults {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExamResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -16198,6 +16758,11 @@ func (r PostExamAttemptsByIdSubmitResponse) ContentType() string {
 	return ""
 }
 
+// GetExamItemAnalysisResponse200Headers the declared response headers of an HTTP 200 response for GetExamItemAnalysis
+type GetExamItemAnalysisResponse200Headers struct {
+	Link *string
+}
+
 // GetExamItemAnalysisResponse503Headers the declared response headers of an HTTP 503 response for GetExamItemAnalysis
 type GetExamItemAnalysisResponse503Headers struct {
 	RetryAfter *int
@@ -16218,6 +16783,8 @@ type GetExamItemAnalysisResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExamItemAnalysisResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetExamItemAnalysisResponse503Headers
 }
@@ -16773,6 +17340,11 @@ func (r PostInvitationsResponse) ContentType() string {
 	return ""
 }
 
+// GetMailResponse200Headers the declared response headers of an HTTP 200 response for GetMail
+type GetMailResponse200Headers struct {
+	Link *string
+}
+
 // GetMailResponse503Headers the declared response headers of an HTTP 503 response for GetMail
 type GetMailResponse503Headers struct {
 	RetryAfter *int
@@ -16795,6 +17367,8 @@ type GetMailResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMailResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetMailResponse503Headers
 }
@@ -16939,6 +17513,11 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+// GetMeDataExportsResponse200Headers the declared response headers of an HTTP 200 response for GetMeDataExports
+type GetMeDataExportsResponse200Headers struct {
+	Link *string
+}
+
 // GetMeDataExportsResponse503Headers the declared response headers of an HTTP 503 response for GetMeDataExports
 type GetMeDataExportsResponse503Headers struct {
 	RetryAfter *int
@@ -16959,6 +17538,8 @@ type GetMeDataExportsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeDataExportsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetMeDataExportsResponse503Headers
 }
@@ -17569,6 +18150,11 @@ func (r GetOpenapiJsonResponse) ContentType() string {
 	return ""
 }
 
+// GetOralResponse200Headers the declared response headers of an HTTP 200 response for GetOral
+type GetOralResponse200Headers struct {
+	Link *string
+}
+
 // GetOralResponse503Headers the declared response headers of an HTTP 503 response for GetOral
 type GetOralResponse503Headers struct {
 	RetryAfter *int
@@ -17579,6 +18165,8 @@ type GetOralResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiOralStatus
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -17587,6 +18175,8 @@ type GetOralResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralResponse503Headers
 }
@@ -17594,6 +18184,11 @@ type GetOralResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOralResponse) GetJSON200() *ApiOralStatus {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOralResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17645,6 +18240,11 @@ func (r GetOralResponse) ContentType() string {
 	return ""
 }
 
+// GetOralAwaitingResponse200Headers the declared response headers of an HTTP 200 response for GetOralAwaiting
+type GetOralAwaitingResponse200Headers struct {
+	Link *string
+}
+
 // GetOralAwaitingResponse503Headers the declared response headers of an HTTP 503 response for GetOralAwaiting
 type GetOralAwaitingResponse503Headers struct {
 	RetryAfter *int
@@ -17655,6 +18255,8 @@ type GetOralAwaitingResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiAwaitingList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -17663,6 +18265,8 @@ type GetOralAwaitingResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralAwaitingResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralAwaitingResponse503Headers
 }
@@ -17670,6 +18274,11 @@ type GetOralAwaitingResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOralAwaitingResponse) GetJSON200() *ApiAwaitingList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -18393,6 +19002,11 @@ func (r PostOralBookingsByIdRescheduleResponse) ContentType() string {
 	return ""
 }
 
+// GetOralExceptionsResponse200Headers the declared response headers of an HTTP 200 response for GetOralExceptions
+type GetOralExceptionsResponse200Headers struct {
+	Link *string
+}
+
 // GetOralExceptionsResponse503Headers the declared response headers of an HTTP 503 response for GetOralExceptions
 type GetOralExceptionsResponse503Headers struct {
 	RetryAfter *int
@@ -18403,6 +19017,8 @@ type GetOralExceptionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiExceptionList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -18411,6 +19027,8 @@ type GetOralExceptionsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralExceptionsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralExceptionsResponse503Headers
 }
@@ -18418,6 +19036,11 @@ type GetOralExceptionsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOralExceptionsResponse) GetJSON200() *ApiExceptionList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -19099,6 +19722,11 @@ func (r PutOralSettingsResponse) ContentType() string {
 	return ""
 }
 
+// GetOralSlotsResponse200Headers the declared response headers of an HTTP 200 response for GetOralSlots
+type GetOralSlotsResponse200Headers struct {
+	Link *string
+}
+
 // GetOralSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetOralSlots
 type GetOralSlotsResponse503Headers struct {
 	RetryAfter *int
@@ -19119,6 +19747,8 @@ type GetOralSlotsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralSlotsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralSlotsResponse503Headers
 }
@@ -19431,6 +20061,11 @@ func (r GetReportsExportResponse) ContentType() string {
 	return ""
 }
 
+// GetReviewResponse200Headers the declared response headers of an HTTP 200 response for GetReview
+type GetReviewResponse200Headers struct {
+	Link *string
+}
+
 // GetReviewResponse503Headers the declared response headers of an HTTP 503 response for GetReview
 type GetReviewResponse503Headers struct {
 	RetryAfter *int
@@ -19440,7 +20075,7 @@ type GetReviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *EligibilityQueue
+	JSON200 *ApiReviewQueue
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -19451,12 +20086,14 @@ type GetReviewResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReviewResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetReviewResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetReviewResponse) GetJSON200() *EligibilityQueue {
+func (r GetReviewResponse) GetJSON200() *ApiReviewQueue {
 	return r.JSON200
 }
 
@@ -19514,6 +20151,11 @@ func (r GetReviewResponse) ContentType() string {
 	return ""
 }
 
+// GetUsersResponse200Headers the declared response headers of an HTTP 200 response for GetUsers
+type GetUsersResponse200Headers struct {
+	Link *string
+}
+
 // GetUsersResponse503Headers the declared response headers of an HTTP 503 response for GetUsers
 type GetUsersResponse503Headers struct {
 	RetryAfter *int
@@ -19534,6 +20176,8 @@ type GetUsersResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetUsersResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetUsersResponse503Headers
 }
@@ -19777,6 +20421,11 @@ func (r PostUsersByIdEnableResponse) ContentType() string {
 	return ""
 }
 
+// GetVendorsResponse200Headers the declared response headers of an HTTP 200 response for GetVendors
+type GetVendorsResponse200Headers struct {
+	Link *string
+}
+
 // GetVendorsResponse503Headers the declared response headers of an HTTP 503 response for GetVendors
 type GetVendorsResponse503Headers struct {
 	RetryAfter *int
@@ -19797,6 +20446,8 @@ type GetVendorsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetVendorsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetVendorsResponse503Headers
 }
@@ -20861,8 +21512,8 @@ func (c *ClientWithResponses) GetCertificatesReadyWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-func (c *ClientWithResponses) GetCertificatesByIdCeWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error) {
-	rsp, err := c.GetCertificatesByIdCe(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetCertificatesByIdCeWithResponse(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error) {
+	rsp, err := c.GetCertificatesByIdCe(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21206,8 +21857,8 @@ func (c *ClientWithResponses) PostCohortsByIdMakeupWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-func (c *ClientWithResponses) GetCohortsByIdProgressWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error) {
-	rsp, err := c.GetCohortsByIdProgress(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetCohortsByIdProgressWithResponse(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error) {
+	rsp, err := c.GetCohortsByIdProgress(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21236,8 +21887,8 @@ func (c *ClientWithResponses) GetCurriculumWithResponse(ctx context.Context, req
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-func (c *ClientWithResponses) GetExamWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExamResponse, error) {
-	rsp, err := c.GetExam(ctx, reqEditors...)
+func (c *ClientWithResponses) GetExamWithResponse(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*GetExamResponse, error) {
+	rsp, err := c.GetExam(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21671,8 +22322,8 @@ func (c *ClientWithResponses) GetOpenapiJsonWithResponse(ctx context.Context, re
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralResponse, error) {
-	rsp, err := c.GetOral(ctx, reqEditors...)
+func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*GetOralResponse, error) {
+	rsp, err := c.GetOral(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21686,8 +22337,8 @@ func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, reqEditor
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-func (c *ClientWithResponses) GetOralAwaitingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error) {
-	rsp, err := c.GetOralAwaiting(ctx, reqEditors...)
+func (c *ClientWithResponses) GetOralAwaitingWithResponse(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error) {
+	rsp, err := c.GetOralAwaiting(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21866,8 +22517,8 @@ func (c *ClientWithResponses) PostOralBookingsByIdRescheduleWithResponse(ctx con
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-func (c *ClientWithResponses) GetOralExceptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error) {
-	rsp, err := c.GetOralExceptions(ctx, reqEditors...)
+func (c *ClientWithResponses) GetOralExceptionsWithResponse(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error) {
+	rsp, err := c.GetOralExceptions(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -22338,6 +22989,16 @@ func ParseGetApplicationsResponse(rsp *http.Response) (*GetApplicationsResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetApplicationsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetApplicationsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23274,6 +23935,16 @@ func ParseGetAuditResponse(rsp *http.Response) (*GetAuditResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAuditResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetAuditResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24298,6 +24969,16 @@ func ParseGetCertificatesResponse(rsp *http.Response) (*GetCertificatesResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCertificatesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCertificatesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24527,6 +25208,16 @@ func ParseGetCertificatesReadyResponse(rsp *http.Response) (*GetCertificatesRead
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCertificatesReadyResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCertificatesReadyResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24562,6 +25253,13 @@ func ParseGetCertificatesByIdCeResponse(rsp *http.Response) (*GetCertificatesByI
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -24601,6 +25299,16 @@ func ParseGetCertificatesByIdCeResponse(rsp *http.Response) (*GetCertificatesByI
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCertificatesByIdCeResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCertificatesByIdCeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25263,6 +25971,16 @@ func ParseGetCohortsResponse(rsp *http.Response) (*GetCohortsResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCohortsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCohortsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25797,6 +26515,16 @@ func ParseGetCohortsByIdExamResultsResponse(rsp *http.Response) (*GetCohortsById
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCohortsByIdExamResultsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCohortsByIdExamResultsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25935,6 +26663,13 @@ func ParseGetCohortsByIdProgressResponse(rsp *http.Response) (*GetCohortsByIdPro
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25973,6 +26708,16 @@ func ParseGetCohortsByIdProgressResponse(rsp *http.Response) (*GetCohortsByIdPro
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCohortsByIdProgressResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCohortsByIdProgressResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26076,6 +26821,13 @@ func ParseGetExamResponse(rsp *http.Response) (*GetExamResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26107,6 +26859,16 @@ func ParseGetExamResponse(rsp *http.Response) (*GetExamResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExamResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetExamResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26624,6 +27386,16 @@ func ParseGetExamItemAnalysisResponse(rsp *http.Response) (*GetExamItemAnalysisR
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExamItemAnalysisResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetExamItemAnalysisResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27158,6 +27930,16 @@ func ParseGetMailResponse(rsp *http.Response) (*GetMailResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMailResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetMailResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27299,6 +28081,16 @@ func ParseGetMeDataExportsResponse(rsp *http.Response) (*GetMeDataExportsRespons
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeDataExportsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetMeDataExportsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27837,6 +28629,13 @@ func ParseGetOralResponse(rsp *http.Response) (*GetOralResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27868,6 +28667,16 @@ func ParseGetOralResponse(rsp *http.Response) (*GetOralResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27904,6 +28713,13 @@ func ParseGetOralAwaitingResponse(rsp *http.Response) (*GetOralAwaitingResponse,
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27935,6 +28751,16 @@ func ParseGetOralAwaitingResponse(rsp *http.Response) (*GetOralAwaitingResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralAwaitingResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralAwaitingResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28586,6 +29412,13 @@ func ParseGetOralExceptionsResponse(rsp *http.Response) (*GetOralExceptionsRespo
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28617,6 +29450,16 @@ func ParseGetOralExceptionsResponse(rsp *http.Response) (*GetOralExceptionsRespo
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralExceptionsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralExceptionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29261,6 +30104,16 @@ func ParseGetOralSlotsResponse(rsp *http.Response) (*GetOralSlotsResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralSlotsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralSlotsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29513,7 +30366,7 @@ func ParseGetReviewResponse(rsp *http.Response) (*GetReviewResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest EligibilityQueue
+		var dest ApiReviewQueue
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -29557,6 +30410,16 @@ func ParseGetReviewResponse(rsp *http.Response) (*GetReviewResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReviewResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetReviewResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29631,6 +30494,16 @@ func ParseGetUsersResponse(rsp *http.Response) (*GetUsersResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetUsersResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetUsersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29867,6 +30740,16 @@ func ParseGetVendorsResponse(rsp *http.Response) (*GetVendorsResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetVendorsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetVendorsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
