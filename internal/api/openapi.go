@@ -40,14 +40,15 @@ type Op struct {
 
 // Param is a query parameter or a multipart field.
 type Param struct {
-	Name     string
-	Type     string // string (default), integer, boolean, file
-	Format   string
-	Enum     []string
-	Required bool
-	Desc     string
-	Min, Max int // integers: bounds (0: none)
-	Default  int // integers: the value when absent (0: none)
+	Name       string
+	Type       string // string (default), integer, boolean, file
+	Format     string
+	Enum       []string
+	Required   bool
+	Desc       string
+	Min, Max   int // integers: bounds (0: none)
+	Default    int // integers: the value when absent (0: none)
+	Deprecated bool
 }
 
 var paramRE = regexp.MustCompile(`:([a-zA-Z_]+)`)
@@ -240,6 +241,7 @@ func (sg *schemaGen) operation(prefix string, op Op) (*openapi3.Operation, error
 	for _, q := range op.Query {
 		p := openapi3.NewQueryParameter(q.Name).WithSchema(paramSchema(q)).WithDescription(q.Desc)
 		p.Required = q.Required
+		p.Deprecated = q.Deprecated
 		o.AddParameter(p)
 	}
 	if op.Body != nil {

@@ -37,7 +37,7 @@ var (
 )
 
 // offsetParam is the offset paging kept for earlier clients of the lists that had it.
-var offsetParam = Param{Name: "offset", Type: "integer", Desc: "Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and no next_cursor is answered."}
+var offsetParam = Param{Name: "offset", Type: "integer", Deprecated: true, Desc: "Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and next_cursor is null."}
 
 func (h *Handlers) routes() []route {
 	return []route{
@@ -62,7 +62,7 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "GET", Path: "/users", Summary: "Users the caller manages (own vendor's staff for vendor admins)", Roles: adminsOnly, Resp: UserList{}, Query: withCursor(Param{Name: "q", Desc: "Find by name or email."}, Param{Name: "role", Enum: roles}, Param{Name: "vendor_id", Desc: "Platform admins: one vendor's users."}, offsetParam)}, h.listUsers},
 		{Op{Method: "POST", Path: "/users/:id/disable", Summary: "Disable an account and end its sessions", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(true)},
 		{Op{Method: "POST", Path: "/users/:id/enable", Summary: "Enable an account again", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(false)},
-		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}, Query: withCursor(Param{Name: "before", Desc: "Deprecated (use cursor): only events older than this event id (the next value of the previous page)."}, Param{Name: "action", Desc: "Only this action (e.g. user.disable)."}, Param{Name: "subject_type"}, Param{Name: "subject_id"})}, h.auditLog},
+		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}, Query: withCursor(Param{Name: "before", Deprecated: true, Desc: "Deprecated (use cursor): only events older than this event id (the next value of the previous page)."}, Param{Name: "action", Desc: "Only this action (e.g. user.disable)."}, Param{Name: "subject_type"}, Param{Name: "subject_id"})}, h.auditLog},
 		{Op{Method: "GET", Path: "/applications", Summary: "The caller's eligibility applications", Roles: candidates, Resp: ApplicationList{}, Query: cursorParams}, h.myApplications},
 		{Op{Method: "POST", Path: "/applications", Summary: "Start an application to a recognised vendor", Roles: candidates, Body: StartApplication{}, Resp: ApplicationView{}, Status: 201}, h.startApplication},
 		{Op{Method: "GET", Path: "/applications/:id", Summary: "An application (its candidate, or its vendor's admins once submitted; admin views are audited)", Roles: candidatesAndVendorAdmins, Resp: ApplicationView{}}, h.getApplication},
@@ -135,7 +135,7 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "PUT", Path: "/cohorts/:id/attendance/:day", Summary: "Record (or correct) a day's attendance register", Roles: teachers, Body: AttendanceRequest{}, Resp: []cohort.Attendance{}}, h.recordAttendance},
 		{Op{Method: "POST", Path: "/cohorts/:id/makeup", Summary: "Record make-up work", Roles: teachers, Body: cohort.MakeupInput{}, Resp: cohort.Makeup{}, Status: 201}, h.addMakeup},
 		{Op{Method: "GET", Path: "/cohorts/:id/progress", Summary: "Coursework standing of every enrolled candidate", Roles: teachers, Resp: CohortProgress{}, Query: cursorParams}, h.cohortProgress},
-		{Op{Method: "GET", Path: "/mail", Summary: "Captured mail in development mode", Roles: platform, Resp: MailList{}, Query: withCursor(Param{Name: "to", Desc: "Only mail to this address."}, Param{Name: "offset", Type: "integer", Desc: "Deprecated (use cursor): rows to skip, 50 a page, no next_cursor."}), Errors: []int{404}}, h.mail},
+		{Op{Method: "GET", Path: "/mail", Summary: "Captured mail in development mode", Roles: platform, Resp: MailList{}, Query: withCursor(Param{Name: "to", Desc: "Only mail to this address."}, Param{Name: "offset", Type: "integer", Deprecated: true, Desc: "Deprecated (use cursor): rows to skip, 50 a page; next_cursor is null."}), Errors: []int{404}}, h.mail},
 	}
 }
 

@@ -2441,6 +2441,7 @@ type PostApplicationsByIdDocumentsMultipartBodyKind string
 // GetAuditParams defines parameters for GetAudit.
 type GetAuditParams struct {
 	// Before Deprecated (use cursor): only events older than this event id (the next value of the previous page).
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Before *string `form:"before,omitempty" json:"before,omitempty"`
 
 	// Action Only this action (e.g. user.disable).
@@ -2538,7 +2539,8 @@ type GetMailParams struct {
 	// To Only mail to this address.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 
-	// Offset Deprecated (use cursor): rows to skip, 50 a page, no next_cursor.
+	// Offset Deprecated (use cursor): rows to skip, 50 a page; next_cursor is null.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// Limit Items per page, 1 to 500 (default 100).
@@ -2606,7 +2608,8 @@ type GetReviewParams struct {
 	// Q Find by name.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
-	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and no next_cursor is answered.
+	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and next_cursor is null.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// Limit Items per page, 1 to 500 (default 100).
@@ -2628,7 +2631,8 @@ type GetUsersParams struct {
 	// VendorId Platform admins: one vendor's users.
 	VendorId *string `form:"vendor_id,omitempty" json:"vendor_id,omitempty"`
 
-	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and no next_cursor is answered.
+	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and next_cursor is null.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// Limit Items per page, 1 to 500 (default 100).
