@@ -342,7 +342,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 			t.Fatalf("public status %s", pub.Status)
 		}
 		must(t, nilErr(anon.PostVerifyWithResponse(ctx, client.ApiLookupRequest{Number: cert.Number, LastName: "Nuñez-O'Brien"})), 200)
-		act := must(t, nilErr(cand.PostCertificatesByIdCeWithResponse(ctx, cert.Id, client.CeActivityInput{Title: "Trauma-informed care", Provider: "PCB", Date: time.Now().Format("2006-01-02"), Hours: "2", Category: client.CeActivityInputCategoryGeneral})), 201).r.JSON201
+		act := must(t, nilErr(cand.PostCertificatesByIdCeWithResponse(ctx, cert.Id, client.CeActivityInput{Title: "Trauma-informed care", Provider: "PCB", Date: time.Now().In(ny).Format("2006-01-02"), Hours: "2", Category: client.CeActivityInputCategoryGeneral})), 201).r.JSON201
 		must(t, nilErr(admin.PostCeByIdReviewWithResponse(ctx, act.Id, client.ApiReviewRequest{Verify: true})), 204)
 		ce := must(t, nilErr(cand.GetCertificatesByIdCeWithResponse(ctx, cert.Id, &client.GetCertificatesByIdCeParams{})), 200).r.JSON200
 		if len(ce.Activities) != 1 || ce.Activities[0].Status != client.CeActivityStatusVerified {
