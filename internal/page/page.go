@@ -54,7 +54,7 @@ type Order struct {
 	Desc bool
 }
 
-// ErrBadLimit and errBadCursor are the client's mistakes.
+// ErrBadLimit refuses a limit out of range; badCursor, a cursor this list did not give out.
 var ErrBadLimit = apperr.New(apperr.BadRequest, "bad_limit", "limit must be a whole number from 1 to 500.")
 
 func badCursor() error {
