@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
@@ -621,7 +622,34 @@ func (s *Service) ListUsers(ctx context.Context, actor *User, f UserFilter) ([]U
 		f.Limit = 25
 	}
 	var us []User
-	q := s.DB.NewSelect().Model(&us).OrderExpr("created_at DESC, id DESC").Limit(int64(f.Limit)).Offset(int64(f.Offset))
+	q, err := s.usersQuery(actor, f, &us)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(f.Limit)).Offset(int64(f.Offset)).ScanAndCount(ctx)
+	return us, int(n), err
+}
+
+// usersOrder is the users list's order: newest first.
+var usersOrder = page.Order{List: "users", Keys: []page.Key{{Col: "created_at", Time: true}, {Col: "id"}}, Desc: true}
+
+// UsersPage is ListUsers by cursor (f.Limit and f.Offset are ignored), with the total of matches.
+func (s *Service) UsersPage(ctx context.Context, actor *User, f UserFilter, r page.Request) (page.Page[User], int, error) {
+	var us []User
+	q, err := s.usersQuery(actor, f, &us)
+	if err != nil {
+		return page.Page[User]{}, 0, err
+	}
+	total, err := q.Count(ctx)
+	if err != nil {
+		return page.Page[User]{}, 0, err
+	}
+	p, err := page.Fetch(ctx, q, &us, r, usersOrder, func(u User) []any { return []any{u.CreatedAt, u.ID} })
+	return p, int(total), err
+}
+
+func (s *Service) usersQuery(actor *User, f UserFilter, us *[]User) (*bun.SelectQuery, error) {
+	q := s.DB.NewSelect().Model(us)
 	switch actor.Role {
 	case RolePlatformAdmin:
 		if f.VendorID != "" {
@@ -630,7 +658,7 @@ func (s *Service) ListUsers(ctx context.Context, actor *User, f UserFilter) ([]U
 	case RoleVendorAdmin:
 		q = q.Where("vendor_id = ?", actor.Vendor())
 	default:
-		return nil, 0, apperr.New(apperr.Forbidden, "forbidden", "You do not have access to this page.")
+		return nil, apperr.New(apperr.Forbidden, "forbidden", "You do not have access to this page.")
 	}
 	if f.Role != "" {
 		q = q.Where("role = ?", f.Role)
@@ -639,8 +667,7 @@ func (s *Service) ListUsers(ctx context.Context, actor *User, f UserFilter) ([]U
 		like := "%" + strings.ToLower(f.Query) + "%"
 		q = q.Where("(email LIKE ? OR LOWER(name) LIKE ?)", like, like)
 	}
-	n, err := q.ScanAndCount(ctx)
-	return us, int(n), err
+	return q, nil
 }
 
 // CreateUserInput creates a user directly (command line, tests).
@@ -811,12 +838,21 @@ func (s *Service) VendorBySlug(ctx context.Context, slug string) (*Vendor, error
 
 // ListVendors lists vendors; onlyRecognised hides those not recognised.
 func (s *Service) ListVendors(ctx context.Context, onlyRecognised bool) ([]Vendor, error) {
+	p, err := s.VendorsPage(ctx, onlyRecognised, page.All)
+	return p.Items, err
+}
+
+// vendorsOrder is the vendors list's order: by name.
+var vendorsOrder = page.Order{List: "vendors", Keys: []page.Key{{Col: "name"}, {Col: "id"}}}
+
+// VendorsPage is one page of ListVendors.
+func (s *Service) VendorsPage(ctx context.Context, onlyRecognised bool, r page.Request) (page.Page[Vendor], error) {
 	var vs []Vendor
-	q := s.DB.NewSelect().Model(&vs).OrderExpr("name ASC")
+	q := s.DB.NewSelect().Model(&vs)
 	if onlyRecognised {
 		q = q.Where("recognised_at IS NOT NULL")
 	}
-	return vs, q.Scan(ctx)
+	return page.Fetch(ctx, q, &vs, r, vendorsOrder, func(v Vendor) []any { return []any{v.Name, v.ID} })
 }
 
 // ---- invitations ----

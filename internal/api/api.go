@@ -28,6 +28,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/privacy"
 )
 
@@ -154,24 +155,28 @@ type UserList struct {
 	Total  int        `json:"total"`
 	Limit  int        `json:"limit"`
 	Offset int        `json:"offset"`
+	Paging
 }
 
 // AuditList is a page of audit events.
 type AuditList struct {
 	Events []audit.Event `json:"events"`
 	Next   string        `json:"next,omitempty"`
+	Paging
 }
 
 // MailList is a page of captured mail.
 type MailList struct {
 	Messages []notify.Message `json:"messages"`
 	Total    int              `json:"total"`
+	Paging
 }
 
 // VendorList lists vendors.
 type VendorList struct {
 	Vendors []account.Vendor `json:"vendors"`
 	Next    string           `json:"next,omitempty"`
+	Paging
 }
 
 // ---- handlers ----
@@ -249,15 +254,15 @@ func (h *Handlers) listVendors(c *fiber.Ctx) error {
 	if u := httpx.User(c); u.Role == account.RolePlatformAdmin {
 		onlyRecognised = false
 	}
-	vs, err := h.Accounts.ListVendors(c.UserContext(), onlyRecognised)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, vs, func(v account.Vendor) string { return v.ID })
+	p, err := h.Accounts.VendorsPage(c.UserContext(), onlyRecognised, r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, VendorList{Vendors: page, Next: next})
+	return writeJSON(c, VendorList{Vendors: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) createVendor(c *fiber.Ctx) error {
@@ -296,16 +301,34 @@ func (h *Handlers) invite(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) listUsers(c *fiber.Ctx) error {
-	limit, _ := strconv.Atoi(c.Query("limit", "25"))
-	offset, _ := strconv.Atoi(c.Query("offset", "0"))
-	if limit < 1 || limit > 100 || offset < 0 {
-		return apperr.New(apperr.BadRequest, "bad_paging", "limit must be 1 to 100 and offset 0 or more.")
-	}
-	us, total, err := h.Accounts.ListUsers(c.UserContext(), httpx.User(c), account.UserFilter{Query: c.Query("q"), Role: c.Query("role"), VendorID: c.Query("vendor_id"), Limit: limit, Offset: offset})
-	if err != nil {
+	f := account.UserFilter{Query: c.Query("q"), Role: c.Query("role"), VendorID: c.Query("vendor_id")}
+	out := UserList{}
+	var us []account.User
+	if legacy, limit, offset, err := offsetPaging(c); err != nil {
 		return err
+	} else if legacy {
+		f.Limit, f.Offset = limit, offset
+		if us, out.Total, err = h.Accounts.ListUsers(c.UserContext(), httpx.User(c), f); err != nil {
+			return err
+		}
+		out.Limit, out.Offset = limit, offset
+	} else {
+		r, err := pageRequest(c)
+		if err != nil {
+			return err
+		}
+		p, total, err := h.Accounts.UsersPage(c.UserContext(), httpx.User(c), f, r)
+		if err != nil {
+			return err
+		}
+		us, out.Total, out.Limit, out.Paging = p.Items, total, len(p.Items), paging(c, p.Next)
+		if r.Limit > 0 {
+			out.Limit = r.Limit
+		} else {
+			out.Limit = page.DefaultLimit
+		}
 	}
-	out := UserList{Users: make([]UserView, 0, len(us)), Total: total, Limit: limit, Offset: offset}
+	out.Users = make([]UserView, 0, len(us))
 	for i := range us {
 		out.Users = append(out.Users, userView(&us[i]))
 	}
@@ -327,33 +350,53 @@ func (h *Handlers) setDisabled(disabled bool) fiber.Handler {
 
 func (h *Handlers) auditLog(c *fiber.Ctx) error {
 	u := httpx.User(c)
-	f := audit.Filter{Before: c.Query("before"), Action: c.Query("action"), SubjectType: c.Query("subject_type"), SubjectID: c.Query("subject_id"), Limit: 50}
-	if u.Role == account.RoleVendorAdmin {
-		f.VendorID = u.Vendor()
-	}
-	evs, next, err := audit.List(c.UserContext(), h.DB, f)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	if evs == nil {
-		evs = []audit.Event{}
+	f := audit.Filter{Before: c.Query("before"), Action: c.Query("action"), SubjectType: c.Query("subject_type"), SubjectID: c.Query("subject_id")}
+	if u.Role == account.RoleVendorAdmin {
+		f.VendorID = u.Vendor()
 	}
-	return writeJSON(c, AuditList{Events: evs, Next: next})
+	p, err := audit.ListPage(c.UserContext(), h.DB, f, r)
+	if err != nil {
+		return err
+	}
+	out := AuditList{Events: p.Items, Paging: paging(c, p.Next)}
+	if p.Next != "" {
+		out.Next = p.Items[len(p.Items)-1].ID // the value of before for the next page (earlier clients)
+	}
+	return writeJSON(c, out)
 }
 
 func (h *Handlers) mail(c *fiber.Ctx) error {
 	if !h.DevMail {
 		return apperr.New(apperr.NotFound, "not_found", "Mail is sent over SMTP; nothing is captured.")
 	}
-	offset, _ := strconv.Atoi(c.Query("offset", "0"))
-	ms, total, err := notify.List(c.UserContext(), h.DB, c.Query("to"), 50, max(offset, 0))
+	if c.Query("offset") != "" && c.Query("cursor") == "" {
+		// Offset paging, as before cursors (kept for earlier clients): 50 a page.
+		offset, err := strconv.Atoi(c.Query("offset"))
+		if err != nil || offset < 0 {
+			return apperr.New(apperr.BadRequest, "bad_paging", "offset must be 0 or more.")
+		}
+		ms, total, err := notify.List(c.UserContext(), h.DB, c.Query("to"), 50, offset)
+		if err != nil {
+			return err
+		}
+		if ms == nil {
+			ms = []notify.Message{}
+		}
+		return writeJSON(c, MailList{Messages: ms, Total: total})
+	}
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	if ms == nil {
-		ms = []notify.Message{}
+	p, total, err := notify.ListPage(c.UserContext(), h.DB, c.Query("to"), r)
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, MailList{Messages: ms, Total: total})
+	return writeJSON(c, MailList{Messages: p.Items, Total: total, Paging: paging(c, p.Next)})
 }
 
 // jsonOptions encode like encoding/json, except that nil slices and maps are sent as [] and {}:

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
@@ -25,6 +23,13 @@ type ApplicationView struct {
 type ApplicationList struct {
 	Applications []eligibility.Summary `json:"applications"`
 	Next         string                `json:"next,omitempty"`
+	Paging
+}
+
+// ReviewQueue is a page of the vendor's review queue, with the counts by status.
+type ReviewQueue struct {
+	eligibility.Queue
+	Paging
 }
 
 // DecisionRequest records a vendor's decision.
@@ -42,15 +47,15 @@ func (h *Handlers) applicationView(c *fiber.Ctx, id string) error {
 }
 
 func (h *Handlers) myApplications(c *fiber.Ctx) error {
-	apps, err := h.Eligibility.Mine(c.UserContext(), httpx.User(c))
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, apps, func(s eligibility.Summary) string { return s.ID })
+	p, err := h.Eligibility.MinePage(c.UserContext(), httpx.User(c), r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, ApplicationList{Applications: page, Next: next})
+	return writeJSON(c, ApplicationList{Applications: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) startApplication(c *fiber.Ctx) error {
@@ -138,16 +143,26 @@ func (h *Handlers) document(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) reviewQueue(c *fiber.Ctx) error {
-	limit, _ := strconv.Atoi(c.Query("limit", "25"))
-	offset, _ := strconv.Atoi(c.Query("offset", "0"))
-	if limit < 1 || limit > 100 || offset < 0 {
-		return apperr.New(apperr.BadRequest, "bad_paging", "limit must be 1 to 100 and offset 0 or more.")
+	f := eligibility.QueueFilter{Status: c.Query("status"), Query: c.Query("q")}
+	if legacy, limit, offset, err := offsetPaging(c); err != nil {
+		return err
+	} else if legacy {
+		f.Limit, f.Offset = limit, offset
+		q, err := h.Eligibility.Queue(c.UserContext(), httpx.User(c), f)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, ReviewQueue{Queue: *q})
 	}
-	q, err := h.Eligibility.Queue(c.UserContext(), httpx.User(c), eligibility.QueueFilter{Status: c.Query("status"), Query: c.Query("q"), Limit: limit, Offset: offset})
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, q)
+	q, next, err := h.Eligibility.QueuePage(c.UserContext(), httpx.User(c), f, r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, ReviewQueue{Queue: *q, Paging: paging(c, next)})
 }
 
 func (h *Handlers) decide(c *fiber.Ctx) error {

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"sort"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/report"
 )
 
@@ -14,6 +17,7 @@ import (
 type CertificateList struct {
 	Certificates []CertificateView `json:"certificates"`
 	Next         string            `json:"next,omitempty"`
+	Paging
 }
 
 // CertificateView is a certificate and its state now (active, expired, lapsed, revoked).
@@ -26,6 +30,7 @@ type CertificateView struct {
 type ReadyList struct {
 	Ready []certificate.ReadyRow `json:"ready"`
 	Next  string                 `json:"next,omitempty"`
+	Paging
 }
 
 // IssueRequest issues certificates.
@@ -36,7 +41,8 @@ type IssueRequest struct {
 // CEView is a certificate's continuing-education progress and activities.
 type CEView struct {
 	Progress   []ce.Progress `json:"progress"`
-	Activities []ce.Activity `json:"activities"`
+	Activities []ce.Activity `json:"activities"` // one page (limit, cursor)
+	Paging
 }
 
 // ReviewRequest verifies or rejects a CE activity.
@@ -57,6 +63,8 @@ type VendorReport struct {
 	Certificates certificate.Stats `json:"certificates"`
 }
 
+var readyOrder = page.Order{List: "ready", Keys: []page.Key{{Col: "candidate_id"}}}
+
 func (h *Handlers) views(cs []certificate.Certificate) []CertificateView {
 	out := make([]CertificateView, len(cs))
 	now := h.now()
@@ -67,27 +75,34 @@ func (h *Handlers) views(cs []certificate.Certificate) []CertificateView {
 }
 
 func (h *Handlers) listCertificates(c *fiber.Ctx) error {
-	cs, err := h.Certificates.List(c.UserContext(), httpx.User(c))
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, cs, func(x certificate.Certificate) string { return x.ID })
+	p, err := h.Certificates.ListPage(c.UserContext(), httpx.User(c), r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, CertificateList{Certificates: h.views(page), Next: next})
+	return writeJSON(c, CertificateList{Certificates: h.views(p.Items), Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) readyCertificates(c *fiber.Ctx) error {
+	r, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	// Readiness is the candidate's standing (coursework, written, oral, certificates), computed
+	// across domains in Go, so this list is cut after it is built (page.Slice), by candidate id.
 	rs, err := h.Certificates.Ready(c.UserContext(), httpx.User(c))
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, rs, func(r certificate.ReadyRow) string { return r.CandidateID })
+	sort.Slice(rs, func(i, j int) bool { return rs[i].CandidateID < rs[j].CandidateID })
+	p, err := page.Slice(rs, r, readyOrder, func(x certificate.ReadyRow) []any { return []any{x.CandidateID} })
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, ReadyList{Ready: page, Next: next})
+	return writeJSON(c, ReadyList{Ready: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) issueCertificates(c *fiber.Ctx) error {
@@ -149,14 +164,15 @@ func (h *Handlers) ceView(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	acts, err := h.CE.List(c.UserContext(), u, id)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	if acts == nil {
-		acts = []ce.Activity{}
+	p, err := h.CE.ListPage(c.UserContext(), u, id, r)
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, CEView{Progress: prog, Activities: acts})
+	return writeJSON(c, CEView{Progress: prog, Activities: p.Items, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) recordCE(c *fiber.Ctx) error {

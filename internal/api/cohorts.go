@@ -1,18 +1,23 @@
 package api
 
 import (
+	"sort"
+	"strings"
+
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // CohortList lists cohorts.
 type CohortList struct {
 	Cohorts []cohort.Cohort `json:"cohorts"`
 	Next    string          `json:"next,omitempty"`
+	Paging
 }
 
 // EnrollRequest enrols a candidate by email.
@@ -28,19 +33,22 @@ type AttendanceRequest struct {
 // CohortProgress is the coursework standing of a cohort's candidates.
 type CohortProgress struct {
 	CohortID string          `json:"cohort_id"`
-	Statuses []cohort.Status `json:"statuses"`
+	Statuses []cohort.Status `json:"statuses"` // one page (limit, cursor)
+	Paging
 }
 
+var progressOrder = page.Order{List: "progress", Keys: []page.Key{{Col: "name"}, {Col: "candidate_id"}}}
+
 func (h *Handlers) listCohorts(c *fiber.Ctx) error {
-	cs, err := h.Cohorts.List(c.UserContext(), httpx.User(c))
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, cs, func(x cohort.Cohort) string { return x.ID })
+	p, err := h.Cohorts.ListPage(c.UserContext(), httpx.User(c), r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, CohortList{Cohorts: page, Next: next})
+	return writeJSON(c, CohortList{Cohorts: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) createCohort(c *fiber.Ctx) error {
@@ -119,12 +127,26 @@ func (h *Handlers) cohortProgress(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	r, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	// Standing is computed in Go from attendance, make-up work and checks, so this list is cut
+	// after it is built (page.Slice), in its order (name, then candidate id).
 	sts, err := h.Cohorts.Statuses(c.UserContext(), co)
 	if err != nil {
 		return err
 	}
-	if sts == nil {
-		sts = []cohort.Status{}
+	sort.SliceStable(sts, func(i, j int) bool {
+		a, b := sts[i], sts[j]
+		if la, lb := strings.ToLower(a.Name), strings.ToLower(b.Name); la != lb {
+			return la < lb
+		}
+		return a.CandidateID < b.CandidateID
+	})
+	p, err := page.Slice(sts, r, progressOrder, func(s cohort.Status) []any { return []any{strings.ToLower(s.Name), s.CandidateID} })
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, CohortProgress{CohortID: co.ID, Statuses: sts})
+	return writeJSON(c, CohortProgress{CohortID: co.ID, Statuses: p.Items, Paging: paging(c, p.Next)})
 }

@@ -2,10 +2,13 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"sort"
+	"strings"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // AnswerRequest saves one answer: displayed option indexes ([] clears), the review flag and a
@@ -19,7 +22,8 @@ type AnswerRequest struct {
 // ExamResults lists the caller's attempts.
 type ExamResults struct {
 	Gate    *exam.Gate           `json:"gate"`
-	Results []exam.AttemptResult `json:"results"`
+	Results []exam.AttemptResult `json:"results"` // one page (limit, cursor), oldest first
+	Paging
 }
 
 // RetireRequest retires an item from future forms.
@@ -44,13 +48,23 @@ type OverrideRequest struct {
 type ItemAnalysis struct {
 	Items []exam.ItemStat `json:"items"`
 	Next  string          `json:"next,omitempty"`
+	Paging
 }
 
 // CohortExamResults lists a cohort's finished attempts.
 type CohortExamResults struct {
 	Results []exam.CohortResult `json:"results"`
 	Next    string              `json:"next,omitempty"`
+	Paging
 }
+
+// Item statistics (discrimination needs every attempt's score; the items come from the embedded
+// bank) and a cohort's results (attempt numbers and names from several tables) are computed in Go,
+// so these two lists are cut after they are built (page.Slice), in their documented order.
+var (
+	itemsOrder         = page.Order{List: "items", Keys: []page.Key{{Col: "item_id"}}}
+	cohortResultsOrder = page.Order{List: "cohort-results", Keys: []page.Key{{Col: "name"}, {Col: "email"}, {Col: "number"}, {Col: "attempt_id"}}}
+)
 
 func (h *Handlers) examResults(c *fiber.Ctx) error {
 	u := httpx.User(c)
@@ -58,14 +72,15 @@ func (h *Handlers) examResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rs, err := h.Exams.Results(c.UserContext(), u)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	if rs == nil {
-		rs = []exam.AttemptResult{}
+	p, err := h.Exams.ResultsPage(c.UserContext(), u, r)
+	if err != nil {
+		return err
 	}
-	return writeJSON(c, ExamResults{Gate: g, Results: rs})
+	return writeJSON(c, ExamResults{Gate: g, Results: p.Items, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) examStart(c *fiber.Ctx) error {
@@ -152,15 +167,20 @@ func (h *Handlers) examOverride(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) itemAnalysis(c *fiber.Ctx) error {
+	r, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
 	items, err := h.Exams.ItemAnalysis(c.UserContext(), httpx.User(c))
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, items, func(s exam.ItemStat) string { return s.ItemID })
+	sort.SliceStable(items, func(i, j int) bool { return items[i].ItemID < items[j].ItemID })
+	p, err := page.Slice(items, r, itemsOrder, func(s exam.ItemStat) []any { return []any{s.ItemID} })
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, ItemAnalysis{Items: page, Next: next})
+	return writeJSON(c, ItemAnalysis{Items: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) retireItem(c *fiber.Ctx) error {
@@ -182,13 +202,19 @@ func (h *Handlers) cohortExamResults(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		return h.Exams.ExportCSV(c.UserContext(), httpx.User(c), c.Params("id"), c.Response().BodyWriter())
 	}
+	r, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
 	rs, err := h.Exams.CohortResults(c.UserContext(), httpx.User(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, rs, func(r exam.CohortResult) string { return r.AttemptID })
+	key := func(x exam.CohortResult) []any { return []any{strings.ToLower(x.Name), x.Email, x.Number, x.AttemptID} }
+	sort.SliceStable(rs, func(i, j int) bool { return page.Less(key(rs[i]), key(rs[j])) })
+	p, err := page.Slice(rs, r, cohortResultsOrder, key)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, CohortExamResults{Results: page, Next: next})
+	return writeJSON(c, CohortExamResults{Results: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }

@@ -40,12 +40,15 @@ type Op struct {
 
 // Param is a query parameter or a multipart field.
 type Param struct {
-	Name     string
-	Type     string // string (default), integer, boolean, file
-	Format   string
-	Enum     []string
-	Required bool
-	Desc     string
+	Name       string
+	Type       string // string (default), integer, boolean, file
+	Format     string
+	Enum       []string
+	Required   bool
+	Desc       string
+	Min, Max   int // integers: bounds (0: none)
+	Default    int // integers: the value when absent (0: none)
+	Deprecated bool
 }
 
 var paramRE = regexp.MustCompile(`:([a-zA-Z_]+)`)
@@ -123,7 +126,7 @@ func Document(prefix, version string, ops []Op) (*openapi3.T, error) {
 		Info: &openapi3.Info{Title: "PeerAcademy API", Version: version,
 			Description: "JSON API of PeerAcademy, the training and certification platform for Pennsylvania Certified Peer Specialists.\n\n" +
 				"Authenticate with a bearer token from `POST " + prefix + "/auth/token`. Errors use the envelope `{\"error\":{\"code\",\"message\",\"fields\",\"request_id\"}}`. " +
-				"Lists take `limit` and answer `next`, an opaque cursor to pass back as `cursor` for the following page. " +
+				"Lists take `limit` (1 to 500, default 100) and `cursor`, and answer `next_cursor`, an opaque cursor to pass back as `cursor` for the following page (null on the last page), and a `Link` header with rel=\"next\". " +
 				"Changes within /api/v1 are additive: new operations, new optional fields and new enumeration values.",
 			License: &openapi3.License{Name: "Proprietary", URL: "https://peeracademy.org/terms"},
 		},
@@ -238,6 +241,7 @@ func (sg *schemaGen) operation(prefix string, op Op) (*openapi3.Operation, error
 	for _, q := range op.Query {
 		p := openapi3.NewQueryParameter(q.Name).WithSchema(paramSchema(q)).WithDescription(q.Desc)
 		p.Required = q.Required
+		p.Deprecated = q.Deprecated
 		o.AddParameter(p)
 	}
 	if op.Body != nil {
@@ -290,6 +294,15 @@ func (sg *schemaGen) operation(prefix string, op Op) (*openapi3.Operation, error
 		}
 		ok.Headers[h] = &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{Schema: openapi3.NewStringSchema().NewRef()}}}
 	}
+	for _, q := range op.Query {
+		if q.Name == "cursor" {
+			if ok.Headers == nil {
+				ok.Headers = openapi3.Headers{}
+			}
+			ok.Headers["Link"] = &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+				Description: `The following page, as <url>; rel="next" (RFC 8288); absent on the last page.`, Schema: openapi3.NewStringSchema().NewRef()}}}
+		}
+	}
 	o.AddResponse(status, ok)
 	if op.AltStatus != 0 {
 		alt := *ok
@@ -309,6 +322,15 @@ func paramSchema(p Param) *openapi3.Schema {
 	switch p.Type {
 	case "integer":
 		s = openapi3.NewIntegerSchema()
+		if p.Min != 0 {
+			s = s.WithMin(float64(p.Min))
+		}
+		if p.Max != 0 {
+			s = s.WithMax(float64(p.Max))
+		}
+		if p.Default != 0 {
+			s = s.WithDefault(p.Default)
+		}
 	case "boolean":
 		s = openapi3.NewBoolSchema()
 	case "file":
@@ -503,8 +525,12 @@ func (sg *schemaGen) customize(name string, t reflect.Type, tag reflect.StructTa
 		if f.goType.Kind() == reflect.Slice && v.Type.Is("array") {
 			v.Nullable = false // slices are sent as [] (handlers never send null)
 		}
-		if d.Desc == "" && f.name == "next" && tname != "api.AuditList" {
-			d.Desc = "Pass as cursor to get the following page; absent on the last page."
+		switch {
+		case d.Desc == "" && f.name == "next_cursor":
+			d.Desc = "Pass as cursor to get the following page; null on the last page (the Link header rel=\"next\" holds the same request)."
+		case d.Desc == "" && f.name == "next":
+			d.Desc = "The same as next_cursor (kept for earlier clients); absent on the last page."
+			v.Deprecated = true
 		}
 		if d.Desc != "" {
 			v.Description = d.Desc

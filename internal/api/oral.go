@@ -1,12 +1,15 @@
 package api
 
 import (
+	"sort"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // SlotList lists oral-exam slots.
@@ -14,6 +17,7 @@ type SlotList struct {
 	Slots []oral.TrainerSlot `json:"slots,omitempty"`
 	Open  []oral.OpenSlot    `json:"open,omitempty"`
 	Gate  *oral.Gate         `json:"gate,omitempty"`
+	Paging
 }
 
 // BookRequest books a slot.
@@ -42,23 +46,34 @@ type GradingView struct {
 // ExceptionList lists a vendor's examiner exceptions.
 type ExceptionList struct {
 	Exceptions []oral.Exception `json:"exceptions"`
+	Paging
 }
 
 // AwaitingList lists exams waiting for another examiner.
 type AwaitingList struct {
 	Awaiting []oral.Awaiting `json:"awaiting"`
+	Paging
 }
+
+// Whether an exam waits for another examiner is decided from all its grades in Go, so this list is
+// cut after it is built (page.Slice), earliest exam first.
+var awaitingOrder = page.Order{List: "awaiting", Keys: []page.Key{{Col: "starts_at", Time: true}, {Col: "booking_id"}}}
 
 // OralStatus is a candidate's bookings and result.
 type OralStatus struct {
 	Gate     *oral.Gate         `json:"gate"`
-	Bookings []oral.BookingView `json:"bookings"`
+	Bookings []oral.BookingView `json:"bookings"` // one page (limit, cursor), newest first
 	Result   *oral.Result       `json:"result,omitempty"`
+	Paging
 }
 
 func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 	u := httpx.User(c)
 	from, to, err := h.slotWindow(c, u)
+	if err != nil {
+		return err
+	}
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
@@ -69,24 +84,29 @@ func (h *Handlers) oralSlots(c *fiber.Ctx) error {
 			return err
 		}
 		out := SlotList{Gate: g, Open: []oral.OpenSlot{}}
+		if err := oral.SlotsOrder.Check(r); err != nil {
+			return err
+		}
 		if g.CanBook {
-			if out.Open, err = h.Oral.OpenSlots(c.UserContext(), u, g.VendorID, from, to); err != nil {
+			p, err := h.Oral.OpenSlotsPage(c.UserContext(), u, g.VendorID, from, to, r)
+			if err != nil {
 				return err
 			}
+			out.Open, out.Paging = p.Items, paging(c, p.Next)
 		}
 		return writeJSON(c, out)
 	case account.RoleVendorAdmin:
-		s, err := h.Oral.VendorSlots(c.UserContext(), u, from, to)
+		p, err := h.Oral.VendorSlotsPage(c.UserContext(), u, from, to, r)
 		if err != nil {
 			return err
 		}
-		return writeJSON(c, SlotList{Slots: s})
+		return writeJSON(c, SlotList{Slots: p.Items, Paging: paging(c, p.Next)})
 	}
-	s, err := h.Oral.TrainerSlots(c.UserContext(), u, from, to)
+	p, err := h.Oral.TrainerSlotsPage(c.UserContext(), u, from, to, r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, SlotList{Slots: s})
+	return writeJSON(c, SlotList{Slots: p.Items, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) createSlots(c *fiber.Ctx) error {
@@ -175,14 +195,15 @@ func (h *Handlers) oralStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	bs, err := h.Oral.Bookings(c.UserContext(), u)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	if bs == nil {
-		bs = []oral.BookingView{}
+	bs, err := h.Oral.BookingsPage(c.UserContext(), u, r)
+	if err != nil {
+		return err
 	}
-	out := OralStatus{Gate: g, Bookings: bs}
+	out := OralStatus{Gate: g, Bookings: bs.Items, Paging: paging(c, bs.Next)}
 	if r, err := h.Oral.Result(c.UserContext(), u); err == nil {
 		out.Result = r
 	} else if !apperr.Is(err, apperr.NotFound) {
@@ -205,11 +226,21 @@ func (h *Handlers) grading(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) awaiting(c *fiber.Ctx) error {
+	r, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
 	as, err := h.Oral.AwaitingGrades(c.UserContext(), httpx.User(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(AwaitingList{Awaiting: as})
+	key := func(a oral.Awaiting) []any { return []any{a.StartsAt, a.BookingID} }
+	sort.SliceStable(as, func(i, j int) bool { return page.Less(key(as[i]), key(as[j])) })
+	p, err := page.Slice(as, r, awaitingOrder, key)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, AwaitingList{Awaiting: p.Items, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) addException(c *fiber.Ctx) error {
@@ -225,11 +256,15 @@ func (h *Handlers) addException(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) exceptions(c *fiber.Ctx) error {
-	es, err := h.Oral.Exceptions(c.UserContext(), httpx.User(c))
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(ExceptionList{Exceptions: es})
+	p, err := h.Oral.ExceptionsPage(c.UserContext(), httpx.User(c), r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, ExceptionList{Exceptions: p.Items, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) oralSettings(c *fiber.Ctx) error {

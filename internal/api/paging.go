@@ -1,60 +1,71 @@
 package api
 
 import (
-	"encoding/base64"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
-// Lists page by cursor: ?limit= (1 to maxLimit, default defaultLimit) items after ?cursor=, the
-// opaque next of the previous page. The cursor names the last item sent, so a page does not shift
-// when items are added before it.
-const (
-	defaultLimit = 100
-	maxLimit     = 500
-)
+// Every list pages by cursor, in the query (package page): ?limit= (1 to page.MaxLimit, default
+// page.DefaultLimit) items after ?cursor=, the opaque next_cursor of the previous page. The cursor
+// holds the sort key of the last item sent, so a page does not shift when items are added or removed
+// before it. The answer carries next_cursor (null on the last page) and a Link header rel="next".
 
 // cursorParams document limit and cursor.
 var cursorParams = []Param{
-	{Name: "limit", Type: "integer", Desc: "Items per page, 1 to 500 (default 100)."},
-	{Name: "cursor", Desc: "The next value of the previous page."},
+	{Name: "limit", Type: "integer", Min: 1, Max: page.MaxLimit, Default: page.DefaultLimit,
+		Desc: "Items per page, 1 to " + strconv.Itoa(page.MaxLimit) + " (default " + strconv.Itoa(page.DefaultLimit) + ")."},
+	{Name: "cursor", Desc: "next_cursor of the previous page, unchanged (opaque). Leave it out for the first page."},
 }
 
-// paginate cuts items (in their stable order) to the page the request asks for and returns the
-// cursor of the following page ("" on the last page).
-func paginate[T any](c *fiber.Ctx, items []T, key func(T) string) ([]T, string, error) {
-	limit := defaultLimit
+// withCursor adds the paging parameters to a list's own.
+func withCursor(ps ...Param) []Param { return append(append([]Param{}, ps...), cursorParams...) }
+
+// Paging is the paging part of every list answer.
+type Paging struct {
+	NextCursor *string `json:"next_cursor"`
+}
+
+// pageRequest reads ?limit= and ?cursor= (a 400 when limit is not a whole number in range).
+func pageRequest(c *fiber.Ctx) (page.Request, error) {
+	r := page.Request{Cursor: c.Query("cursor")}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return nil, "", apperr.New(apperr.BadRequest, "bad_paging", "limit must be a whole number from 1 to 500.")
+		if err != nil || n < 1 || n > page.MaxLimit {
+			return r, page.ErrBadLimit
 		}
-		limit = n
+		r.Limit = n
 	}
-	start := 0
-	if cur := c.Query("cursor"); cur != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cur)
-		found := false
-		if err == nil {
-			for i, it := range items {
-				if key(it) == string(b) {
-					start, found = i+1, true
-					break
-				}
-			}
-		}
-		if !found {
-			return nil, "", apperr.New(apperr.BadRequest, "bad_cursor", "The cursor is not valid for this list (the item it names is gone); start again without it.")
-		}
+	return r, nil
+}
+
+// paging answers a page's cursor and sets the Link header to the next page.
+func paging(c *fiber.Ctx, next string) Paging {
+	if next == "" {
+		return Paging{}
 	}
-	end := min(start+limit, len(items))
-	page := items[start:end]
-	next := ""
-	if end < len(items) && len(page) > 0 {
-		next = base64.RawURLEncoding.EncodeToString([]byte(key(page[len(page)-1])))
+	args := c.Request().URI().QueryArgs()
+	q := fiber.AcquireArgs()
+	defer fiber.ReleaseArgs(q)
+	args.CopyTo(q)
+	q.Set("cursor", next)
+	c.Append(fiber.HeaderLink, `<`+string(c.Request().URI().Path())+`?`+q.String()+`>; rel="next"`)
+	return Paging{NextCursor: &next}
+}
+
+// offsetPaging reads the offset paging that the users list and the review queue had before cursors
+// (kept for earlier clients): with ?offset= and no cursor, limit is 1 to 100, default 25.
+func offsetPaging(c *fiber.Ctx) (legacy bool, limit, offset int, err error) {
+	if c.Query("offset") == "" || c.Query("cursor") != "" {
+		return false, 0, 0, nil
 	}
-	return page, next, nil
+	limit, _ = strconv.Atoi(c.Query("limit", "25"))
+	offset, err = strconv.Atoi(c.Query("offset"))
+	if err != nil || limit < 1 || limit > 100 || offset < 0 {
+		return false, 0, 0, apperr.New(apperr.BadRequest, "bad_paging", "With offset, limit must be 1 to 100 and offset 0 or more.")
+	}
+	return true, limit, offset, nil
 }

@@ -11,6 +11,7 @@ import (
 type ExportList struct {
 	Exports []privacy.Export `json:"exports"`
 	Next    string           `json:"next,omitempty"`
+	Paging
 }
 
 // DeleteAccountRequest confirms deleting the caller's account.
@@ -27,15 +28,15 @@ func (h *Handlers) requestExport(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) listExports(c *fiber.Ctx) error {
-	list, err := h.Privacy.Exports(c.UserContext(), httpx.User(c))
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	page, next, err := paginate(c, list, func(e privacy.Export) string { return e.ID })
+	p, err := h.Privacy.ExportsPage(c.UserContext(), httpx.User(c), r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, ExportList{Exports: page, Next: next})
+	return writeJSON(c, ExportList{Exports: p.Items, Next: p.Next, Paging: paging(c, p.Next)})
 }
 
 func (h *Handlers) downloadExport(c *fiber.Ctx) error {

@@ -37,8 +37,8 @@ var (
 	teachers                  = []string{account.RoleTrainer, account.RoleVendorAdmin}
 )
 
-// pageParams are the offset-paging parameters.
-var pageParams = []Param{{Name: "limit", Type: "integer", Desc: "1 to 100 (default 25)."}, {Name: "offset", Type: "integer", Desc: "Rows to skip (default 0)."}}
+// offsetParam is the offset paging kept for earlier clients of the lists that had it.
+var offsetParam = Param{Name: "offset", Type: "integer", Deprecated: true, Desc: "Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and next_cursor is null."}
 
 func (h *Handlers) routes() []route {
 	return []route{
@@ -60,10 +60,10 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/vendors", Summary: "Create a vendor", Roles: platform, Body: VendorRequest{}, Resp: account.Vendor{}, Status: 201}, h.createVendor},
 		{Op{Method: "PUT", Path: "/vendors/:id/recognition", Summary: "Recognise a vendor or withdraw recognition", Roles: platform, Body: RecognitionRequest{}, Resp: account.Vendor{}}, h.setRecognition},
 		{Op{Method: "POST", Path: "/invitations", Summary: "Invite a trainer or vendor admin by email", Roles: adminsOnly, Body: InviteRequest{}, Resp: MessageResponse{}, Status: 202}, h.invite},
-		{Op{Method: "GET", Path: "/users", Summary: "Users the caller manages (own vendor's staff for vendor admins)", Roles: adminsOnly, Resp: UserList{}, Query: append(pageParams, Param{Name: "q", Desc: "Find by name or email."}, Param{Name: "role", Enum: roles}, Param{Name: "vendor_id", Desc: "Platform admins: one vendor's users."})}, h.listUsers},
+		{Op{Method: "GET", Path: "/users", Summary: "Users the caller manages (own vendor's staff for vendor admins)", Roles: adminsOnly, Resp: UserList{}, Query: withCursor(Param{Name: "q", Desc: "Find by name or email."}, Param{Name: "role", Enum: roles}, Param{Name: "vendor_id", Desc: "Platform admins: one vendor's users."}, offsetParam)}, h.listUsers},
 		{Op{Method: "POST", Path: "/users/:id/disable", Summary: "Disable an account and end its sessions", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(true)},
 		{Op{Method: "POST", Path: "/users/:id/enable", Summary: "Enable an account again", Roles: adminsOnly, Resp: UserView{}}, h.setDisabled(false)},
-		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}, Query: []Param{{Name: "before", Desc: "The next value of the previous page: events older than it."}, {Name: "action", Desc: "Only this action (e.g. user.disable)."}, {Name: "subject_type"}, {Name: "subject_id"}}}, h.auditLog},
+		{Op{Method: "GET", Path: "/audit", Summary: "Audit events, newest first (own vendor's for vendor admins)", Roles: adminsOnly, Resp: AuditList{}, Query: withCursor(Param{Name: "before", Deprecated: true, Desc: "Deprecated (use cursor): only events older than this event id (the next value of the previous page)."}, Param{Name: "action", Desc: "Only this action (e.g. user.disable)."}, Param{Name: "subject_type"}, Param{Name: "subject_id"})}, h.auditLog},
 		{Op{Method: "GET", Path: "/applications", Summary: "The caller's eligibility applications", Roles: candidates, Resp: ApplicationList{}, Query: cursorParams}, h.myApplications},
 		{Op{Method: "POST", Path: "/applications", Summary: "Start an application to a recognised vendor", Roles: candidates, Body: StartApplication{}, Resp: ApplicationView{}, Status: 201}, h.startApplication},
 		{Op{Method: "GET", Path: "/applications/:id", Summary: "An application (its candidate, or its vendor's admins once submitted; admin views are audited)", Roles: candidatesAndVendorAdmins, Resp: ApplicationView{}}, h.getApplication},
@@ -74,9 +74,9 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/applications/:id/documents", Summary: "Upload a proof (multipart: kind, file; PDF, JPEG or PNG up to 10 MB)", Roles: candidates, Resp: eligibility.Document{}, Status: 201, Form: []Param{{Name: "kind", Enum: docKinds, Required: true}, {Name: "file", Type: "file", Required: true, Desc: "PDF, JPEG or PNG, up to 10 MB."}}}, h.uploadDocument},
 		{Op{Method: "GET", Path: "/applications/:id/documents/:doc", Summary: "Download a document (audited for staff)", Roles: candidatesAndVendorAdmins, Produces: []string{"application/pdf", "image/jpeg", "image/png"}}, h.document},
 		{Op{Method: "DELETE", Path: "/applications/:id/documents/:doc", Summary: "Remove a document while the application is editable", Roles: candidates, Status: 204}, h.deleteDocument},
-		{Op{Method: "GET", Path: "/review", Summary: "The vendor's review queue with counts by status", Roles: vendorAdmins, Resp: eligibility.Queue{}, Query: append(pageParams, Param{Name: "status", Enum: appStatuses}, Param{Name: "q", Desc: "Find by name."})}, h.reviewQueue},
+		{Op{Method: "GET", Path: "/review", Summary: "The vendor's review queue with counts by status", Roles: vendorAdmins, Resp: ReviewQueue{}, Query: withCursor(Param{Name: "status", Enum: appStatuses}, Param{Name: "q", Desc: "Find by name."}, offsetParam)}, h.reviewQueue},
 		{Op{Method: "POST", Path: "/applications/:id/decision", Summary: "Approve, reject or ask for more information (reason required for the last two)", Roles: vendorAdmins, Body: DecisionRequest{}, Resp: ApplicationView{}}, h.decide},
-		{Op{Method: "GET", Path: "/exam", Summary: "Whether the caller may start the written exam, and their results", Roles: candidates, Resp: ExamResults{}}, h.examResults},
+		{Op{Method: "GET", Path: "/exam", Summary: "Whether the caller may start the written exam, and their results", Roles: candidates, Resp: ExamResults{}, Query: cursorParams}, h.examResults},
 		{Op{Method: "POST", Path: "/exam/attempts", Summary: "Start (or resume) the written exam; the deadline is fixed now", Roles: candidates, Resp: exam.Summary{}, Status: 201, AltStatus: 200}, h.examStart},
 		{Op{Method: "GET", Path: "/exam/attempts/:id", Summary: "The attempt: questions, saved answers and the server's clock (never the keys)", Roles: candidates, Resp: exam.AttemptView{}}, h.examView},
 		{Op{Method: "PUT", Path: "/exam/attempts/:id/answers/:item", Summary: "Save one answer (upsert; a lower seq never overwrites a newer answer)", Roles: candidates, Body: AnswerRequest{}, Resp: exam.Saved{}, Errors: []int{410}}, h.examAnswer},
@@ -87,15 +87,15 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/exam/overrides", Summary: "Let a candidate sit the exam before coursework is complete (reason required)", Roles: vendorAdmins, Body: OverrideRequest{}, Status: 204, Errors: []int{404}}, h.examOverride},
 		{Op{Method: "GET", Path: "/exam/item-analysis", Summary: "Difficulty, discrimination and option counts per item", Roles: vendorAdmins, Resp: ItemAnalysis{}, Query: cursorParams}, h.itemAnalysis},
 		{Op{Method: "POST", Path: "/exam/items/:item/retire", Summary: "Retire an item from future forms", Roles: vendorAdmins, Body: RetireRequest{}, Status: 204}, h.retireItem},
-		{Op{Method: "GET", Path: "/cohorts/:id/exam-results", Summary: "A cohort's written-exam results (?format=csv for CSV)", Roles: vendorAdmins, Resp: CohortExamResults{}, Query: append([]Param{{Name: "format", Enum: []string{"json", "csv"}, Desc: "csv: the same results as a CSV file (all of them)."}}, cursorParams...), Produces: []string{"text/csv"}}, h.cohortExamResults},
+		{Op{Method: "GET", Path: "/cohorts/:id/exam-results", Summary: "A cohort's written-exam results (?format=csv for CSV)", Roles: vendorAdmins, Resp: CohortExamResults{}, Query: withCursor(Param{Name: "format", Enum: []string{"json", "csv"}, Desc: "csv: the same results as a CSV file (all of them)."}), Produces: []string{"text/csv"}}, h.cohortExamResults},
 		{Op{Method: "GET", Path: "/oral/slots", Summary: "Oral-exam slots: open ones a candidate may book, a trainer's own, or the vendor's", Roles: oralUsers, Resp: SlotList{},
-			Query: []Param{{Name: "from", Desc: "Start of the window: a date (YYYY-MM-DD) or an RFC 3339 time. Default: now for candidates, seven days back for staff (so a slot being examined stays listed)."}, {Name: "to", Desc: "End of the window, like from. Default: the booking horizon from now."}}}, h.oralSlots},
+			Query: withCursor(Param{Name: "from", Desc: "Start of the window: a date (YYYY-MM-DD) or an RFC 3339 time. Default: now for candidates, seven days back for staff (so a slot being examined stays listed)."}, Param{Name: "to", Desc: "End of the window, like from. Default: the booking horizon from now."})}, h.oralSlots},
 		{Op{Method: "POST", Path: "/oral/slots", Summary: "Publish a slot or a recurring block split into slots (vendor time zone)", Roles: teachers, Body: oral.SlotInput{}, Resp: []oral.Slot{}, Status: 201}, h.createSlots},
 		{Op{Method: "GET", Path: "/oral/rubric", Summary: "The oral-exam rubric: scale, pass rule and competencies with their descriptors", Roles: signedIn, Resp: RubricView{}}, h.rubric},
 		{Op{Method: "POST", Path: "/oral/feed", Summary: "Create the trainer's private calendar feed link (replaces any earlier link; shown once)", Roles: teachers, Resp: FeedLink{}, Status: 201}, h.createFeed},
 		{Op{Method: "DELETE", Path: "/oral/feed", Summary: "Revoke the trainer's calendar feed link", Roles: teachers, Status: 204}, h.revokeFeed},
 		{Op{Method: "GET", Path: "/oral/bookings/:id/ics", Summary: "The booking as an iCalendar event", Roles: oralUsers, Produces: []string{"text/calendar"}}, h.bookingICS},
-		{Op{Method: "GET", Path: "/oral", Summary: "A candidate's oral-exam bookings and result", Roles: candidates, Resp: OralStatus{}}, h.oralStatus},
+		{Op{Method: "GET", Path: "/oral", Summary: "A candidate's oral-exam bookings and result", Roles: candidates, Resp: OralStatus{}, Query: cursorParams}, h.oralStatus},
 		{Op{Method: "POST", Path: "/oral/bookings", Summary: "Book a slot (the database decides races)", Roles: candidates, Body: BookRequest{}, Resp: oral.BookingView{}, Status: 201}, h.bookSlot},
 		{Op{Method: "POST", Path: "/oral/bookings/:id/cancel", Summary: "Cancel a booking (candidates until the cutoff; staff with a reason)", Roles: oralUsers, Body: ReasonRequest{}, Status: 204}, h.cancelBooking},
 		{Op{Method: "POST", Path: "/oral/bookings/:id/reschedule", Summary: "Move a booking to another slot", Roles: candidates, Body: BookRequest{}, Resp: oral.BookingView{}}, h.reschedule},
@@ -103,8 +103,8 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "POST", Path: "/oral/bookings/:id/grade", Summary: "Grade with the rubric: the scenario used, every competency, evidence notes at either end of the scale (once per examiner; corrections are amendments)", Roles: teachers, Body: oral.GradeInput{}, Resp: oral.Grade{}, Status: 201}, h.grade},
 		{Op{Method: "POST", Path: "/oral/grades/:id/amend", Summary: "Amend a submitted grade with a reason (audited)", Roles: teachers, Body: AmendRequest{}, Resp: oral.Grade{}, Status: 201}, h.amend},
 		{Op{Method: "GET", Path: "/oral/bookings/:id/grading", Summary: "Whether the caller may grade a booking now (and why not: e.g. they taught the candidate), its decision and the grades the caller may see", Roles: teachers, Resp: GradingView{}}, h.grading},
-		{Op{Method: "GET", Path: "/oral/awaiting", Summary: "Exams of the vendor waiting for another examiner that the caller has not graded", Roles: teachers, Resp: AwaitingList{}}, h.awaiting},
-		{Op{Method: "GET", Path: "/oral/exceptions", Summary: "Exceptions letting examiners grade candidates they taught", Roles: vendorAdmins, Resp: ExceptionList{}}, h.exceptions},
+		{Op{Method: "GET", Path: "/oral/awaiting", Summary: "Exams of the vendor waiting for another examiner that the caller has not graded", Roles: teachers, Resp: AwaitingList{}, Query: cursorParams}, h.awaiting},
+		{Op{Method: "GET", Path: "/oral/exceptions", Summary: "Exceptions letting examiners grade candidates they taught", Roles: vendorAdmins, Resp: ExceptionList{}, Query: cursorParams}, h.exceptions},
 		{Op{Method: "POST", Path: "/oral/exceptions", Summary: "Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)", Roles: vendorAdmins, Body: oral.ExceptionInput{}, Resp: oral.Exception{}, Status: 201}, h.addException},
 		{Op{Method: "GET", Path: "/oral/settings", Summary: "The vendor's oral-exam settings", Roles: vendorAdmins, Resp: oral.Settings{}}, h.oralSettings},
 		{Op{Method: "PUT", Path: "/oral/settings", Summary: "Change the vendor's oral-exam settings (cancellation cutoff, retake wait, two examiners)", Roles: vendorAdmins, Body: oral.Settings{}, Resp: oral.Settings{}}, h.oralUpdateSettings},
@@ -118,7 +118,7 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "GET", Path: "/certificates/:id/credential", Summary: "The signed credential (compact JWS, EdDSA)", Roles: candidatesAndVendorAdmins, Produces: []string{"application/vc+jwt"}}, h.credential},
 		{Op{Method: "GET", Path: "/certificates/:id/pdf", Summary: "The certificate as PDF", Roles: candidatesAndVendorAdmins, Produces: []string{"application/pdf"}}, h.certificatePDF},
 		{Op{Method: "GET", Path: "/certificates/:id/completion-record", Summary: "The training completion record as PDF", Roles: candidatesAndVendorAdmins, Produces: []string{"application/pdf"}}, h.completionRecord},
-		{Op{Method: "GET", Path: "/certificates/:id/ce", Summary: "Continuing-education progress per cycle and activities", Roles: candidatesAndVendorAdmins, Resp: CEView{}}, h.ceView},
+		{Op{Method: "GET", Path: "/certificates/:id/ce", Summary: "Continuing-education progress per cycle and activities", Roles: candidatesAndVendorAdmins, Resp: CEView{}, Query: cursorParams}, h.ceView},
 		{Op{Method: "POST", Path: "/certificates/:id/ce", Summary: "Record a continuing-education activity (proof upload in the browser)", Roles: candidates, Body: ce.ActivityInput{}, Resp: ce.Activity{}, Status: 201}, h.recordCE},
 		{Op{Method: "POST", Path: "/ce/:id/review", Summary: "Verify or reject a CE activity", Roles: vendorAdmins, Body: ReviewRequest{}, Status: 204}, h.reviewCE},
 		{Op{Method: "GET", Path: "/verify/:code", Summary: "Public verification by the code in the QR link (rate limited)", Roles: public, Resp: certificate.Public{}, Errors: []int{429}}, h.verifyCode},
@@ -147,8 +147,8 @@ func (h *Handlers) routes() []route {
 		{Op{Method: "DELETE", Path: "/cohorts/:id/enrollments/:candidate", Summary: "Withdraw a candidate from the cohort", Roles: vendorAdmins, Status: 204}, h.withdraw},
 		{Op{Method: "PUT", Path: "/cohorts/:id/attendance/:day", Summary: "Record (or correct) a day's attendance register", Roles: teachers, Body: AttendanceRequest{}, Resp: []cohort.Attendance{}}, h.recordAttendance},
 		{Op{Method: "POST", Path: "/cohorts/:id/makeup", Summary: "Record make-up work", Roles: teachers, Body: cohort.MakeupInput{}, Resp: cohort.Makeup{}, Status: 201}, h.addMakeup},
-		{Op{Method: "GET", Path: "/cohorts/:id/progress", Summary: "Coursework standing of every enrolled candidate", Roles: teachers, Resp: CohortProgress{}}, h.cohortProgress},
-		{Op{Method: "GET", Path: "/mail", Summary: "Captured mail in development mode", Roles: platform, Resp: MailList{}, Query: []Param{{Name: "to", Desc: "Only mail to this address."}, {Name: "offset", Type: "integer"}}, Errors: []int{404}}, h.mail},
+		{Op{Method: "GET", Path: "/cohorts/:id/progress", Summary: "Coursework standing of every enrolled candidate", Roles: teachers, Resp: CohortProgress{}, Query: cursorParams}, h.cohortProgress},
+		{Op{Method: "GET", Path: "/mail", Summary: "Captured mail in development mode", Roles: platform, Resp: MailList{}, Query: withCursor(Param{Name: "to", Desc: "Only mail to this address."}, Param{Name: "offset", Type: "integer", Deprecated: true, Desc: "Deprecated (use cursor): rows to skip, 50 a page; next_cursor is null."}), Errors: []int{404}}, h.mail},
 	}
 }
 

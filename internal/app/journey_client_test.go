@@ -231,7 +231,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 			}
 			must(t, nilErr(cand.PostModulesBySlugCheckWithResponse(ctx, m.Slug, client.ApiCheckRequest{Answers: answers})), 200)
 		}
-		prog := must(t, nilErr(trainer.GetCohortsByIdProgressWithResponse(ctx, co.Id)), 200).r.JSON200
+		prog := must(t, nilErr(trainer.GetCohortsByIdProgressWithResponse(ctx, co.Id, &client.GetCohortsByIdProgressParams{})), 200).r.JSON200
 		if len(prog.Statuses) != 1 || !prog.Statuses[0].Complete {
 			t.Fatalf("coursework not complete: %+v", prog.Statuses)
 		}
@@ -240,7 +240,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		set := must(t, nilErr(admin.GetExamSettingsWithResponse(ctx)), 200).r.JSON200
 		set.FormLength = 5
 		must(t, nilErr(admin.PutExamSettingsWithResponse(ctx, *set)), 200)
-		must(t, nilErr(cand.GetExamWithResponse(ctx)), 200)
+		must(t, nilErr(cand.GetExamWithResponse(ctx, &client.GetExamParams{})), 200)
 		att := must(t, nilErr(cand.PostExamAttemptsWithResponse(ctx)), 201).r.JSON201
 		view := must(t, nilErr(cand.GetExamAttemptsByIdWithResponse(ctx, att.Id)), 200).r.JSON200
 		for i, q := range view.Questions {
@@ -290,7 +290,7 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 		if !strings.Contains(string(ics.r.Body), "BEGIN:VEVENT") {
 			t.Fatalf("ics %q", ics.r.Body)
 		}
-		must(t, nilErr(cand.GetOralWithResponse(ctx)), 200)
+		must(t, nilErr(cand.GetOralWithResponse(ctx, &client.GetOralParams{})), 200)
 		feed := must(t, nilErr(trainer.PostOralFeedWithResponse(ctx)), 201).r.JSON201
 		if !strings.HasSuffix(feed.Url, ".ics") {
 			t.Fatalf("feed %q", feed.Url)
@@ -353,9 +353,9 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 			t.Fatalf("public status %s", pub.Status)
 		}
 		must(t, nilErr(anon.PostVerifyWithResponse(ctx, client.ApiLookupRequest{Number: cert.Number, LastName: "Nuñez-O'Brien"})), 200)
-		act := must(t, nilErr(cand.PostCertificatesByIdCeWithResponse(ctx, cert.Id, client.CeActivityInput{Title: "Trauma-informed care", Provider: "PCB", Date: time.Now().Format("2006-01-02"), Hours: "2", Category: client.CeActivityInputCategoryGeneral})), 201).r.JSON201
+		act := must(t, nilErr(cand.PostCertificatesByIdCeWithResponse(ctx, cert.Id, client.CeActivityInput{Title: "Trauma-informed care", Provider: "PCB", Date: time.Now().In(ny).Format("2006-01-02"), Hours: "2", Category: client.CeActivityInputCategoryGeneral})), 201).r.JSON201
 		must(t, nilErr(admin.PostCeByIdReviewWithResponse(ctx, act.Id, client.ApiReviewRequest{Verify: true})), 204)
-		ce := must(t, nilErr(cand.GetCertificatesByIdCeWithResponse(ctx, cert.Id)), 200).r.JSON200
+		ce := must(t, nilErr(cand.GetCertificatesByIdCeWithResponse(ctx, cert.Id, &client.GetCertificatesByIdCeParams{})), 200).r.JSON200
 		if len(ce.Activities) != 1 || ce.Activities[0].Status != client.CeActivityStatusVerified {
 			t.Fatalf("CE %+v", ce.Activities)
 		}
@@ -368,7 +368,28 @@ func TestJourneyThroughTheGeneratedClient(t *testing.T) {
 			t.Fatalf("public status after revocation %s", pub.Status)
 		}
 		must(t, nilErr(admin.PostCertificatesByIdReinstateWithResponse(ctx, cert.Id, client.ApiReasonRequest{Reason: "Revoked by mistake."})), 200)
-		must(t, nilErr(admin.GetAuditWithResponse(ctx, &client.GetAuditParams{})), 200)
+		// The audit log, read whole in one page and again five events a page by next_cursor: the
+		// same events in the same order.
+		hundred := 100
+		whole := must(t, nilErr(admin.GetAuditWithResponse(ctx, &client.GetAuditParams{Limit: &hundred})), 200).r.JSON200
+		if len(whole.Events) < 10 || whole.NextCursor != nil {
+			t.Fatalf("audit: %d events, next %v", len(whole.Events), whole.NextCursor)
+		}
+		var paged []string
+		five := 5
+		for q := (&client.GetAuditParams{Limit: &five}); ; {
+			pg := must(t, nilErr(admin.GetAuditWithResponse(ctx, q)), 200).r.JSON200
+			for _, e := range pg.Events {
+				paged = append(paged, e.Id)
+			}
+			if pg.NextCursor == nil {
+				break
+			}
+			q.Cursor = pg.NextCursor
+		}
+		if len(paged) != len(whole.Events) || paged[0] != whole.Events[0].Id || paged[len(paged)-1] != whole.Events[len(whole.Events)-1].Id {
+			t.Fatalf("audit by pages of five: %d events, one page: %d", len(paged), len(whole.Events))
+		}
 		must(t, nilErr(admin.PostExamItemsByItemRetireWithResponse(ctx, view.Questions[0].ItemId, client.ApiRetireRequest{Reason: "Ambiguous stem."})), 204)
 
 		// Accounts: the users list, disabling and enabling, the data archive, a password reset, an

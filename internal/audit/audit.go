@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Event is one row of the audit trail.
@@ -98,8 +99,20 @@ func List(ctx context.Context, db bun.IDB, f Filter) ([]Event, string, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
+	p, err := ListPage(ctx, db, f, page.Request{Limit: f.Limit})
+	if err != nil || p.Next == "" {
+		return p.Items, "", err
+	}
+	return p.Items, p.Items[len(p.Items)-1].ID, nil // the value of Before for the next page
+}
+
+// Order is the audit log's order: newest first (IDs are time-ordered ULIDs).
+var Order = page.Order{List: "audit", Keys: []page.Key{{Col: "id"}}, Desc: true}
+
+// ListPage returns one page of events, newest first (f.Limit is ignored; f.Before still applies).
+func ListPage(ctx context.Context, db bun.IDB, f Filter, r page.Request) (page.Page[Event], error) {
 	var evs []Event
-	q := db.NewSelect().Model(&evs).OrderExpr("id DESC").Limit(int64(f.Limit + 1))
+	q := db.NewSelect().Model(&evs)
 	if f.VendorID != "" {
 		q = q.Where("vendor_id = ?", f.VendorID)
 	}
@@ -118,13 +131,5 @@ func List(ctx context.Context, db bun.IDB, f Filter) ([]Event, string, error) {
 	if f.Before != "" {
 		q = q.Where("id < ?", f.Before)
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(evs) > f.Limit {
-		evs = evs[:f.Limit]
-		next = evs[len(evs)-1].ID
-	}
-	return evs, next, nil
+	return page.Fetch(ctx, q, &evs, r, Order, func(e Event) []any { return []any{e.ID} })
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
@@ -302,11 +303,21 @@ func CreditCourse(ctx context.Context, tx bun.IDB, a audit.Actor, in CourseCredi
 
 // List returns a certificate's activities, for its holder and its vendor's administrators.
 func (s *Service) List(ctx context.Context, viewer *account.User, certID string) ([]Activity, error) {
+	p, err := s.ListPage(ctx, viewer, certID, page.All)
+	return p.Items, err
+}
+
+// activitiesOrder is the order of a certificate's activities: by date, then as recorded.
+var activitiesOrder = page.Order{List: "ce", Keys: []page.Key{{Col: "date"}, {Col: "created_at", Time: true}, {Col: "id"}}}
+
+// ListPage is one page of List.
+func (s *Service) ListPage(ctx context.Context, viewer *account.User, certID string, r page.Request) (page.Page[Activity], error) {
 	c, err := s.certFor(ctx, viewer, certID)
 	if err != nil {
-		return nil, err
+		return page.Page[Activity]{}, err
 	}
-	return Activities(ctx, s.DB, c.ID)
+	var as []Activity
+	return page.Fetch(ctx, s.DB.NewSelect().Model(&as).Where("certificate_id = ?", c.ID), &as, r, activitiesOrder, func(a Activity) []any { return []any{a.Date, a.CreatedAt, a.ID} })
 }
 
 // QueueRow is an activity waiting for review, with whose it is.

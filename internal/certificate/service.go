@@ -25,6 +25,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
@@ -170,17 +171,26 @@ func (s *Service) Get(ctx context.Context, viewer *account.User, id string) (*Ce
 
 // List returns a candidate's own certificates, or a vendor administrator's vendor's, newest first.
 func (s *Service) List(ctx context.Context, viewer *account.User) ([]Certificate, error) {
+	p, err := s.ListPage(ctx, viewer, page.All)
+	return p.Items, err
+}
+
+// listOrder is the certificates list's order: newest first.
+var listOrder = page.Order{List: "certificates", Keys: []page.Key{{Col: "issued_at", Time: true}, {Col: "number"}, {Col: "id"}}, Desc: true}
+
+// ListPage is one page of List.
+func (s *Service) ListPage(ctx context.Context, viewer *account.User, r page.Request) (page.Page[Certificate], error) {
 	var cs []Certificate
-	q := s.DB.NewSelect().Model(&cs).OrderExpr("issued_at DESC, number DESC")
+	q := s.DB.NewSelect().Model(&cs)
 	switch {
 	case viewer != nil && viewer.Role == account.RoleCandidate:
 		q = q.Where("candidate_id = ?", viewer.ID)
 	case viewer != nil && viewer.Role == account.RoleVendorAdmin && viewer.Vendor() != "":
 		q = q.Where("vendor_id = ?", viewer.Vendor())
 	default:
-		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only holders and vendor administrators list certificates.")
+		return page.Page[Certificate]{}, apperr.New(apperr.Forbidden, "forbidden", "Only holders and vendor administrators list certificates.")
 	}
-	return cs, q.Scan(ctx)
+	return page.Fetch(ctx, q, &cs, r, listOrder, func(c Certificate) []any { return []any{c.IssuedAt, c.Number, c.ID} })
 }
 
 // ExportCSV writes the administrator's vendor's certificates as CSV: number, holder, state now,

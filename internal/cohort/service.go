@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Eligibility decides whether a candidate may be enrolled with a vendor. The eligibility review
@@ -283,17 +284,26 @@ func (s *Service) GetFor(ctx context.Context, u *account.User, id string) (*Coho
 
 // List returns the cohorts a user teaches or manages, newest first.
 func (s *Service) List(ctx context.Context, u *account.User) ([]Cohort, error) {
+	p, err := s.ListPage(ctx, u, page.All)
+	return p.Items, err
+}
+
+// listOrder is the cohorts list's order: newest first.
+var listOrder = page.Order{List: "cohorts", Keys: []page.Key{{Col: "created_at", Time: true}, {Col: "id"}}, Desc: true}
+
+// ListPage is one page of List.
+func (s *Service) ListPage(ctx context.Context, u *account.User, r page.Request) (page.Page[Cohort], error) {
 	var cs []Cohort
-	q := s.DB.NewSelect().Model(&cs).OrderExpr("created_at DESC")
+	q := s.DB.NewSelect().Model(&cs)
 	switch u.Role {
 	case account.RoleVendorAdmin:
 		q = q.Where("vendor_id = ?", u.Vendor())
 	case account.RoleTrainer:
 		q = q.Where("vendor_id = ?", u.Vendor()).Where("id IN (SELECT cohort_id FROM cohort_trainers WHERE user_id = ?)", u.ID)
 	default:
-		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only trainers and vendor administrators have cohorts.")
+		return page.Page[Cohort]{}, apperr.New(apperr.Forbidden, "forbidden", "Only trainers and vendor administrators have cohorts.")
 	}
-	return cs, q.Scan(ctx)
+	return page.Fetch(ctx, q, &cs, r, listOrder, func(c Cohort) []any { return []any{c.CreatedAt, c.ID} })
 }
 
 // Enroll adds a candidate (by email) to a cohort, within its capacity. A candidate has at most one

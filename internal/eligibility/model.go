@@ -344,4 +344,5 @@ type Summary struct {
 	Status      string     `json:"status"`
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	CreatedAt   time.Time  `json:"-"` // the list's sort key
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
@@ -573,11 +574,20 @@ func (s *Service) Evaluate(ctx context.Context, v *View) Result {
 
 // Mine lists a candidate's applications, newest first.
 func (s *Service) Mine(ctx context.Context, candidate *account.User) ([]Summary, error) {
+	p, err := s.MinePage(ctx, candidate, page.All)
+	return p.Items, err
+}
+
+// mineOrder is the order of a candidate's applications: newest first.
+var mineOrder = page.Order{List: "applications", Keys: []page.Key{{Col: "a.created_at", Time: true}, {Col: "a.id"}}, Desc: true}
+
+// MinePage is one page of Mine.
+func (s *Service) MinePage(ctx context.Context, candidate *account.User, r page.Request) (page.Page[Summary], error) {
 	out := []Summary{}
-	err := s.DB.NewSelect().TableExpr("applications AS a").Join("JOIN vendors AS v ON v.id = a.vendor_id").
-		ColumnExpr("a.id, a.vendor_id, v.name AS vendor_name, a.status, a.submitted_at, a.updated_at").
-		Where("a.candidate_id = ?", candidate.ID).OrderExpr("a.created_at DESC, a.id DESC").Scan(ctx, &out)
-	return out, err
+	q := s.DB.NewSelect().TableExpr("applications AS a").Join("JOIN vendors AS v ON v.id = a.vendor_id").
+		ColumnExpr("a.id, a.vendor_id, v.name AS vendor_name, a.status, a.submitted_at, a.updated_at, a.created_at").
+		Where("a.candidate_id = ?", candidate.ID)
+	return page.Fetch(ctx, q, &out, r, mineOrder, func(x Summary) []any { return []any{x.CreatedAt, x.ID} })
 }
 
 // ---- submitting and deciding ----
@@ -726,11 +736,21 @@ func (s *Service) Decide(ctx context.Context, a audit.Actor, admin *account.User
 // Queue lists the applications submitted to the administrator's vendor, oldest submission first,
 // with counts by status. Drafts never appear.
 func (s *Service) Queue(ctx context.Context, admin *account.User, f QueueFilter) (*Queue, error) {
-	if admin.Role != account.RoleVendorAdmin || admin.Vendor() == "" {
-		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators review applications.")
-	}
-	if f.Status != "" && !contains(Statuses, f.Status) {
-		return nil, apperr.Field("status", "Choose a status from the list.")
+	q, _, err := s.queue(ctx, admin, f, nil)
+	return q, err
+}
+
+// queueOrder is the review queue's order: longest waiting first.
+var queueOrder = page.Order{List: "review", Keys: []page.Key{{Col: "submitted_at", Time: true}, {Col: "id"}}}
+
+// QueuePage is Queue by cursor (f.Limit and f.Offset are ignored); it also returns the next cursor.
+func (s *Service) QueuePage(ctx context.Context, admin *account.User, f QueueFilter, r page.Request) (*Queue, string, error) {
+	return s.queue(ctx, admin, f, &r)
+}
+
+func (s *Service) queue(ctx context.Context, admin *account.User, f QueueFilter, r *page.Request) (*Queue, string, error) {
+	if err := s.canReview(admin, f); err != nil {
+		return nil, "", err
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -751,14 +771,13 @@ func (s *Service) Queue(ctx context.Context, admin *account.User, f QueueFilter)
 	}
 	if err := s.DB.NewSelect().Model((*Application)(nil)).ColumnExpr("status, COUNT(*) AS n").
 		Where("vendor_id = ?", vendorID).Where("submitted_at IS NOT NULL").Group("status").Scan(ctx, &counts); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for _, c := range counts {
 		out.Counts[c.Status] = c.N
 	}
 	var apps []Application
-	q := s.DB.NewSelect().Model(&apps).Where("vendor_id = ?", vendorID).Where("submitted_at IS NOT NULL").
-		OrderExpr("submitted_at ASC, id ASC").Limit(int64(f.Limit)).Offset(int64(f.Offset))
+	q := s.DB.NewSelect().Model(&apps).Where("vendor_id = ?", vendorID).Where("submitted_at IS NOT NULL")
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
@@ -770,11 +789,25 @@ func (s *Service) Queue(ctx context.Context, admin *account.User, f QueueFilter)
 				WhereOr(`LOWER(email_contact) LIKE ? ESCAPE '\'`, like)
 		})
 	}
-	n, err := q.ScanAndCount(ctx)
-	if err != nil {
-		return nil, err
+	next := ""
+	if r == nil {
+		n, err := q.OrderExpr("submitted_at ASC, id ASC").Limit(int64(f.Limit)).Offset(int64(f.Offset)).ScanAndCount(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		out.Total = int(n)
+	} else {
+		n, err := q.Count(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		out.Total = int(n)
+		p, err := page.Fetch(ctx, q, &apps, *r, queueOrder, func(a Application) []any { return []any{*a.SubmittedAt, a.ID} })
+		if err != nil {
+			return nil, "", err
+		}
+		apps, next = p.Items, p.Next
 	}
-	out.Total = int(n)
 	for _, app := range apps {
 		name := app.PreferredName
 		if name == "" {
@@ -783,7 +816,17 @@ func (s *Service) Queue(ctx context.Context, admin *account.User, f QueueFilter)
 		out.Rows = append(out.Rows, QueueRow{ID: app.ID, DisplayName: name, Status: app.Status, SubmittedAt: app.SubmittedAt,
 			DeletionRequested: app.DeletionRequestedAt != nil})
 	}
-	return out, nil
+	return out, next, nil
+}
+
+func (s *Service) canReview(admin *account.User, f QueueFilter) error {
+	if admin.Role != account.RoleVendorAdmin || admin.Vendor() == "" {
+		return apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators review applications.")
+	}
+	if f.Status != "" && !contains(Statuses, f.Status) {
+		return apperr.Field("status", "Choose a status from the list.")
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // ---- finishing and grading ----
@@ -220,22 +221,39 @@ func (s *Service) result(at *attempt, number int) (*AttemptResult, error) {
 
 // Results lists a candidate's attempts, oldest first, with scores by domain once graded.
 func (s *Service) Results(ctx context.Context, candidate *account.User) ([]AttemptResult, error) {
+	p, err := s.ResultsPage(ctx, candidate, page.All)
+	return p.Items, err
+}
+
+// resultsOrder is the order of a candidate's attempts: oldest first.
+var resultsOrder = page.Order{List: "exam-results", Keys: []page.Key{{Col: "started_at", Time: true}, {Col: "id"}}}
+
+// ResultsPage is one page of Results. An attempt's number (its place among the candidate's attempts
+// at its vendor) is counted in the query, so a page needs no earlier rows.
+func (s *Service) ResultsPage(ctx context.Context, candidate *account.User, r page.Request) (page.Page[AttemptResult], error) {
 	if candidate == nil || candidate.Role != account.RoleCandidate {
-		return nil, errCandidateOnly
+		return page.Page[AttemptResult]{}, errCandidateOnly
 	}
-	var ats []attempt
-	if err := s.DB.NewSelect().Model(&ats).Where("candidate_id = ?", candidate.ID).OrderExpr("started_at ASC, id ASC").Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
+	var ats []numberedAttempt
+	pg, err := page.Fetch(ctx, s.DB.NewSelect().Model(&ats).Where("candidate_id = ?", candidate.ID).ColumnExpr("?TableAlias.*").
+		ColumnExpr(`(SELECT COUNT(*) FROM exam_attempts AS p WHERE p.candidate_id = ?TableAlias.candidate_id AND p.vendor_id = ?TableAlias.vendor_id
+ AND (p.started_at < ?TableAlias.started_at OR (p.started_at = ?TableAlias.started_at AND p.id <= ?TableAlias.id))) AS number`), &ats, r, resultsOrder, func(a numberedAttempt) []any { return []any{a.StartedAt, a.ID} })
+	if err != nil {
+		return page.Page[AttemptResult]{}, err
 	}
-	out := make([]AttemptResult, 0, len(ats))
-	number := map[string]int{}
-	for i := range ats {
-		number[ats[i].VendorID]++
-		r, err := s.result(&ats[i], number[ats[i].VendorID])
+	out := make([]AttemptResult, 0, len(pg.Items))
+	for i := range pg.Items {
+		res, err := s.result(&pg.Items[i].attempt, pg.Items[i].Number)
 		if err != nil {
-			return nil, err
+			return page.Page[AttemptResult]{}, err
 		}
-		out = append(out, *r)
+		out = append(out, *res)
 	}
-	return out, nil
+	return page.Page[AttemptResult]{Items: out, Next: pg.Next}, nil
+}
+
+// numberedAttempt is an attempt with its number among the candidate's attempts at the vendor.
+type numberedAttempt struct {
+	attempt `bun:",extend"`
+	Number  int `bun:"number,scanonly"`
 }

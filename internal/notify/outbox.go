@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Attachment is a file sent with an email (for example a calendar invitation).
@@ -117,6 +118,24 @@ func List(ctx context.Context, db bun.IDB, to string, limit, offset int) ([]Mess
 	}
 	n, err := q.ScanAndCount(ctx)
 	return ms, int(n), err
+}
+
+// mailOrder is the outbox list's order: newest first (IDs are time-ordered ULIDs).
+var mailOrder = page.Order{List: "mail", Keys: []page.Key{{Col: "id"}}, Desc: true}
+
+// ListPage is one page of List, with the total of matches.
+func ListPage(ctx context.Context, db bun.IDB, to string, r page.Request) (page.Page[Message], int, error) {
+	var ms []Message
+	q := db.NewSelect().Model(&ms)
+	if to != "" {
+		q = q.Where("to_addr = ?", strings.ToLower(to))
+	}
+	n, err := q.Count(ctx)
+	if err != nil {
+		return page.Page[Message]{}, 0, err
+	}
+	p, err := page.Fetch(ctx, q, &ms, r, mailOrder, func(m Message) []any { return []any{m.ID} })
+	return p, int(n), err
 }
 
 // Get returns one message.

@@ -14,6 +14,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Gate says whether a candidate may book an oral exam now, and if not, why.
@@ -460,22 +461,32 @@ func (s *Service) MarkNoShow(ctx context.Context, a audit.Actor, trainer *accoun
 
 // Bookings lists the candidate's bookings, latest exam first.
 func (s *Service) Bookings(ctx context.Context, candidate *account.User) ([]BookingView, error) {
+	p, err := s.BookingsPage(ctx, candidate, page.Request{Limit: 200})
+	return p.Items, err
+}
+
+// bookingsOrder is the order of a candidate's bookings: newest first.
+var bookingsOrder = page.Order{List: "bookings", Keys: []page.Key{{Col: "booked_at", Time: true}, {Col: "id"}}, Desc: true}
+
+// BookingsPage is one page of Bookings.
+func (s *Service) BookingsPage(ctx context.Context, candidate *account.User, r page.Request) (page.Page[BookingView], error) {
 	if !isCandidate(candidate) {
-		return nil, errCandidateOnly
+		return page.Page[BookingView]{}, errCandidateOnly
 	}
 	var bs []Booking
-	if err := s.DB.NewSelect().Model(&bs).Where("candidate_id = ?", candidate.ID).OrderExpr("booked_at DESC, id DESC").Limit(200).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
+	pg, err := page.Fetch(ctx, s.DB.NewSelect().Model(&bs).Where("candidate_id = ?", candidate.ID), &bs, r, bookingsOrder, func(b Booking) []any { return []any{b.BookedAt, b.ID} })
+	if err != nil {
+		return page.Page[BookingView]{}, err
 	}
 	out := []BookingView{}
-	for i := range bs {
-		v, err := s.viewOf(ctx, s.DB, &bs[i])
+	for i := range pg.Items {
+		v, err := s.viewOf(ctx, s.DB, &pg.Items[i])
 		if err != nil {
-			return nil, err
+			return page.Page[BookingView]{}, err
 		}
 		out = append(out, *v)
 	}
-	return out, nil
+	return page.Page[BookingView]{Items: out, Next: pg.Next}, nil
 }
 
 // GetBooking returns a booking to its candidate, its examiner or an administrator of its vendor (on

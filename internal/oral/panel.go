@@ -23,6 +23,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Seats on a booking's panel.
@@ -404,15 +405,20 @@ var errExceptionAdminOnly = apperr.New(apperr.Forbidden, "forbidden", "Only vend
 
 // Exceptions lists the exceptions of the administrator's vendor, newest first.
 func (s *Service) Exceptions(ctx context.Context, admin *account.User) ([]Exception, error) {
+	p, err := s.ExceptionsPage(ctx, admin, page.Request{Limit: 500})
+	return p.Items, err
+}
+
+// exceptionsOrder is the order of a vendor's examiner exceptions: newest first.
+var exceptionsOrder = page.Order{List: "exceptions", Keys: []page.Key{{Col: "created_at", Time: true}, {Col: "id"}}, Desc: true}
+
+// ExceptionsPage is one page of Exceptions.
+func (s *Service) ExceptionsPage(ctx context.Context, admin *account.User, r page.Request) (page.Page[Exception], error) {
 	if admin == nil || admin.Vendor() == "" || !isAdminOf(admin, admin.Vendor()) {
-		return nil, errExceptionAdminOnly
+		return page.Page[Exception]{}, errExceptionAdminOnly
 	}
 	es := []Exception{}
-	err := s.DB.NewSelect().Model(&es).Where("vendor_id = ?", admin.Vendor()).OrderExpr("created_at DESC").Limit(500).Scan(ctx)
-	if err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
-	}
-	return es, nil
+	return page.Fetch(ctx, s.DB.NewSelect().Model(&es).Where("vendor_id = ?", admin.Vendor()), &es, r, exceptionsOrder, func(e Exception) []any { return []any{e.CreatedAt, e.ID} })
 }
 
 // ---- exams waiting for another examiner ----

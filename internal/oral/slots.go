@@ -16,6 +16,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 // Limits on slots.
@@ -276,8 +277,17 @@ func window(from, to time.Time) (time.Time, time.Time) {
 // OpenSlots lists the vendor's slots a candidate could book, starting in [from, to) and in the
 // future, earliest first. (Whether this candidate may book at all is Gate's answer.)
 func (s *Service) OpenSlots(ctx context.Context, candidate *account.User, vendorID string, from, to time.Time) ([]OpenSlot, error) {
+	p, err := s.OpenSlotsPage(ctx, candidate, vendorID, from, to, page.Request{Limit: 1000})
+	return p.Items, err
+}
+
+// SlotsOrder is the order of slot lists: earliest first.
+var SlotsOrder = page.Order{List: "slots", Keys: []page.Key{{Col: "starts_at", Time: true}, {Col: "id"}}}
+
+// OpenSlotsPage is one page of OpenSlots.
+func (s *Service) OpenSlotsPage(ctx context.Context, candidate *account.User, vendorID string, from, to time.Time, r page.Request) (page.Page[OpenSlot], error) {
 	if !isCandidate(candidate) {
-		return nil, errCandidateOnly
+		return page.Page[OpenSlot]{}, errCandidateOnly
 	}
 	now := s.now()
 	if from.Before(now) {
@@ -286,25 +296,27 @@ func (s *Service) OpenSlots(ctx context.Context, candidate *account.User, vendor
 	from, to = window(from, to)
 	out := []OpenSlot{}
 	if !to.After(from) {
-		return out, nil
+		return page.Page[OpenSlot]{Items: out}, nil
 	}
 	var slots []Slot
-	err := s.DB.NewSelect().Model(&slots).Where("vendor_id = ?", vendorID).Where("status = ?", SlotOpen).
+	pg, err := page.Fetch(ctx, s.DB.NewSelect().Model(&slots).Where("vendor_id = ?", vendorID).Where("status = ?", SlotOpen).
 		Where("starts_at > ?", now).Where("starts_at >= ?", from).Where("starts_at < ?", to).
-		Where("NOT EXISTS (SELECT 1 FROM oral_bookings AS b WHERE b.slot_id = slot.id AND b.status = ?)", BookingActive).
-		OrderExpr("starts_at ASC, id ASC").Limit(1000).Scan(ctx)
-	if err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
+		Where("NOT EXISTS (SELECT 1 FROM oral_bookings AS b WHERE b.slot_id = slot.id AND b.status = ?)", BookingActive), &slots, r, SlotsOrder, slotKey)
+	if err != nil {
+		return page.Page[OpenSlot]{}, err
 	}
+	slots = pg.Items
 	names, err := s.names(ctx, s.DB, slotTrainers(slots))
 	if err != nil {
-		return nil, err
+		return page.Page[OpenSlot]{}, err
 	}
 	for _, sl := range slots {
 		out = append(out, OpenSlot{Slot: sl, TrainerName: names[sl.TrainerID].Name})
 	}
-	return out, nil
+	return page.Page[OpenSlot]{Items: out, Next: pg.Next}, nil
 }
+
+func slotKey(sl Slot) []any { return []any{sl.StartsAt, sl.ID} }
 
 func slotTrainers(slots []Slot) []string {
 	ids := make([]string, 0, len(slots))
@@ -345,36 +357,48 @@ func dedupe(ids []string) []string {
 // TrainerSlots lists the trainer's own slots (open and cancelled) starting in [from, to), earliest
 // first, each with its booking if it has one.
 func (s *Service) TrainerSlots(ctx context.Context, trainer *account.User, from, to time.Time) ([]TrainerSlot, error) {
+	p, err := s.TrainerSlotsPage(ctx, trainer, from, to, page.Request{Limit: 2000})
+	return p.Items, err
+}
+
+// TrainerSlotsPage is one page of TrainerSlots.
+func (s *Service) TrainerSlotsPage(ctx context.Context, trainer *account.User, from, to time.Time, r page.Request) (page.Page[TrainerSlot], error) {
 	if !isStaff(trainer) {
-		return nil, errStaffOnly
+		return page.Page[TrainerSlot]{}, errStaffOnly
 	}
 	return s.staffSlots(ctx, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("trainer_id = ?", trainer.ID).Where("vendor_id = ?", trainer.Vendor())
-	}, from, to)
+	}, from, to, r)
 }
 
-// VendorSlots lists every slot of the administrator's vendor starting in [from, to), with bookings.
+// VendorSlots lists every slot of the administrator's vendor starting in [from, to), like TrainerSlots.
 func (s *Service) VendorSlots(ctx context.Context, admin *account.User, from, to time.Time) ([]TrainerSlot, error) {
-	if admin == nil || !isAdminOf(admin, admin.Vendor()) || admin.Vendor() == "" {
-		return nil, errStaffOnly
-	}
-	return s.staffSlots(ctx, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("vendor_id = ?", admin.Vendor()) }, from, to)
+	p, err := s.VendorSlotsPage(ctx, admin, from, to, page.Request{Limit: 2000})
+	return p.Items, err
 }
 
-func (s *Service) staffSlots(ctx context.Context, scope func(*bun.SelectQuery) *bun.SelectQuery, from, to time.Time) ([]TrainerSlot, error) {
+// VendorSlotsPage is one page of VendorSlots.
+func (s *Service) VendorSlotsPage(ctx context.Context, admin *account.User, from, to time.Time, r page.Request) (page.Page[TrainerSlot], error) {
+	if admin == nil || !isAdminOf(admin, admin.Vendor()) || admin.Vendor() == "" {
+		return page.Page[TrainerSlot]{}, errStaffOnly
+	}
+	return s.staffSlots(ctx, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("vendor_id = ?", admin.Vendor()) }, from, to, r)
+}
+
+func (s *Service) staffSlots(ctx context.Context, scope func(*bun.SelectQuery) *bun.SelectQuery, from, to time.Time, r page.Request) (page.Page[TrainerSlot], error) {
 	from, to = window(from, to)
 	out := []TrainerSlot{}
 	if !to.After(from) {
-		return out, nil
+		return page.Page[TrainerSlot]{Items: out}, nil
 	}
 	var slots []Slot
-	err := scope(s.DB.NewSelect().Model(&slots)).Where("starts_at >= ?", from).Where("starts_at < ?", to).
-		OrderExpr("starts_at ASC, id ASC").Limit(2000).Scan(ctx)
-	if err != nil && !database.ErrIsNotFound(err) {
-		return nil, err
+	pg, err := page.Fetch(ctx, scope(s.DB.NewSelect().Model(&slots)).Where("starts_at >= ?", from).Where("starts_at < ?", to), &slots, r, SlotsOrder, slotKey)
+	if err != nil {
+		return page.Page[TrainerSlot]{}, err
 	}
+	slots = pg.Items
 	if len(slots) == 0 {
-		return out, nil
+		return page.Page[TrainerSlot]{Items: out}, nil
 	}
 	ids := make([]string, len(slots))
 	for i, sl := range slots {
@@ -382,7 +406,7 @@ func (s *Service) staffSlots(ctx context.Context, scope func(*bun.SelectQuery) *
 	}
 	bookings, err := currentBookings(ctx, s.DB, ids)
 	if err != nil {
-		return nil, err
+		return page.Page[TrainerSlot]{}, err
 	}
 	users := slotTrainers(slots)
 	var bids []string
@@ -392,11 +416,11 @@ func (s *Service) staffSlots(ctx context.Context, scope func(*bun.SelectQuery) *
 	}
 	names, err := s.names(ctx, s.DB, users)
 	if err != nil {
-		return nil, err
+		return page.Page[TrainerSlot]{}, err
 	}
 	graded, err := gradedSet(ctx, s.DB, bids)
 	if err != nil {
-		return nil, err
+		return page.Page[TrainerSlot]{}, err
 	}
 	for _, sl := range slots {
 		ts := TrainerSlot{Slot: sl, TrainerName: names[sl.TrainerID].Name}
@@ -410,7 +434,7 @@ func (s *Service) staffSlots(ctx context.Context, scope func(*bun.SelectQuery) *
 		}
 		out = append(out, ts)
 	}
-	return out, nil
+	return page.Page[TrainerSlot]{Items: out, Next: pg.Next}, nil
 }
 
 // currentBookings returns, per slot, its booking that is not cancelled (active, completed or

@@ -21,6 +21,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/page"
 )
 
 var errNoExport = apperr.New(apperr.NotFound, "not_found", "That download does not exist or is not yours.")
@@ -49,9 +50,17 @@ func (s *Service) RequestExport(ctx context.Context, a audit.Actor, u *account.U
 
 // Exports lists u's requests, newest first.
 func (s *Service) Exports(ctx context.Context, u *account.User) ([]Export, error) {
+	p, err := s.ExportsPage(ctx, u, page.Request{Limit: 20})
+	return p.Items, err
+}
+
+// exportsOrder is the order of a user's archive requests: newest first.
+var exportsOrder = page.Order{List: "exports", Keys: []page.Key{{Col: "created_at", Time: true}, {Col: "id"}}, Desc: true}
+
+// ExportsPage is one page of the user's archive requests.
+func (s *Service) ExportsPage(ctx context.Context, u *account.User, r page.Request) (page.Page[Export], error) {
 	var out []Export
-	err := s.DB.NewSelect().Model(&out).Where("user_id = ?", u.ID).OrderExpr("created_at DESC").Limit(20).Scan(ctx)
-	return out, err
+	return page.Fetch(ctx, s.DB.NewSelect().Model(&out).Where("user_id = ?", u.ID), &out, r, exportsOrder, func(e Export) []any { return []any{e.CreatedAt, e.ID} })
 }
 
 // BuildPending builds the archives that were asked for (each leased by one instance at a time) and

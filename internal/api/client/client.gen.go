@@ -951,8 +951,12 @@ type ApiAnswerRequest struct {
 type ApiApplicationList struct {
 	Applications []EligibilitySummary `json:"applications"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiApplicationView defines model for api.ApplicationView.
@@ -972,11 +976,17 @@ type ApiAuditList struct {
 
 	// Next Pass as before to get the next (older) page; absent on the last page.
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiAwaitingList defines model for api.AwaitingList.
 type ApiAwaitingList struct {
 	Awaiting []OralAwaiting `json:"awaiting"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiBookRequest defines model for api.BookRequest.
@@ -987,6 +997,9 @@ type ApiBookRequest struct {
 // ApiCEView defines model for api.CEView.
 type ApiCEView struct {
 	Activities []CeActivity `json:"activities"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string      `json:"next_cursor"`
 	Progress   []CeProgress `json:"progress"`
 }
 
@@ -994,8 +1007,12 @@ type ApiCEView struct {
 type ApiCertificateList struct {
 	Certificates []ApiCertificateView `json:"certificates"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiCertificateView A certificate and its state now.
@@ -1055,23 +1072,34 @@ type ApiCheckRequest struct {
 
 // ApiCohortExamResults defines model for api.CohortExamResults.
 type ApiCohortExamResults struct {
-	// Next Pass as cursor to get the following page; absent on the last page.
-	Next    *string            `json:"next,omitempty"`
-	Results []ExamCohortResult `json:"results"`
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string            `json:"next_cursor"`
+	Results    []ExamCohortResult `json:"results"`
 }
 
 // ApiCohortList defines model for api.CohortList.
 type ApiCohortList struct {
 	Cohorts []CohortCohort `json:"cohorts"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiCohortProgress defines model for api.CohortProgress.
 type ApiCohortProgress struct {
-	CohortId string         `json:"cohort_id"`
-	Statuses []CohortStatus `json:"statuses"`
+	CohortId string `json:"cohort_id"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string        `json:"next_cursor"`
+	Statuses   []CohortStatus `json:"statuses"`
 }
 
 // ApiCourseAnswer defines model for api.CourseAnswer.
@@ -1160,21 +1188,31 @@ type ApiEnrollRequest struct {
 
 // ApiExamResults defines model for api.ExamResults.
 type ApiExamResults struct {
-	Gate    *ExamGate           `json:"gate"`
-	Results []ExamAttemptResult `json:"results"`
+	Gate *ExamGate `json:"gate"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string             `json:"next_cursor"`
+	Results    []ExamAttemptResult `json:"results"`
 }
 
 // ApiExceptionList defines model for api.ExceptionList.
 type ApiExceptionList struct {
 	Exceptions []OralException `json:"exceptions"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiExportList defines model for api.ExportList.
 type ApiExportList struct {
 	Exports []PrivacyExport `json:"exports"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiFeedLink defines model for api.FeedLink.
@@ -1211,8 +1249,12 @@ type ApiIssueRequest struct {
 type ApiItemAnalysis struct {
 	Items []ExamItemStat `json:"items"`
 
-	// Next Pass as cursor to get the following page; absent on the last page.
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ApiLookupRequest defines model for api.LookupRequest.
@@ -1224,7 +1266,10 @@ type ApiLookupRequest struct {
 // ApiMailList defines model for api.MailList.
 type ApiMailList struct {
 	Messages []NotifyMessage `json:"messages"`
-	Total    int             `json:"total"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
+	Total      int     `json:"total"`
 }
 
 // ApiMessageResponse defines model for api.MessageResponse.
@@ -1266,7 +1311,10 @@ type ApiOfferingList struct {
 type ApiOralStatus struct {
 	Bookings []OralBookingView `json:"bookings"`
 	Gate     *OralGate         `json:"gate"`
-	Result   *OralResult       `json:"result,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string     `json:"next_cursor"`
+	Result     *OralResult `json:"result,omitempty"`
 }
 
 // ApiOverrideRequest defines model for api.OverrideRequest.
@@ -1277,9 +1325,13 @@ type ApiOverrideRequest struct {
 
 // ApiReadyList defines model for api.ReadyList.
 type ApiReadyList struct {
-	// Next Pass as cursor to get the following page; absent on the last page.
-	Next  *string               `json:"next,omitempty"`
-	Ready []CertificateReadyRow `json:"ready"`
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string               `json:"next_cursor"`
+	Ready      []CertificateReadyRow `json:"ready"`
 }
 
 // ApiReasonRequest defines model for api.ReasonRequest.
@@ -1313,6 +1365,16 @@ type ApiResetRequest struct {
 // ApiRetireRequest defines model for api.RetireRequest.
 type ApiRetireRequest struct {
 	Reason string `json:"reason"`
+}
+
+// ApiReviewQueue defines model for api.ReviewQueue.
+type ApiReviewQueue struct {
+	Counts map[string]int `json:"counts"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string               `json:"next_cursor"`
+	Rows       []EligibilityQueueRow `json:"rows"`
+	Total      int                   `json:"total"`
 }
 
 // ApiReviewRequest defines model for api.ReviewRequest.
@@ -1350,6 +1412,9 @@ type ApiRubricView struct {
 // ApiSlotList defines model for api.SlotList.
 type ApiSlotList struct {
 	Gate *OralGate `json:"gate,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string `json:"next_cursor"`
 
 	// Open For candidates: open slots they may book.
 	Open *[]OralOpenSlot `json:"open,omitempty"`
@@ -1406,10 +1471,13 @@ type ApiTokenResponse struct {
 
 // ApiUserList defines model for api.UserList.
 type ApiUserList struct {
-	Limit  int           `json:"limit"`
-	Offset int           `json:"offset"`
-	Total  int           `json:"total"`
-	Users  []ApiUserView `json:"users"`
+	Limit int `json:"limit"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string       `json:"next_cursor"`
+	Offset     int           `json:"offset"`
+	Total      int           `json:"total"`
+	Users      []ApiUserView `json:"users"`
 }
 
 // ApiUserView defines model for api.UserView.
@@ -1431,9 +1499,13 @@ type ApiUserViewRole string
 
 // ApiVendorList defines model for api.VendorList.
 type ApiVendorList struct {
-	// Next Pass as cursor to get the following page; absent on the last page.
-	Next    *string         `json:"next,omitempty"`
-	Vendors []AccountVendor `json:"vendors"`
+	// Next The same as next_cursor (kept for earlier clients); absent on the last page.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Next *string `json:"next,omitempty"`
+
+	// NextCursor Pass as cursor to get the following page; null on the last page (the Link header rel="next" holds the same request).
+	NextCursor *string         `json:"next_cursor"`
+	Vendors    []AccountVendor `json:"vendors"`
 }
 
 // ApiVendorReport defines model for api.VendorReport.
@@ -1863,13 +1935,6 @@ type EligibilityPositionView struct {
 	Paid         bool    `json:"paid"`
 	Start        string  `json:"start"`
 	Title        string  `json:"title"`
-}
-
-// EligibilityQueue defines model for eligibility.Queue.
-type EligibilityQueue struct {
-	Counts map[string]int        `json:"counts"`
-	Rows   []EligibilityQueueRow `json:"rows"`
-	Total  int                   `json:"total"`
 }
 
 // EligibilityQueueRow defines model for eligibility.QueueRow.
@@ -2497,7 +2562,7 @@ type GetApplicationsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2513,13 +2578,20 @@ type PostApplicationsByIdDocumentsMultipartBodyKind string
 
 // GetAuditParams defines parameters for GetAudit.
 type GetAuditParams struct {
-	// Before The next value of the previous page: events older than it.
+	// Before Deprecated (use cursor): only events older than this event id (the next value of the previous page).
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Before *string `form:"before,omitempty" json:"before,omitempty"`
 
 	// Action Only this action (e.g. user.disable).
 	Action      *string `form:"action,omitempty" json:"action,omitempty"`
 	SubjectType *string `form:"subject_type,omitempty" json:"subject_type,omitempty"`
 	SubjectId   *string `form:"subject_id,omitempty" json:"subject_id,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetCertificatesParams defines parameters for GetCertificates.
@@ -2527,7 +2599,7 @@ type GetCertificatesParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2536,7 +2608,16 @@ type GetCertificatesReadyParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetCertificatesByIdCeParams defines parameters for GetCertificatesByIdCe.
+type GetCertificatesByIdCeParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2545,7 +2626,7 @@ type GetCohortsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2557,27 +2638,54 @@ type GetCohortsByIdExamResultsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetCohortsByIdExamResultsParamsFormat defines parameters for GetCohortsByIdExamResults.
 type GetCohortsByIdExamResultsParamsFormat string
 
+// GetCohortsByIdProgressParams defines parameters for GetCohortsByIdProgress.
+type GetCohortsByIdProgressParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetExamParams defines parameters for GetExam.
+type GetExamParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetExamItemAnalysisParams defines parameters for GetExamItemAnalysis.
 type GetExamItemAnalysisParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetMailParams defines parameters for GetMail.
 type GetMailParams struct {
 	// To Only mail to this address.
-	To     *string `form:"to,omitempty" json:"to,omitempty"`
-	Offset *int    `form:"offset,omitempty" json:"offset,omitempty"`
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+
+	// Offset Deprecated (use cursor): rows to skip, 50 a page; next_cursor is null.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetMeDataExportsParams defines parameters for GetMeDataExports.
@@ -2585,7 +2693,34 @@ type GetMeDataExportsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOralParams defines parameters for GetOral.
+type GetOralParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOralAwaitingParams defines parameters for GetOralAwaiting.
+type GetOralAwaitingParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOralExceptionsParams defines parameters for GetOralExceptions.
+type GetOralExceptionsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2596,19 +2731,30 @@ type GetOralSlotsParams struct {
 
 	// To End of the window, like from. Default: the booking horizon from now.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetReviewParams defines parameters for GetReview.
 type GetReviewParams struct {
-	// Limit 1 to 100 (default 25).
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Offset Rows to skip (default 0).
-	Offset *int                   `form:"offset,omitempty" json:"offset,omitempty"`
 	Status *GetReviewParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Q Find by name.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and next_cursor is null.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetReviewParamsStatus defines parameters for GetReview.
@@ -2616,18 +2762,22 @@ type GetReviewParamsStatus string
 
 // GetUsersParams defines parameters for GetUsers.
 type GetUsersParams struct {
-	// Limit 1 to 100 (default 25).
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Offset Rows to skip (default 0).
-	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
-
 	// Q Find by name or email.
 	Q    *string             `form:"q,omitempty" json:"q,omitempty"`
 	Role *GetUsersParamsRole `form:"role,omitempty" json:"role,omitempty"`
 
 	// VendorId Platform admins: one vendor's users.
 	VendorId *string `form:"vendor_id,omitempty" json:"vendor_id,omitempty"`
+
+	// Offset Deprecated (use cursor): rows to skip; with it, limit is 1 to 100 (default 25) and next_cursor is null.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetUsersParamsRole defines parameters for GetUsers.
@@ -2638,7 +2788,7 @@ type GetVendorsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The next value of the previous page.
+	// Cursor next_cursor of the previous page, unchanged (opaque). Leave it out for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -3174,7 +3324,7 @@ type ClientInterface interface {
 	// Roles: candidate, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-	GetCertificatesByIdCe(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCertificatesByIdCe(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCertificatesByIdCeWithBody Record a continuing-education activity (proof upload in the browser)
 	//
@@ -3363,7 +3513,7 @@ type ClientInterface interface {
 	// Roles: trainer, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-	GetCohortsByIdProgress(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCohortsByIdProgress(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCourseAttemptsById An attempt: questions while open, the score once graded
 	//
@@ -3483,7 +3633,7 @@ type ClientInterface interface {
 	// Roles: candidate.
 	//
 	// Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-	GetExam(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetExam(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostExamAccommodationsWithBody Grant a candidate extended time
 	//
@@ -3718,14 +3868,14 @@ type ClientInterface interface {
 	// Roles: candidate.
 	//
 	// Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-	GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOral(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOralAwaiting Exams of the vendor waiting for another examiner that the caller has not graded
 	//
 	// Roles: trainer, vendor_admin.
 	//
 	// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-	GetOralAwaiting(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOralAwaiting(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostOralBookingsWithBody Book a slot (the database decides races)
 	//
@@ -3825,7 +3975,7 @@ type ClientInterface interface {
 	// Roles: vendor_admin.
 	//
 	// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-	GetOralExceptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOralExceptions(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostOralExceptionsWithBody Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
 	//
@@ -4767,8 +4917,8 @@ func (c *Client) GetCertificatesReady(ctx context.Context, params *GetCertificat
 // Roles: candidate, vendor_admin.
 //
 // Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-func (c *Client) GetCertificatesByIdCe(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCertificatesByIdCeRequest(c.Server, id)
+func (c *Client) GetCertificatesByIdCe(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCertificatesByIdCeRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5186,8 +5336,8 @@ func (c *Client) PostCohortsByIdMakeup(ctx context.Context, id string, body Post
 // Roles: trainer, vendor_admin.
 //
 // Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-func (c *Client) GetCohortsByIdProgress(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCohortsByIdProgressRequest(c.Server, id)
+func (c *Client) GetCohortsByIdProgress(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCohortsByIdProgressRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5466,8 +5616,8 @@ func (c *Client) GetCurriculum(ctx context.Context, reqEditors ...RequestEditorF
 // Roles: candidate.
 //
 // Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-func (c *Client) GetExam(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetExamRequest(c.Server)
+func (c *Client) GetExam(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExamRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5991,8 +6141,8 @@ func (c *Client) GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditor
 // Roles: candidate.
 //
 // Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-func (c *Client) GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOralRequest(c.Server)
+func (c *Client) GetOral(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6008,8 +6158,8 @@ func (c *Client) GetOral(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // Roles: trainer, vendor_admin.
 //
 // Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-func (c *Client) GetOralAwaiting(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOralAwaitingRequest(c.Server)
+func (c *Client) GetOralAwaiting(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralAwaitingRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6228,8 +6378,8 @@ func (c *Client) PostOralBookingsByIdReschedule(ctx context.Context, id string, 
 // Roles: vendor_admin.
 //
 // Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-func (c *Client) GetOralExceptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOralExceptionsRequest(c.Server)
+func (c *Client) GetOralExceptions(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOralExceptionsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7257,6 +7407,30 @@ func NewGetAuditRequest(server string, params *GetAuditParams) (*http.Request, e
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -7865,7 +8039,7 @@ func NewGetCertificatesReadyRequest(server string, params *GetCertificatesReadyP
 }
 
 // NewGetCertificatesByIdCeRequest constructs an http.Request for the GetCertificatesByIdCe method
-func NewGetCertificatesByIdCeRequest(server string, id string) (*http.Request, error) {
+func NewGetCertificatesByIdCeRequest(server string, id string, params *GetCertificatesByIdCeParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7888,6 +8062,45 @@ func NewGetCertificatesByIdCeRequest(server string, id string) (*http.Request, e
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8590,7 +8803,7 @@ func NewPostCohortsByIdMakeupRequestWithBody(server string, id string, contentTy
 }
 
 // NewGetCohortsByIdProgressRequest constructs an http.Request for the GetCohortsByIdProgress method
-func NewGetCohortsByIdProgressRequest(server string, id string) (*http.Request, error) {
+func NewGetCohortsByIdProgressRequest(server string, id string, params *GetCohortsByIdProgressParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8613,6 +8826,45 @@ func NewGetCohortsByIdProgressRequest(server string, id string) (*http.Request, 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9071,7 +9323,7 @@ func NewGetCurriculumRequest(server string) (*http.Request, error) {
 }
 
 // NewGetExamRequest constructs an http.Request for the GetExam method
-func NewGetExamRequest(server string) (*http.Request, error) {
+func NewGetExamRequest(server string, params *GetExamParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9087,6 +9339,45 @@ func NewGetExamRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9598,6 +9889,30 @@ func NewGetMailRequest(server string, params *GetMailParams) (*http.Request, err
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9915,7 +10230,7 @@ func NewGetOpenapiJsonRequest(server string) (*http.Request, error) {
 }
 
 // NewGetOralRequest constructs an http.Request for the GetOral method
-func NewGetOralRequest(server string) (*http.Request, error) {
+func NewGetOralRequest(server string, params *GetOralParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9933,6 +10248,45 @@ func NewGetOralRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -9942,7 +10296,7 @@ func NewGetOralRequest(server string) (*http.Request, error) {
 }
 
 // NewGetOralAwaitingRequest constructs an http.Request for the GetOralAwaiting method
-func NewGetOralAwaitingRequest(server string) (*http.Request, error) {
+func NewGetOralAwaitingRequest(server string, params *GetOralAwaitingParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9958,6 +10312,45 @@ func NewGetOralAwaitingRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -10252,7 +10645,7 @@ func NewPostOralBookingsByIdRescheduleRequestWithBody(server string, id string, 
 }
 
 // NewGetOralExceptionsRequest constructs an http.Request for the GetOralExceptions method
-func NewGetOralExceptionsRequest(server string) (*http.Request, error) {
+func NewGetOralExceptionsRequest(server string, params *GetOralExceptionsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10268,6 +10661,45 @@ func NewGetOralExceptionsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -10565,6 +10997,30 @@ func NewGetOralSlotsRequest(server string, params *GetOralSlotsParams) (*http.Re
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -10701,9 +11157,21 @@ func NewGetReviewRequest(server string, params *GetReviewParams) (*http.Request,
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.Limit != nil {
+		if params.Status != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10725,9 +11193,9 @@ func NewGetReviewRequest(server string, params *GetReviewParams) (*http.Request,
 
 		}
 
-		if params.Status != nil {
+		if params.Limit != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10737,9 +11205,9 @@ func NewGetReviewRequest(server string, params *GetReviewParams) (*http.Request,
 
 		}
 
-		if params.Q != nil {
+		if params.Cursor != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10791,30 +11259,6 @@ func NewGetUsersRequest(server string, params *GetUsersParams) (*http.Request, e
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.Limit != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Offset != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -10842,6 +11286,42 @@ func NewGetUsersRequest(server string, params *GetUsersParams) (*http.Request, e
 		if params.VendorId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "vendor_id", *params.VendorId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -11562,7 +12042,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-	GetCertificatesByIdCeWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error)
+	GetCertificatesByIdCeWithResponse(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error)
 
 	// PostCertificatesByIdCeWithBodyWithResponse Record a continuing-education activity (proof upload in the browser)
 	//
@@ -11769,7 +12249,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-	GetCohortsByIdProgressWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error)
+	GetCohortsByIdProgressWithResponse(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error)
 
 	// GetCourseAttemptsByIdWithResponse An attempt: questions while open, the score once graded
 	//
@@ -11913,7 +12393,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-	GetExamWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExamResponse, error)
+	GetExamWithResponse(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*GetExamResponse, error)
 
 	// PostExamAccommodationsWithBodyWithResponse Grant a candidate extended time
 	//
@@ -12174,7 +12654,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-	GetOralWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralResponse, error)
+	GetOralWithResponse(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*GetOralResponse, error)
 
 	// GetOralAwaitingWithResponse Exams of the vendor waiting for another examiner that the caller has not graded
 	//
@@ -12183,7 +12663,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-	GetOralAwaitingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error)
+	GetOralAwaitingWithResponse(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error)
 
 	// PostOralBookingsWithBodyWithResponse Book a slot (the database decides races)
 	//
@@ -12291,7 +12771,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-	GetOralExceptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error)
+	GetOralExceptionsWithResponse(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error)
 
 	// PostOralExceptionsWithBodyWithResponse Let an examiner grade a candidate they taught, for one booking or every exam of the candidate, with a reason (audited)
 	//
@@ -12537,6 +13017,11 @@ type ClientWithResponsesInterface interface {
 	GetVerifyByCodeWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetVerifyByCodeResponse, error)
 }
 
+// GetApplicationsResponse200Headers the declared response headers of an HTTP 200 response for GetApplications
+type GetApplicationsResponse200Headers struct {
+	Link *string
+}
+
 // GetApplicationsResponse503Headers the declared response headers of an HTTP 503 response for GetApplications
 type GetApplicationsResponse503Headers struct {
 	RetryAfter *int
@@ -12557,6 +13042,8 @@ type GetApplicationsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetApplicationsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetApplicationsResponse503Headers
 }
@@ -13569,6 +14056,11 @@ func (r PostApplicationsByIdWithdrawResponse) ContentType() string {
 	return ""
 }
 
+// GetAuditResponse200Headers the declared response headers of an HTTP 200 response for GetAudit
+type GetAuditResponse200Headers struct {
+	Link *string
+}
+
 // GetAuditResponse503Headers the declared response headers of an HTTP 503 response for GetAudit
 type GetAuditResponse503Headers struct {
 	RetryAfter *int
@@ -13589,6 +14081,8 @@ type GetAuditResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAuditResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetAuditResponse503Headers
 }
@@ -14671,6 +15165,11 @@ func (r PostCeByIdReviewResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesResponse200Headers the declared response headers of an HTTP 200 response for GetCertificates
+type GetCertificatesResponse200Headers struct {
+	Link *string
+}
+
 // GetCertificatesResponse503Headers the declared response headers of an HTTP 503 response for GetCertificates
 type GetCertificatesResponse503Headers struct {
 	RetryAfter *int
@@ -14691,6 +15190,8 @@ type GetCertificatesResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCertificatesResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCertificatesResponse503Headers
 }
@@ -14927,6 +15428,11 @@ func (r GetCertificatesExportResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesReadyResponse200Headers the declared response headers of an HTTP 200 response for GetCertificatesReady
+type GetCertificatesReadyResponse200Headers struct {
+	Link *string
+}
+
 // GetCertificatesReadyResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesReady
 type GetCertificatesReadyResponse503Headers struct {
 	RetryAfter *int
@@ -14947,6 +15453,8 @@ type GetCertificatesReadyResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCertificatesReadyResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCertificatesReadyResponse503Headers
 }
@@ -15010,6 +15518,11 @@ func (r GetCertificatesReadyResponse) ContentType() string {
 	return ""
 }
 
+// GetCertificatesByIdCeResponse200Headers the declared response headers of an HTTP 200 response for GetCertificatesByIdCe
+type GetCertificatesByIdCeResponse200Headers struct {
+	Link *string
+}
+
 // GetCertificatesByIdCeResponse503Headers the declared response headers of an HTTP 503 response for GetCertificatesByIdCe
 type GetCertificatesByIdCeResponse503Headers struct {
 	RetryAfter *int
@@ -15020,6 +15533,8 @@ type GetCertificatesByIdCeResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiCEView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -15030,6 +15545,8 @@ type GetCertificatesByIdCeResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCertificatesByIdCeResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCertificatesByIdCeResponse503Headers
 }
@@ -15037,6 +15554,11 @@ type GetCertificatesByIdCeResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCertificatesByIdCeResponse) GetJSON200() *ApiCEView {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCertificatesByIdCeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -15744,6 +16266,11 @@ func (r PostCertificatesByIdRevokeResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsResponse200Headers the declared response headers of an HTTP 200 response for GetCohorts
+type GetCohortsResponse200Headers struct {
+	Link *string
+}
+
 // GetCohortsResponse503Headers the declared response headers of an HTTP 503 response for GetCohorts
 type GetCohortsResponse503Headers struct {
 	RetryAfter *int
@@ -15764,6 +16291,8 @@ type GetCohortsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCohortsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCohortsResponse503Headers
 }
@@ -16319,6 +16848,11 @@ func (r DeleteCohortsByIdEnrollmentsByCandidateResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdExamResultsResponse200Headers the declared response headers of an HTTP 200 response for GetCohortsByIdExamResults
+type GetCohortsByIdExamResultsResponse200Headers struct {
+	Link *string
+}
+
 // GetCohortsByIdExamResultsResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsByIdExamResults
 type GetCohortsByIdExamResultsResponse503Headers struct {
 	RetryAfter *int
@@ -16341,6 +16875,8 @@ type GetCohortsByIdExamResultsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCohortsByIdExamResultsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCohortsByIdExamResultsResponse503Headers
 }
@@ -16520,6 +17056,11 @@ func (r PostCohortsByIdMakeupResponse) ContentType() string {
 	return ""
 }
 
+// GetCohortsByIdProgressResponse200Headers the declared response headers of an HTTP 200 response for GetCohortsByIdProgress
+type GetCohortsByIdProgressResponse200Headers struct {
+	Link *string
+}
+
 // GetCohortsByIdProgressResponse503Headers the declared response headers of an HTTP 503 response for GetCohortsByIdProgress
 type GetCohortsByIdProgressResponse503Headers struct {
 	RetryAfter *int
@@ -16530,6 +17071,8 @@ type GetCohortsByIdProgressResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiCohortProgress
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -16540,6 +17083,8 @@ type GetCohortsByIdProgressResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCohortsByIdProgressResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetCohortsByIdProgressResponse503Headers
 }
@@ -16547,6 +17092,11 @@ type GetCohortsByIdProgressResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCohortsByIdProgressResponse) GetJSON200() *ApiCohortProgress {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCohortsByIdProgressResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -17724,6 +18274,11 @@ func (r GetCurriculumResponse) ContentType() string {
 	return ""
 }
 
+// GetExamResponse200Headers the declared response headers of an HTTP 200 response for GetExam
+type GetExamResponse200Headers struct {
+	Link *string
+}
+
 // GetExamResponse503Headers the declared response headers of an HTTP 503 response for GetExam
 type GetExamResponse503Headers struct {
 	RetryAfter *int
@@ -17734,6 +18289,8 @@ type GetExamResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiExamResults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -17742,6 +18299,8 @@ type GetExamResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExamResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetExamResponse503Headers
 }
@@ -17749,6 +18308,11 @@ type GetExamResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetExamResponse) GetJSON200() *ApiExamResults {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExamResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -18285,6 +18849,11 @@ func (r PostExamAttemptsByIdSubmitResponse) ContentType() string {
 	return ""
 }
 
+// GetExamItemAnalysisResponse200Headers the declared response headers of an HTTP 200 response for GetExamItemAnalysis
+type GetExamItemAnalysisResponse200Headers struct {
+	Link *string
+}
+
 // GetExamItemAnalysisResponse503Headers the declared response headers of an HTTP 503 response for GetExamItemAnalysis
 type GetExamItemAnalysisResponse503Headers struct {
 	RetryAfter *int
@@ -18305,6 +18874,8 @@ type GetExamItemAnalysisResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExamItemAnalysisResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetExamItemAnalysisResponse503Headers
 }
@@ -18860,6 +19431,11 @@ func (r PostInvitationsResponse) ContentType() string {
 	return ""
 }
 
+// GetMailResponse200Headers the declared response headers of an HTTP 200 response for GetMail
+type GetMailResponse200Headers struct {
+	Link *string
+}
+
 // GetMailResponse503Headers the declared response headers of an HTTP 503 response for GetMail
 type GetMailResponse503Headers struct {
 	RetryAfter *int
@@ -18882,6 +19458,8 @@ type GetMailResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMailResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetMailResponse503Headers
 }
@@ -19026,6 +19604,11 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+// GetMeDataExportsResponse200Headers the declared response headers of an HTTP 200 response for GetMeDataExports
+type GetMeDataExportsResponse200Headers struct {
+	Link *string
+}
+
 // GetMeDataExportsResponse503Headers the declared response headers of an HTTP 503 response for GetMeDataExports
 type GetMeDataExportsResponse503Headers struct {
 	RetryAfter *int
@@ -19046,6 +19629,8 @@ type GetMeDataExportsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeDataExportsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetMeDataExportsResponse503Headers
 }
@@ -19656,6 +20241,11 @@ func (r GetOpenapiJsonResponse) ContentType() string {
 	return ""
 }
 
+// GetOralResponse200Headers the declared response headers of an HTTP 200 response for GetOral
+type GetOralResponse200Headers struct {
+	Link *string
+}
+
 // GetOralResponse503Headers the declared response headers of an HTTP 503 response for GetOral
 type GetOralResponse503Headers struct {
 	RetryAfter *int
@@ -19666,6 +20256,8 @@ type GetOralResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiOralStatus
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -19674,6 +20266,8 @@ type GetOralResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralResponse503Headers
 }
@@ -19681,6 +20275,11 @@ type GetOralResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOralResponse) GetJSON200() *ApiOralStatus {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOralResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -19732,6 +20331,11 @@ func (r GetOralResponse) ContentType() string {
 	return ""
 }
 
+// GetOralAwaitingResponse200Headers the declared response headers of an HTTP 200 response for GetOralAwaiting
+type GetOralAwaitingResponse200Headers struct {
+	Link *string
+}
+
 // GetOralAwaitingResponse503Headers the declared response headers of an HTTP 503 response for GetOralAwaiting
 type GetOralAwaitingResponse503Headers struct {
 	RetryAfter *int
@@ -19742,6 +20346,8 @@ type GetOralAwaitingResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiAwaitingList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -19750,6 +20356,8 @@ type GetOralAwaitingResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralAwaitingResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralAwaitingResponse503Headers
 }
@@ -19757,6 +20365,11 @@ type GetOralAwaitingResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOralAwaitingResponse) GetJSON200() *ApiAwaitingList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOralAwaitingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -20480,6 +21093,11 @@ func (r PostOralBookingsByIdRescheduleResponse) ContentType() string {
 	return ""
 }
 
+// GetOralExceptionsResponse200Headers the declared response headers of an HTTP 200 response for GetOralExceptions
+type GetOralExceptionsResponse200Headers struct {
+	Link *string
+}
+
 // GetOralExceptionsResponse503Headers the declared response headers of an HTTP 503 response for GetOralExceptions
 type GetOralExceptionsResponse503Headers struct {
 	RetryAfter *int
@@ -20490,6 +21108,8 @@ type GetOralExceptionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiExceptionList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -20498,6 +21118,8 @@ type GetOralExceptionsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralExceptionsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralExceptionsResponse503Headers
 }
@@ -20505,6 +21127,11 @@ type GetOralExceptionsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetOralExceptionsResponse) GetJSON200() *ApiExceptionList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOralExceptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -21186,6 +21813,11 @@ func (r PutOralSettingsResponse) ContentType() string {
 	return ""
 }
 
+// GetOralSlotsResponse200Headers the declared response headers of an HTTP 200 response for GetOralSlots
+type GetOralSlotsResponse200Headers struct {
+	Link *string
+}
+
 // GetOralSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetOralSlots
 type GetOralSlotsResponse503Headers struct {
 	RetryAfter *int
@@ -21206,6 +21838,8 @@ type GetOralSlotsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOralSlotsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetOralSlotsResponse503Headers
 }
@@ -21518,6 +22152,11 @@ func (r GetReportsExportResponse) ContentType() string {
 	return ""
 }
 
+// GetReviewResponse200Headers the declared response headers of an HTTP 200 response for GetReview
+type GetReviewResponse200Headers struct {
+	Link *string
+}
+
 // GetReviewResponse503Headers the declared response headers of an HTTP 503 response for GetReview
 type GetReviewResponse503Headers struct {
 	RetryAfter *int
@@ -21527,7 +22166,7 @@ type GetReviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *EligibilityQueue
+	JSON200 *ApiReviewQueue
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -21538,12 +22177,14 @@ type GetReviewResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReviewResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetReviewResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetReviewResponse) GetJSON200() *EligibilityQueue {
+func (r GetReviewResponse) GetJSON200() *ApiReviewQueue {
 	return r.JSON200
 }
 
@@ -21601,6 +22242,11 @@ func (r GetReviewResponse) ContentType() string {
 	return ""
 }
 
+// GetUsersResponse200Headers the declared response headers of an HTTP 200 response for GetUsers
+type GetUsersResponse200Headers struct {
+	Link *string
+}
+
 // GetUsersResponse503Headers the declared response headers of an HTTP 503 response for GetUsers
 type GetUsersResponse503Headers struct {
 	RetryAfter *int
@@ -21621,6 +22267,8 @@ type GetUsersResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetUsersResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetUsersResponse503Headers
 }
@@ -21864,6 +22512,11 @@ func (r PostUsersByIdEnableResponse) ContentType() string {
 	return ""
 }
 
+// GetVendorsResponse200Headers the declared response headers of an HTTP 200 response for GetVendors
+type GetVendorsResponse200Headers struct {
+	Link *string
+}
+
 // GetVendorsResponse503Headers the declared response headers of an HTTP 503 response for GetVendors
 type GetVendorsResponse503Headers struct {
 	RetryAfter *int
@@ -21884,6 +22537,8 @@ type GetVendorsResponse struct {
 	JSON422 *Invalid
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetVendorsResponse200Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetVendorsResponse503Headers
 }
@@ -22948,8 +23603,8 @@ func (c *ClientWithResponses) GetCertificatesReadyWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/certificates/{id}/ce (the `GetCertificatesByIdCe` operationId).
-func (c *ClientWithResponses) GetCertificatesByIdCeWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error) {
-	rsp, err := c.GetCertificatesByIdCe(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetCertificatesByIdCeWithResponse(ctx context.Context, id string, params *GetCertificatesByIdCeParams, reqEditors ...RequestEditorFn) (*GetCertificatesByIdCeResponse, error) {
+	rsp, err := c.GetCertificatesByIdCe(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23293,8 +23948,8 @@ func (c *ClientWithResponses) PostCohortsByIdMakeupWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/cohorts/{id}/progress (the `GetCohortsByIdProgress` operationId).
-func (c *ClientWithResponses) GetCohortsByIdProgressWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error) {
-	rsp, err := c.GetCohortsByIdProgress(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetCohortsByIdProgressWithResponse(ctx context.Context, id string, params *GetCohortsByIdProgressParams, reqEditors ...RequestEditorFn) (*GetCohortsByIdProgressResponse, error) {
+	rsp, err := c.GetCohortsByIdProgress(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23533,8 +24188,8 @@ func (c *ClientWithResponses) GetCurriculumWithResponse(ctx context.Context, req
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/exam (the `GetExam` operationId).
-func (c *ClientWithResponses) GetExamWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExamResponse, error) {
-	rsp, err := c.GetExam(ctx, reqEditors...)
+func (c *ClientWithResponses) GetExamWithResponse(ctx context.Context, params *GetExamParams, reqEditors ...RequestEditorFn) (*GetExamResponse, error) {
+	rsp, err := c.GetExam(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23968,8 +24623,8 @@ func (c *ClientWithResponses) GetOpenapiJsonWithResponse(ctx context.Context, re
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/oral (the `GetOral` operationId).
-func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralResponse, error) {
-	rsp, err := c.GetOral(ctx, reqEditors...)
+func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, params *GetOralParams, reqEditors ...RequestEditorFn) (*GetOralResponse, error) {
+	rsp, err := c.GetOral(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23983,8 +24638,8 @@ func (c *ClientWithResponses) GetOralWithResponse(ctx context.Context, reqEditor
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/oral/awaiting (the `GetOralAwaiting` operationId).
-func (c *ClientWithResponses) GetOralAwaitingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error) {
-	rsp, err := c.GetOralAwaiting(ctx, reqEditors...)
+func (c *ClientWithResponses) GetOralAwaitingWithResponse(ctx context.Context, params *GetOralAwaitingParams, reqEditors ...RequestEditorFn) (*GetOralAwaitingResponse, error) {
+	rsp, err := c.GetOralAwaiting(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -24163,8 +24818,8 @@ func (c *ClientWithResponses) PostOralBookingsByIdRescheduleWithResponse(ctx con
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/oral/exceptions (the `GetOralExceptions` operationId).
-func (c *ClientWithResponses) GetOralExceptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error) {
-	rsp, err := c.GetOralExceptions(ctx, reqEditors...)
+func (c *ClientWithResponses) GetOralExceptionsWithResponse(ctx context.Context, params *GetOralExceptionsParams, reqEditors ...RequestEditorFn) (*GetOralExceptionsResponse, error) {
+	rsp, err := c.GetOralExceptions(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -24635,6 +25290,16 @@ func ParseGetApplicationsResponse(rsp *http.Response) (*GetApplicationsResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetApplicationsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetApplicationsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25571,6 +26236,16 @@ func ParseGetAuditResponse(rsp *http.Response) (*GetAuditResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAuditResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetAuditResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26595,6 +27270,16 @@ func ParseGetCertificatesResponse(rsp *http.Response) (*GetCertificatesResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCertificatesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCertificatesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26824,6 +27509,16 @@ func ParseGetCertificatesReadyResponse(rsp *http.Response) (*GetCertificatesRead
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCertificatesReadyResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCertificatesReadyResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26859,6 +27554,13 @@ func ParseGetCertificatesByIdCeResponse(rsp *http.Response) (*GetCertificatesByI
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -26898,6 +27600,16 @@ func ParseGetCertificatesByIdCeResponse(rsp *http.Response) (*GetCertificatesByI
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCertificatesByIdCeResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCertificatesByIdCeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27560,6 +28272,16 @@ func ParseGetCohortsResponse(rsp *http.Response) (*GetCohortsResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCohortsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCohortsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28094,6 +28816,16 @@ func ParseGetCohortsByIdExamResultsResponse(rsp *http.Response) (*GetCohortsById
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCohortsByIdExamResultsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCohortsByIdExamResultsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28232,6 +28964,13 @@ func ParseGetCohortsByIdProgressResponse(rsp *http.Response) (*GetCohortsByIdPro
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28270,6 +29009,16 @@ func ParseGetCohortsByIdProgressResponse(rsp *http.Response) (*GetCohortsByIdPro
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCohortsByIdProgressResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCohortsByIdProgressResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29313,6 +30062,13 @@ func ParseGetExamResponse(rsp *http.Response) (*GetExamResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29344,6 +30100,16 @@ func ParseGetExamResponse(rsp *http.Response) (*GetExamResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExamResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetExamResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29861,6 +30627,16 @@ func ParseGetExamItemAnalysisResponse(rsp *http.Response) (*GetExamItemAnalysisR
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExamItemAnalysisResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetExamItemAnalysisResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -30395,6 +31171,16 @@ func ParseGetMailResponse(rsp *http.Response) (*GetMailResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMailResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetMailResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -30536,6 +31322,16 @@ func ParseGetMeDataExportsResponse(rsp *http.Response) (*GetMeDataExportsRespons
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeDataExportsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetMeDataExportsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -31074,6 +31870,13 @@ func ParseGetOralResponse(rsp *http.Response) (*GetOralResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31105,6 +31908,16 @@ func ParseGetOralResponse(rsp *http.Response) (*GetOralResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -31141,6 +31954,13 @@ func ParseGetOralAwaitingResponse(rsp *http.Response) (*GetOralAwaitingResponse,
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31172,6 +31992,16 @@ func ParseGetOralAwaitingResponse(rsp *http.Response) (*GetOralAwaitingResponse,
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralAwaitingResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralAwaitingResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -31823,6 +32653,13 @@ func ParseGetOralExceptionsResponse(rsp *http.Response) (*GetOralExceptionsRespo
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31854,6 +32691,16 @@ func ParseGetOralExceptionsResponse(rsp *http.Response) (*GetOralExceptionsRespo
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralExceptionsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralExceptionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -32498,6 +33345,16 @@ func ParseGetOralSlotsResponse(rsp *http.Response) (*GetOralSlotsResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOralSlotsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetOralSlotsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -32750,7 +33607,7 @@ func ParseGetReviewResponse(rsp *http.Response) (*GetReviewResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest EligibilityQueue
+		var dest ApiReviewQueue
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -32794,6 +33651,16 @@ func ParseGetReviewResponse(rsp *http.Response) (*GetReviewResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReviewResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetReviewResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -32868,6 +33735,16 @@ func ParseGetUsersResponse(rsp *http.Response) (*GetUsersResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetUsersResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetUsersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -33104,6 +33981,16 @@ func ParseGetVendorsResponse(rsp *http.Response) (*GetVendorsResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetVendorsResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetVendorsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
