@@ -36,6 +36,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/standing"
 	"github.com/peeracademy/peeracademy/internal/web"
 	"github.com/peeracademy/peeracademy/migrations"
 	"github.com/peeracademy/peeracademy/static"
@@ -61,6 +62,7 @@ type App struct {
 	Exams        *exam.Service
 	Oral         *oral.Service
 	Certificates *certificate.Service
+	Standing     *standing.Service // the candidate's standing across coursework, exams and certificate
 	CE           *ce.Service
 	Privacy      *privacy.Service // a person's own data: download and deletion
 	Changes      *database.Feed   // committed writes to the tables behind the caches
@@ -153,17 +155,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		a.Close()
 		return nil, err
 	}
-	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: coursework{a.Cohorts}}
+	// The candidate's standing answers the gates of the exams and the certificate's evidence.
+	a.Standing = &standing.Service{Cohorts: a.Cohorts, Eligibility: a.Eligibility}
+	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: a.Standing}
+	a.Standing.Exams = a.Exams
 	rubric, err := loadRubric()
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: writtenExam{a.Exams, a.Accounts}, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: a.Standing, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.Standing.Oral = a.Oral
 	rule, _ := ce.RuleByID(cfg.CERule)
-	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: evidence{a}, BaseURL: cfg.BaseURL,
+	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: a.Standing, BaseURL: cfg.BaseURL,
 		ValidityMonths: cfg.CertificateMonths, Rule: rule,
 		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute}
+	a.Standing.Certificates = a.Certificates
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
@@ -210,7 +217,7 @@ func (a *App) buildHTTP() error {
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Standing: a.Standing}
 	if err := wh.Prerender(); err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ import (
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
 type Mailer interface {
 	Enqueue(ctx context.Context, db bun.IDB, e notify.Email) error
+	EnqueueMany(ctx context.Context, db bun.IDB, es []notify.Email) error
 }
 
 // DefaultValidityMonths is how long a certificate is valid when Service.ValidityMonths is 0.
@@ -283,17 +284,17 @@ func (s *Service) Ready(ctx context.Context, admin *account.User) ([]ReadyRow, e
 			return nil, err
 		}
 	}
+	evs, err := s.Evidence.Evidence(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := []ReadyRow{}
 	for _, id := range ids {
 		h, ok := hs[id]
 		if !ok || have[id] {
 			continue
 		}
-		ev, err := s.Evidence.Evidence(ctx, id, v.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ev.Ready() {
+		if ev := evs[id]; ev.Ready() {
 			row := ReadyRow{CandidateID: id, Name: h.name, Email: h.email, Evidence: ev}
 			for _, r := range revoked {
 				if r.CandidateID == id {
@@ -346,7 +347,10 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 	if err != nil {
 		return nil, err
 	}
-	evidence := map[string]Evidence{}
+	evidence, err := s.Evidence.Evidence(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	notReady := apperr.Fields{}
 	var why []string
 	for _, id := range ids {
@@ -356,17 +360,11 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 			why = append(why, id+": no such candidate")
 			continue
 		}
-		ev, err := s.Evidence.Evidence(ctx, id, v.ID)
-		if err != nil {
-			return nil, err
-		}
-		if miss := ev.Missing(); len(miss) > 0 {
+		if miss := evidence[id].Missing(); len(miss) > 0 {
 			msg := strings.Join(miss, "; ")
 			notReady.Add("candidate:"+id, strings.ToUpper(msg[:1])+msg[1:]+".")
 			why = append(why, h.name+": "+msg)
-			continue
 		}
-		evidence[id] = ev
 	}
 	if len(notReady) > 0 {
 		return nil, &apperr.Error{Kind: apperr.Invalid, Code: "not_ready", Message: "Not ready for a certificate: " + strings.Join(why, "; ") + ".", Fields: notReady}
@@ -408,42 +406,50 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 			}
 			return errAlreadyCertified(names)
 		}
+		// The whole batch in a fixed number of statements: numbers and status-list positions are
+		// reserved in one statement each, and certificates, audit events and mail inserted in one each.
+		first, err := nextNumbers(ctx, tx, v.ID, issueDay.Year(), len(certs))
+		if err != nil {
+			return err
+		}
+		firstIdx, err := nextStatusIndices(ctx, tx, v.ID, now, len(certs))
+		if err != nil {
+			return err
+		}
+		entries := make([]audit.Entry, 0, len(certs))
+		mails := make([]notify.Email, 0, len(certs))
 		for i := range certs {
 			c := &certs[i]
-			n, err := nextNumber(ctx, tx, v.ID, issueDay.Year())
-			if err != nil {
-				return err
-			}
-			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), n)
-			idx, err := nextStatusIndex(ctx, tx, v.ID, now)
-			if err != nil {
-				return err
-			}
+			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), first+i)
+			idx := firstIdx + i
 			c.StatusIndex = &idx
 			if err := s.seal(ctx, c, v, kid, key); err != nil {
 				return err
 			}
 			stored = append(stored, c.PDFKey)
-			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-				if errors.Is(database.Err(err), database.ErrConflict) {
-					return errAlreadyCertified([]string{c.HolderName})
-				}
-				return err
-			}
-			if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.issue", SubjectType: "certificate", SubjectID: c.ID, VendorID: v.ID,
-				Details: map[string]any{"number": c.Number, "candidate": c.CandidateID, "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}}); err != nil {
-				return err
-			}
+			entries = append(entries, audit.Entry{Action: "certificate.issue", SubjectType: "certificate", SubjectID: c.ID, VendorID: v.ID,
+				Details: map[string]any{"number": c.Number, "candidate": c.CandidateID, "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}})
 			body := fmt.Sprintf("Hello %s,\n\n%s has issued your %s certificate, number %s. It is valid until %s.\n\n"+
 				"Download the certificate and its signed digital credential here:\n%s\n\n"+
 				"Anyone (an employer, for example) can check it with the QR code on the certificate or at:\n%s\n",
 				c.HolderName, v.Name, CredentialName, c.Number, ce.Day(c.ExpiresAt).Format(humanDate), s.HolderURL(c.ID), s.VerifyURL(c.VerifyCode))
-			if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: hs[c.CandidateID].email, Subject: "Your " + CredentialName + " certificate",
-				Body: body, DedupeKey: "certificate-issued-" + c.ID}); err != nil {
-				return err
-			}
+			mails = append(mails, notify.Email{To: hs[c.CandidateID].email, Subject: "Your " + CredentialName + " certificate",
+				Body: body, DedupeKey: "certificate-issued-" + c.ID})
 		}
-		return nil
+		if _, err := tx.NewInsert().Model(&certs).Exec(ctx); err != nil {
+			if errors.Is(database.Err(err), database.ErrConflict) {
+				names := make([]string, len(certs))
+				for i, c := range certs {
+					names[i] = c.HolderName
+				}
+				return errAlreadyCertified(names)
+			}
+			return err
+		}
+		if err := audit.RecordMany(ctx, tx, a, entries); err != nil {
+			return err
+		}
+		return s.Outbox.EnqueueMany(ctx, tx, mails)
 	})
 	if err != nil {
 		for _, k := range stored {
@@ -466,13 +472,13 @@ func errAlreadyCertified(names []string) error {
 	return apperr.New(apperr.Conflict, "already_certified", "Already holds an active certificate from your organisation: "+strings.Join(names, ", ")+".")
 }
 
-// nextNumber advances the vendor's sequence for year in one atomic statement and returns the new
-// value. In the issuing transaction: a rolled-back issue gives its number back.
-func nextNumber(ctx context.Context, tx bun.IDB, vendorID string, year int) (int, error) {
-	var n int
-	err := tx.NewRaw(`INSERT INTO certificate_sequences (vendor_id, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (vendor_id, year) DO UPDATE SET last = certificate_sequences.last + 1 RETURNING last`, vendorID, year).Scan(ctx, &n)
-	return n, err
+// nextNumbers advances the vendor's sequence for year by n in one atomic statement and returns the
+// first of the n numbers reserved. In the issuing transaction: a rolled-back issue gives them back.
+func nextNumbers(ctx context.Context, tx bun.IDB, vendorID string, year, n int) (int, error) {
+	var last int
+	err := tx.NewRaw(`INSERT INTO certificate_sequences (vendor_id, year, last) VALUES (?, ?, ?)
+		ON CONFLICT (vendor_id, year) DO UPDATE SET last = certificate_sequences.last + ? RETURNING last`, vendorID, year, n, n).Scan(ctx, &last)
+	return last - n + 1, err
 }
 
 // seal signs c's credential and stores its PDF (c.PDFKey), from c's current fields.

@@ -266,12 +266,18 @@ func (s *Service) StatusList(ctx context.Context, vendorSlug string) (*SignedSta
 }
 
 // nextStatusIndex gives the next position in the vendor's list, in one atomic statement, in the
-// issuing transaction (as nextNumber).
+// issuing transaction (as nextNumbers).
 func nextStatusIndex(ctx context.Context, tx bun.IDB, vendorID string, now time.Time) (int, error) {
-	var n int
-	err := tx.NewRaw(`INSERT INTO status_lists (vendor_id, last_index, changed_at) VALUES (?, 0, ?)
-		ON CONFLICT (vendor_id) DO UPDATE SET last_index = status_lists.last_index + 1 RETURNING last_index`, vendorID, now).Scan(ctx, &n)
-	return n, err
+	return nextStatusIndices(ctx, tx, vendorID, now, 1)
+}
+
+// nextStatusIndices reserves the next n positions in the vendor's list in one atomic statement and
+// returns the first.
+func nextStatusIndices(ctx context.Context, tx bun.IDB, vendorID string, now time.Time, n int) (int, error) {
+	var last int
+	err := tx.NewRaw(`INSERT INTO status_lists (vendor_id, last_index, changed_at) VALUES (?, ?, ?)
+		ON CONFLICT (vendor_id) DO UPDATE SET last_index = status_lists.last_index + ? RETURNING last_index`, vendorID, n-1, now, n).Scan(ctx, &last)
+	return last - n + 1, err
 }
 
 // ensureStatusIndex gives c a position in its vendor's list if it has none yet (a certificate made

@@ -28,6 +28,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/standing"
 )
 
 // Handlers holds what the HTML pages need.
@@ -50,6 +51,7 @@ type Handlers struct {
 	Certificates *certificate.Service
 	CE           *ce.Service
 	Privacy      *privacy.Service
+	Standing     *standing.Service
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time
