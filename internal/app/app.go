@@ -377,10 +377,10 @@ func (a *App) RunWorkers(ctx context.Context) {
 				a.Log.Warn("prune rate limits", "err", err)
 			}
 			// Continuing education: reminders 60 and 30 days before a cycle ends (each once), and lapses.
-			if err := a.CE.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if err := a.Certificates.SendCEReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("send CE reminders", "err", err)
 			}
-			if l, c, err := a.CE.UpdateLapses(ctx, time.Now(), a.Cfg.CEGrace); err != nil && ctx.Err() == nil {
+			if l, c, err := a.Certificates.UpdateLapses(ctx, time.Now(), a.Cfg.CEGrace); err != nil && ctx.Err() == nil {
 				a.Log.Warn("update certificate lapses", "err", err)
 			} else if l+c > 0 {
 				a.Log.Info("certificate lapses updated", "lapsed", l, "reactivated", c)

@@ -23,6 +23,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/csvsafe"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
@@ -118,16 +119,11 @@ func (s *Service) adminVendor(ctx context.Context, u *account.User) (*account.Ve
 	if u == nil || u.Role != account.RoleVendorAdmin || u.Vendor() == "" {
 		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators manage certificates.")
 	}
-	v := new(account.Vendor)
-	if err := s.DB.NewSelect().Model(v).Where("id = ?", u.Vendor()).Scan(ctx); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return account.LoadVendor(ctx, s.DB, u.Vendor())
 }
 
 func (s *Service) vendor(ctx context.Context, db bun.IDB, id string) (*account.Vendor, error) {
-	v := new(account.Vendor)
-	return v, db.NewSelect().Model(v).Where("id = ?", id).Scan(ctx)
+	return account.LoadVendor(ctx, db, id)
 }
 
 // canSee: the holder, and the administrators of the issuing vendor.
@@ -214,26 +210,21 @@ func (s *Service) holders(ctx context.Context, vendorID string, ids []string) (m
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var us []account.User
-	if err := s.DB.NewSelect().Model(&us).Where("id IN (?)", bun.In(ids)).Where("role = ?", account.RoleCandidate).Scan(ctx); err != nil {
+	us, err := account.UsersByID(ctx, s.DB, ids, account.RoleCandidate)
+	if err != nil {
 		return nil, err
 	}
 	for _, u := range us {
 		out[u.ID] = holder{name: strings.TrimSpace(u.Name), email: u.Email}
 	}
-	var legal []struct {
-		CandidateID string `bun:"candidate_id"`
-		LegalName   string `bun:"legal_name"`
-	}
-	err := s.DB.NewSelect().Table("applications").Column("candidate_id", "legal_name").Where("vendor_id = ?", vendorID).
-		Where("status = 'approved'").Where("candidate_id IN (?)", bun.In(ids)).OrderExpr("COALESCE(decided_at, created_at)").Scan(ctx, &legal)
+	legal, err := eligibility.LegalNames(ctx, s.DB, vendorID, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range legal {
-		if h, ok := out[l.CandidateID]; ok && strings.TrimSpace(l.LegalName) != "" {
-			h.name = strings.TrimSpace(l.LegalName)
-			out[l.CandidateID] = h
+	for id, name := range legal {
+		if h, ok := out[id]; ok && strings.TrimSpace(name) != "" {
+			h.name = strings.TrimSpace(name)
+			out[id] = h
 		}
 	}
 	return out, nil
@@ -719,9 +710,7 @@ func (s *Service) manage(ctx context.Context, tx bun.IDB, admin *account.User, c
 }
 
 func (s *Service) holderEmail(ctx context.Context, db bun.IDB, userID string) (string, error) {
-	var email string
-	err := db.NewSelect().Model((*account.User)(nil)).Column("email").Where("id = ?", userID).Scan(ctx, &email)
-	return email, err
+	return account.Email(ctx, db, userID)
 }
 
 // Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once,
@@ -928,9 +917,9 @@ func (s *Service) Dashboard(ctx context.Context, admin *account.User) (Stats, er
 	if err != nil {
 		return st, err
 	}
-	n, err := s.DB.NewSelect().Model((*ce.Activity)(nil)).Where("vendor_id = ?", v.ID).Where("status = ?", ce.StatusSubmitted).Count(ctx)
+	n, err := ce.AwaitingReview(ctx, s.DB, v.ID)
 	if err != nil {
 		return st, err
 	}
-	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: int(n)}, nil
+	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: n}, nil
 }

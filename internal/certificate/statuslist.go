@@ -219,8 +219,8 @@ var errNoStatusList = apperr.New(apperr.NotFound, "not_found", "There is no stat
 // deterministic), so the caller can use a hash of them as an ETag. A vendor that never issued a
 // certificate has no list (NotFound).
 func (s *Service) StatusList(ctx context.Context, vendorSlug string) (*SignedStatusList, error) {
-	v := new(account.Vendor)
-	if err := s.DB.NewSelect().Model(v).Where("slug = ?", vendorSlug).Scan(ctx); err != nil {
+	v, err := account.LoadVendorBySlug(ctx, s.DB, vendorSlug)
+	if err != nil {
 		if database.ErrIsNotFound(err) {
 			return nil, errNoStatusList
 		}

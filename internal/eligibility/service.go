@@ -23,6 +23,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/padate"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 )
 
@@ -65,16 +66,10 @@ type Service struct {
 
 var _ cohort.Eligibility = (*Service)(nil)
 
-const dateLayout = "2006-01-02"
+const dateLayout = padate.Layout
 
-// Pennsylvania is where the application date is counted.
-var Pennsylvania = func() *time.Location {
-	l, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+// Pennsylvania is where the application date is counted (padate.Location).
+var Pennsylvania = padate.Location
 
 var (
 	errNotFound    = apperr.New(apperr.NotFound, "not_found", "We could not find that application.")
@@ -175,8 +170,8 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	if candidate.Role != account.RoleCandidate {
 		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only candidates apply to training organisations.")
 	}
-	v := new(account.Vendor)
-	if err := s.DB.NewSelect().Model(v).Where("id = ?", vendorID).Scan(ctx); err != nil || !v.Recognised() {
+	v, err := account.LoadVendor(ctx, s.DB, vendorID)
+	if err != nil || !v.Recognised() {
 		if err == nil || database.ErrIsNotFound(err) {
 			return nil, apperr.Field("vendor_id", "Choose a recognised training organisation.")
 		}
@@ -186,7 +181,7 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	app := &Application{ID: newID(), CandidateID: candidate.ID, VendorID: v.ID, Status: StatusDraft,
 		LegalName: candidate.Name, EmailContact: candidate.Email, CreatedAt: now, UpdatedAt: now}
 	errOpen := apperr.New(apperr.Conflict, "application_open", "You already have an application with this training organisation.")
-	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		if database.IsPostgres(tx) {
 			// Serialise a candidate's starts so two at once cannot both pass the check below.
 			if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", candidate.ID).Exec(ctx); err != nil {
@@ -506,7 +501,7 @@ func (s *Service) view(ctx context.Context, db bun.IDB, app *Application) (*View
 	if v.Attestation, err = s.open(app.ID, "attestation", app.AttestationSealed); err != nil {
 		return nil, err
 	}
-	if err := db.NewSelect().Model((*account.Vendor)(nil)).Column("name").Where("id = ?", app.VendorID).Scan(ctx, &v.VendorName); err != nil {
+	if v.VendorName, err = account.VendorName(ctx, db, app.VendorID); err != nil {
 		return nil, err
 	}
 	var ps []positionRow
@@ -695,11 +690,12 @@ func (s *Service) Decide(ctx context.Context, a audit.Actor, admin *account.User
 			Details: map[string]any{"decision": decision}}); err != nil {
 			return err
 		}
-		var to, vendorName string
-		if err := tx.NewSelect().Model((*account.User)(nil)).Column("email").Where("id = ?", app.CandidateID).Scan(ctx, &to); err != nil {
+		to, err := account.Email(ctx, tx, app.CandidateID)
+		if err != nil {
 			return err
 		}
-		if err := tx.NewSelect().Model((*account.Vendor)(nil)).Column("name").Where("id = ?", app.VendorID).Scan(ctx, &vendorName); err != nil {
+		vendorName, err := account.VendorName(ctx, tx, app.VendorID)
+		if err != nil {
 			return err
 		}
 		var subject, body string
