@@ -6,7 +6,6 @@ package certificate
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -84,13 +83,13 @@ func (s *Service) SendCEReminders(ctx context.Context, now time.Time) error {
 		if window == 0 {
 			continue
 		}
-		body := fmt.Sprintf("Hello %s,\n\nYour continuing-education cycle for certificate %s ends on %s (last day %s). "+
-			"The rule is %s. So far %s hours are verified; still needed:\n\n- %s\n\n"+
-			"Record your activities and upload proof here:\n%s\n\nActivities waiting for review: %s hours.\n",
-			c.HolderName, c.Number, p.End.Format("January 2, 2006"), p.LastDay().Format("January 2, 2006"), c.term().Rule.Name,
-			ce.FormatHoursOf(p.Total), strings.Join(p.Unmet, "\n- "), s.link("/certificates/"+c.ID), ce.FormatHoursOf(p.Pending))
-		e := notify.Email{To: c.Email, Subject: fmt.Sprintf("Continuing education: %d days left in your cycle", left), Body: body,
-			DedupeKey: fmt.Sprintf("ce-%s-%s-%d", c.ID, p.End.Format(ce.DateLayout), window)}
+		e, err := notify.Compose(c.Email, "ce_reminder", map[string]any{"DaysLeft": left, "Holder": c.HolderName, "Number": c.Number,
+			"End": p.End.Format("January 2, 2006"), "LastDay": p.LastDay().Format("January 2, 2006"), "Rule": c.term().Rule.Name,
+			"Verified": ce.FormatHoursOf(p.Total), "Unmet": p.Unmet, "URL": s.HolderURL(c.ID), "Pending": ce.FormatHoursOf(p.Pending)})
+		if err != nil {
+			return err
+		}
+		e.DedupeKey = fmt.Sprintf("ce-%s-%s-%d", c.ID, p.End.Format(ce.DateLayout), window)
 		if err := s.Outbox.Enqueue(ctx, s.DB, e); err != nil {
 			return err
 		}
@@ -133,12 +132,13 @@ func (s *Service) UpdateLapses(ctx context.Context, now time.Time, grace time.Du
 					Details: map[string]any{"cycle_start": p.Start.Format(ce.DateLayout), "cycle_end": p.End.Format(ce.DateLayout), "total": p.Total}}); err != nil {
 					return err
 				}
-				body := fmt.Sprintf("Hello %s,\n\nThe continuing-education cycle of your certificate %s ended on %s without the rule met (%s):\n\n- %s\n\n"+
-					"Your certificate now shows as lapsed to anyone who verifies it. Activities that took place in that cycle can still be recorded; "+
-					"once they are verified and the rule is met, the certificate is active again.\n\n%s\n",
-					c.HolderName, c.Number, p.LastDay().Format("January 2, 2006"), c.term().Rule.Name, strings.Join(p.Unmet, "\n- "), s.link("/certificates/"+c.ID))
-				return s.Outbox.Enqueue(ctx, tx, notify.Email{To: c.Email, Subject: "Your certificate " + c.Number + " has lapsed", Body: body,
-					DedupeKey: fmt.Sprintf("ce-lapse-%s-%s", c.ID, p.End.Format(ce.DateLayout))})
+				e, err := notify.Compose(c.Email, "certificate_lapsed", map[string]any{"Holder": c.HolderName, "Number": c.Number,
+					"LastDay": p.LastDay().Format("January 2, 2006"), "Rule": c.term().Rule.Name, "Unmet": p.Unmet, "URL": s.HolderURL(c.ID)})
+				if err != nil {
+					return err
+				}
+				e.DedupeKey = fmt.Sprintf("ce-lapse-%s-%s", c.ID, p.End.Format(ce.DateLayout))
+				return s.Outbox.Enqueue(ctx, tx, e)
 			})
 		case p.Met && c.LapsedAt != nil:
 			err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {

@@ -27,6 +27,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
@@ -103,14 +104,14 @@ func (s *Service) rule() ce.Rule {
 	return ce.Default
 }
 
-func (s *Service) link(path string) string { return strings.TrimRight(s.BaseURL, "/") + path }
+func (s *Service) urls() urls.Base { return urls.Base(s.BaseURL) }
 
 // VerifyURL is the public verification page of a verify code (BaseURL + "/verify/" + code), the
 // address in the QR code.
-func (s *Service) VerifyURL(code string) string { return s.link("/verify/" + code) }
+func (s *Service) VerifyURL(code string) string { return s.urls().Verify(code) }
 
 // HolderURL is the holder's page of a certificate, linked from email.
-func (s *Service) HolderURL(certID string) string { return s.link("/certificates/" + certID) }
+func (s *Service) HolderURL(certID string) string { return s.urls().Certificate(certID) }
 
 func pdfKey(id string) string { return "certificates/" + id + ".pdf" }
 
@@ -420,12 +421,13 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 			stored = append(stored, c.PDFKey)
 			entries = append(entries, audit.Entry{Action: "certificate.issue", SubjectType: "certificate", SubjectID: c.ID, VendorID: v.ID,
 				Details: map[string]any{"number": c.Number, "candidate": c.CandidateID, "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}})
-			body := fmt.Sprintf("Hello %s,\n\n%s has issued your %s certificate, number %s. It is valid until %s.\n\n"+
-				"Download the certificate and its signed digital credential here:\n%s\n\n"+
-				"Anyone (an employer, for example) can check it with the QR code on the certificate or at:\n%s\n",
-				c.HolderName, v.Name, CredentialName, c.Number, ce.Day(c.ExpiresAt).Format(humanDate), s.HolderURL(c.ID), s.VerifyURL(c.VerifyCode))
-			mails = append(mails, notify.Email{To: hs[c.CandidateID].email, Subject: "Your " + CredentialName + " certificate",
-				Body: body, DedupeKey: "certificate-issued-" + c.ID})
+			m, err := notify.Compose(hs[c.CandidateID].email, "certificate_issued", map[string]any{"Holder": c.HolderName, "Vendor": v.Name,
+				"Credential": CredentialName, "Number": c.Number, "Until": ce.Day(c.ExpiresAt).Format(humanDate), "HolderURL": s.HolderURL(c.ID), "VerifyURL": s.VerifyURL(c.VerifyCode)})
+			if err != nil {
+				return err
+			}
+			m.DedupeKey = "certificate-issued-" + c.ID
+			mails = append(mails, m)
 		}
 		if _, err := tx.NewInsert().Model(&certs).Exec(ctx); err != nil {
 			if errors.Is(database.Err(err), database.ErrConflict) {

@@ -48,7 +48,7 @@ var (
 
 // StatusListURL is the public address of a vendor's revocation list.
 func (s *Service) StatusListURL(vendorSlug string) string {
-	return s.link("/status/" + vendorSlug + "/" + StatusPurposeRevocation)
+	return s.urls().StatusList(vendorSlug, StatusPurposeRevocation)
 }
 
 func (s *Service) statusEntry(vendorSlug string, index int) *StatusEntry {

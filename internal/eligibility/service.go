@@ -25,6 +25,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/padate"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
@@ -574,7 +575,7 @@ func (s *Service) Mine(ctx context.Context, candidate *account.User) ([]Summary,
 // ---- submitting and deciding ----
 
 func (s *Service) link(appID string) string {
-	return strings.TrimRight(s.BaseURL, "/") + "/applications/" + appID
+	return urls.Base(s.BaseURL).Application(appID)
 }
 
 // Submit sends the application for review when it meets every requirement (otherwise an Invalid
@@ -623,9 +624,11 @@ func (s *Service) Submit(ctx context.Context, a audit.Actor, candidate *account.
 			Details: map[string]any{"resubmission": resubmit, "documents": len(v.Documents)}}); err != nil {
 			return err
 		}
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: candidate.Email, Subject: "Your application has been sent",
-			Body: fmt.Sprintf("Hello,\n\nYour application to %s has been sent. They will review it and let you know by email.\n\n"+
-				"You can see it, or withdraw it, here:\n%s\n\nPeerAcademy\n", v.VendorName, s.link(app.ID))})
+		e, err := notify.Compose(candidate.Email, "eligibility_sent", map[string]any{"Vendor": v.VendorName, "URL": s.link(app.ID)})
+		if err != nil {
+			return err
+		}
+		return s.Outbox.Enqueue(ctx, tx, e)
 	})
 }
 
@@ -698,20 +701,11 @@ func (s *Service) Decide(ctx context.Context, a audit.Actor, admin *account.User
 		if err != nil {
 			return err
 		}
-		var subject, body string
-		switch decision {
-		case DecisionApprove:
-			subject = "Your application has been approved"
-			body = fmt.Sprintf("Hello,\n\nGood news: %s has approved your application. They can now enrol you in a training cohort.\n\n", vendorName)
-		case DecisionReject:
-			subject = "A decision on your application"
-			body = fmt.Sprintf("Hello,\n\n%s has reviewed your application and did not approve it this time. Sign in to read their explanation.\n\n", vendorName)
-		case DecisionNeedsInfo:
-			subject = "Your application needs more information"
-			body = fmt.Sprintf("Hello,\n\n%s needs more information before they can decide on your application. Sign in to see what they asked for, update your application and send it again.\n\n", vendorName)
+		e, err := notify.Compose(to, "eligibility_"+decision, map[string]any{"Vendor": vendorName, "URL": s.link(app.ID)})
+		if err != nil {
+			return err
 		}
-		body += "Your application:\n" + s.link(app.ID) + "\n\nPeerAcademy\n"
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: to, Subject: subject, Body: body})
+		return s.Outbox.Enqueue(ctx, tx, e)
 	})
 }
 
