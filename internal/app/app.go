@@ -264,6 +264,7 @@ func (a *App) buildHTTP() error {
 		return 0
 	}))
 
+	f.Use("/api", httpx.MarkAPI) // the API's requests, marked before anything may answer them
 	f.Use(httpx.ClientAddress(a.Cfg.TrustedProxies))
 	f.Use(httpx.RequestContext(a.Log, metrics))
 	f.Use(recover.New())
