@@ -122,23 +122,31 @@ func (e *Env) ShortExam(p People) {
 	}
 }
 
-// PassWritten has the candidate (coursework complete) take the written exam and answer every
-// question right.
+// PassWritten has the candidate (coursework complete, or admitted by an override) take the written
+// exam and answer every question right: the form has the vendor's length, each question's keyed
+// options are all found among those displayed, and the attempt passes with every answer right.
 func (e *Env) PassWritten(cand *account.User) {
 	t := e.T
 	t.Helper()
 	ctx := context.Background()
-	actor := audit.Actor{UserID: cand.ID}
+	actor := audit.Actor{UserID: cand.ID, Role: cand.Role}
 	sum, err := e.App.Exams.Start(ctx, actor, cand)
 	if err != nil {
 		t.Fatalf("start the written exam: %v", err)
 	}
 	v, err := e.App.Exams.View(ctx, cand, sum.ID)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("view the written exam: %v", err)
+	}
+	if st, err := e.App.Exams.Settings(ctx, sum.VendorID); err != nil || len(v.Questions) != st.FormLength {
+		t.Fatalf("the written exam has %d questions, want the vendor's form length (%v)", len(v.Questions), err)
 	}
 	for i, q := range v.Questions {
-		it, _ := e.App.Exams.Bank.Item(q.ItemID)
+		// The form shows the item's options in its own order; map them back through their text.
+		it, ok := e.App.Exams.Bank.Item(q.ItemID)
+		if !ok {
+			t.Fatalf("question %d: item %s is not in the bank", q.Number, q.ItemID)
+		}
 		keyed := map[string]bool{}
 		for _, o := range it.Answer {
 			keyed[it.Options[o]] = true
@@ -149,13 +157,16 @@ func (e *Env) PassWritten(cand *account.User) {
 				right = append(right, d)
 			}
 		}
+		if len(right) != len(it.Answer) {
+			t.Fatalf("question %d (%s): found %d of the %d keyed options among the displayed ones", q.Number, q.ItemID, len(right), len(it.Answer))
+		}
 		if _, err := e.App.Exams.SaveAnswer(ctx, cand, sum.ID, q.ItemID, right, false, int64(i+1)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("answer question %d: %v", q.Number, err)
 		}
 	}
 	r, err := e.App.Exams.Submit(ctx, actor, cand, sum.ID)
-	if err != nil || !r.Passed || r.Status != exam.StatusSubmitted {
-		t.Fatalf("written exam: %+v %v", r, err)
+	if err != nil || !r.Passed || r.Correct != r.Total || r.Status != exam.StatusSubmitted {
+		t.Fatalf("written exam: %+v %v; want passed with every answer right", r, err)
 	}
 }
 
