@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Service runs the account rules.
@@ -150,8 +150,7 @@ func (s *Service) Register(ctx context.Context, a audit.Actor, in RegisterInput)
 			if n, err := (Throttle{DB: tx, Window: 24 * time.Hour}).Hit(ctx, "notice:register:"+existing.Email); err != nil || n > 1 {
 				return err
 			}
-			return s.Outbox.Enqueue(ctx, tx, notify.Email{To: existing.Email, Subject: "Someone tried to register with your email",
-				Body: fmt.Sprintf("Hello %s,\n\nSomeone (perhaps you) tried to create a PeerAcademy account with this address, but you already have one.\n\nSign in: %s/login\nForgot your password? %s/password/forgot\n\nIf this was not you, you can ignore this email.\n", existing.Name, s.BaseURL, s.BaseURL)})
+			return s.mail(ctx, tx, existing.Email, "account_register_exists", map[string]any{"Name": existing.Name, "LoginURL": s.urls().Login(), "ForgotURL": s.urls().ForgotPassword()})
 		}
 		if !errors.Is(err, database.ErrNotFound) {
 			return err
@@ -222,8 +221,7 @@ func (s *Service) sendVerification(ctx context.Context, tx bun.IDB, u *User) err
 	if err != nil {
 		return err
 	}
-	return s.Outbox.Enqueue(ctx, tx, notify.Email{To: u.Email, Subject: "Confirm your email address",
-		Body: fmt.Sprintf("Hello %s,\n\nWelcome to PeerAcademy. Confirm your email address to finish creating your account:\n\n%s/verify-email?token=%s\n\nThe link works once and expires in 48 hours. If you did not create an account, ignore this email.\n", u.Name, s.BaseURL, secret)})
+	return s.mail(ctx, tx, u.Email, "account_verify_email", map[string]any{"Name": u.Name, "URL": s.urls().VerifyEmail(secret)})
 }
 
 // VerifyEmail consumes a verification token.
@@ -503,8 +501,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, a audit.Actor, email
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "user.password_reset_requested", SubjectType: "user", SubjectID: u.ID}); err != nil {
 			return err
 		}
-		if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: u.Email, Subject: "Reset your PeerAcademy password",
-			Body: fmt.Sprintf("Hello %s,\n\nUse this link to choose a new password:\n\n%s/password/reset?token=%s\n\nIt works once and expires in one hour. If you did not ask for this, ignore this email: your password has not changed.\n", u.Name, s.BaseURL, secret)}); err != nil {
+		if err := s.mail(ctx, tx, u.Email, "account_reset_password", map[string]any{"Name": u.Name, "URL": s.urls().ResetPassword(secret)}); err != nil {
 			return err
 		}
 		end := "RELEASE SAVEPOINT reset_mail"
@@ -904,8 +901,7 @@ func (s *Service) Invite(ctx context.Context, a audit.Actor, actor *User, in Inv
 		if err := audit.Record(ctx, tx, a, audit.Entry{Action: "user.invite", SubjectType: "vendor", SubjectID: v.ID, VendorID: v.ID, Details: map[string]any{"role": in.Role}}); err != nil {
 			return err
 		}
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: in.Email, Subject: "You are invited to PeerAcademy",
-			Body: fmt.Sprintf("Hello,\n\n%s has invited you to join %s on PeerAcademy as %s.\n\nAccept the invitation and choose a password:\n\n%s/invite?token=%s\n\nThe link works once and expires in 7 days.\n", actor.Name, v.Name, strings.ToLower(RoleLabel(in.Role)), s.BaseURL, secret)})
+		return s.mail(ctx, tx, in.Email, "account_invite", map[string]any{"Inviter": actor.Name, "Vendor": v.Name, "Role": strings.ToLower(RoleLabel(in.Role)), "URL": s.urls().Invite(secret)})
 	})
 }
 
@@ -988,7 +984,7 @@ func (s *Service) SetupLink(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.BaseURL + "/setup?token=" + secret, nil
+	return s.urls().Setup(secret), nil
 }
 
 // CheckSetupToken reports whether a setup token is usable.
@@ -1041,4 +1037,15 @@ func (s *Service) CompleteSetup(ctx context.Context, a audit.Actor, secret strin
 		return audit.Record(ctx, tx, a, audit.Entry{Action: "platform.setup", SubjectType: "user", SubjectID: u.ID})
 	})
 	return u, err
+}
+
+func (s *Service) urls() urls.Base { return urls.Base(s.BaseURL) }
+
+// mail enqueues the email template name, rendered with data, to the address to.
+func (s *Service) mail(ctx context.Context, db bun.IDB, to, name string, data any) error {
+	e, err := notify.Compose(to, name, data)
+	if err != nil {
+		return err
+	}
+	return s.Outbox.Enqueue(ctx, db, e)
 }

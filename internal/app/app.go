@@ -37,6 +37,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/standing"
 	"github.com/peeracademy/peeracademy/internal/web"
 	"github.com/peeracademy/peeracademy/migrations"
 	"github.com/peeracademy/peeracademy/static"
@@ -64,6 +65,7 @@ type App struct {
 	Exams        *exam.Service
 	Oral         *oral.Service
 	Certificates *certificate.Service
+	Standing     *standing.Service // the candidate's standing across coursework, exams and certificate
 	CE           *ce.Service
 	Privacy      *privacy.Service // a person's own data: download and deletion
 	Changes      *database.Feed   // committed writes to the tables behind the caches
@@ -156,7 +158,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		a.Close()
 		return nil, err
 	}
-	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: coursework{a.Cohorts}}
+	// The candidate's standing answers the gates of the exams and the certificate's evidence.
+	a.Standing = &standing.Service{Cohorts: a.Cohorts, Eligibility: a.Eligibility}
+	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: a.Standing}
+	a.Standing.Exams = a.Exams
 	if a.Catalogue, err = loadCatalogue(cur, bank); err != nil {
 		a.Close()
 		return nil, err
@@ -166,12 +171,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		a.Close()
 		return nil, err
 	}
-	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: writtenExam{a.Exams, a.Accounts}, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.Oral = &oral.Service{DB: db, Rubric: rubric, Written: a.Standing, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.Standing.Oral = a.Oral
 	rule, _ := ce.RuleByID(cfg.CERule)
-	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: evidence{a}, BaseURL: cfg.BaseURL,
+	a.Certificates = &certificate.Service{DB: db, Media: store, Keys: keys, Outbox: a.Outbox, Evidence: a.Standing, BaseURL: cfg.BaseURL,
 		ValidityMonths: cfg.CertificateMonths, Rule: rule,
 		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute,
 		EndorsementTitles: endorsementTitles(a.Catalogue)}
+	a.Standing.Certificates = a.Certificates
 	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	a.Courses = &catalog.Service{DB: db, Catalogue: a.Catalogue, Vendors: a.Accounts.VendorByID, Cohorts: cohortCandidates{a.Cohorts},
 		Endorser: endorser{a.Certificates}}
@@ -220,7 +227,7 @@ func (a *App) buildHTTP() error {
 	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses, Standing: a.Standing}
 	if err := wh.Prerender(); err != nil {
 		return err
 	}
@@ -267,6 +274,7 @@ func (a *App) buildHTTP() error {
 		return 0
 	}))
 
+	f.Use("/api", httpx.MarkAPI) // the API's requests, marked before anything may answer them
 	f.Use(httpx.ClientAddress(a.Cfg.TrustedProxies))
 	f.Use(httpx.RequestContext(a.Log, metrics))
 	f.Use(recover.New())
@@ -384,10 +392,10 @@ func (a *App) RunWorkers(ctx context.Context) {
 				a.Log.Warn("prune rate limits", "err", err)
 			}
 			// Continuing education: reminders 60 and 30 days before a cycle ends (each once), and lapses.
-			if err := a.CE.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if err := a.Certificates.SendCEReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("send CE reminders", "err", err)
 			}
-			if l, c, err := a.CE.UpdateLapses(ctx, time.Now(), a.Cfg.CEGrace); err != nil && ctx.Err() == nil {
+			if l, c, err := a.Certificates.UpdateLapses(ctx, time.Now(), a.Cfg.CEGrace); err != nil && ctx.Err() == nil {
 				a.Log.Warn("update certificate lapses", "err", err)
 			} else if l+c > 0 {
 				a.Log.Info("certificate lapses updated", "lapsed", l, "reactivated", c)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/content"
-	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/catalog"
@@ -75,24 +73,6 @@ func (a *App) syncMedia(ctx context.Context) error {
 	return nil
 }
 
-// coursework adapts the cohort rules to the written exam's gate.
-type coursework struct{ c *cohort.Service }
-
-func (x coursework) Complete(ctx context.Context, candidateID string) (bool, string, string, error) {
-	co, err := x.c.ActiveCohort(ctx, candidateID)
-	if errors.Is(err, cohort.ErrNotEnrolled) {
-		return false, "", "", nil
-	}
-	if err != nil {
-		return false, "", "", err
-	}
-	st, err := x.c.StatusOf(ctx, co, candidateID)
-	if err != nil {
-		return false, "", "", err
-	}
-	return st.Complete, co.VendorID, co.ID, nil
-}
-
 // loadCatalogue loads the course catalogue; like the curriculum, invalid courses stop the server.
 func loadCatalogue(cur *curriculum.Curriculum, bank *exam.Bank) (*catalog.Catalogue, error) {
 	cat, problems := catalog.Load(ContentFS, cur, bank)
@@ -110,89 +90,12 @@ func loadBank() (*exam.Bank, error) {
 	return b, nil
 }
 
-// writtenExam tells the oral-exam rules whether (and with which vendor) a candidate passed the
-// written examination.
-type writtenExam struct {
-	exams    *exam.Service
-	accounts *account.Service
-}
-
-func (w writtenExam) Passed(ctx context.Context, candidateID string) (string, bool, error) {
-	u, err := w.accounts.UserByID(ctx, candidateID)
-	if err != nil {
-		return "", false, err
-	}
-	rs, err := w.exams.Results(ctx, u)
-	if err != nil {
-		return "", false, err
-	}
-	for _, r := range rs {
-		if r.Graded && r.Passed {
-			return r.VendorID, true, nil
-		}
-	}
-	return "", false, nil
-}
-
 func loadRubric() (*oral.Rubric, error) {
 	r, problems := oral.LoadRubric(ContentFS)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("the oral-exam rubric is invalid (run `peeracademy content check`): %s", problems[0].String())
 	}
 	return r, nil
-}
-
-// evidence gathers what a certificate rests on, from the cohort, written-exam and oral-exam rules.
-type evidence struct{ a *App }
-
-func (e evidence) Evidence(ctx context.Context, candidateID, vendorID string) (certificate.Evidence, error) {
-	var ev certificate.Evidence
-	u, err := e.a.Accounts.UserByID(ctx, candidateID)
-	if err != nil {
-		return ev, err
-	}
-	co, err := e.a.Cohorts.ActiveCohort(ctx, candidateID)
-	if err != nil && !errors.Is(err, cohort.ErrNotEnrolled) {
-		return ev, err
-	}
-	if co != nil && co.VendorID == vendorID {
-		st, err := e.a.Cohorts.StatusOf(ctx, co, candidateID)
-		if err != nil {
-			return ev, err
-		}
-		ev.CourseworkComplete, ev.CurriculumVersion = st.Complete, co.CurriculumVersion
-		ev.TrainingMinutes = st.AttendedMinutes + st.MakeupMinutes
-		if n := len(co.Sessions); n > 0 {
-			ev.CourseStart, ev.CourseEnd = co.Sessions[0].Date, co.Sessions[n-1].Date
-		}
-	}
-	rs, err := e.a.Exams.Results(ctx, u)
-	if err != nil {
-		return ev, err
-	}
-	for _, r := range rs {
-		if r.Graded && r.Passed && r.VendorID == vendorID {
-			ev.WrittenAttemptID, ev.WrittenPercent, ev.WrittenPassedAt = r.AttemptID, r.Percent, r.FinishedAt
-		}
-	}
-	if res, err := e.a.Oral.Result(ctx, u); err == nil {
-		if res.Passed && res.VendorID == vendorID {
-			at := res.SubmittedAt
-			ev.OralGradeID, ev.OralTotal, ev.OralMax, ev.OralPassedAt = res.GradeID, res.Total, res.MaxTotal, &at
-		}
-	} else if !apperr.Is(err, apperr.NotFound) {
-		return ev, err
-	}
-	return ev, nil
-}
-
-// ReadyCandidates lists candidates with a passing oral grade with the vendor (a superset: on a
-// two-examiner panel one passing grade may be outvoted; the full evidence, with the panel's decision,
-// is checked for each by Evidence).
-func (e evidence) ReadyCandidates(ctx context.Context, vendorID string) ([]string, error) {
-	var ids []string
-	err := e.a.DB.NewRaw(`SELECT DISTINCT candidate_id FROM oral_grades WHERE vendor_id = ? AND passed`, vendorID).Scan(ctx, &ids)
-	return ids, err
 }
 
 // cohortCandidates lets the catalogue enrol a vendor's cohort.

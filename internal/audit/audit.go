@@ -56,11 +56,32 @@ type Entry struct {
 
 // Record appends an event. Pass the transaction that makes the change so both commit together.
 func Record(ctx context.Context, db bun.IDB, a Actor, e Entry) error {
+	return RecordMany(ctx, db, a, []Entry{e})
+}
+
+// RecordMany writes the events of one actor in a single insert (a batch of certificates, say).
+func RecordMany(ctx context.Context, db bun.IDB, a Actor, es []Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	evs := make([]Event, 0, len(es))
+	for _, e := range es {
+		ev, err := event(a, e)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, *ev)
+	}
+	_, err := db.NewInsert().Model(&evs).Exec(ctx)
+	return err
+}
+
+func event(a Actor, e Entry) (*Event, error) {
 	details := "{}"
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		details = string(b)
 	}
@@ -79,8 +100,7 @@ func Record(ctx context.Context, db bun.IDB, a Actor, e Entry) error {
 	if vendor != "" {
 		ev.VendorID = &vendor
 	}
-	_, err := db.NewInsert().Model(ev).Exec(ctx)
-	return err
+	return ev, nil
 }
 
 // Filter narrows a listing. VendorID scopes it to one vendor (vendor admins); empty is all (platform admin).

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"time"
 	_ "time/tzdata" // Pennsylvania dates also on hosts without zoneinfo
+
+	"github.com/peeracademy/peeracademy/internal/padate"
 )
 
 // Category is what an activity is about.
@@ -205,6 +207,9 @@ func evaluate(rule Rule, activities []Activity, start, end time.Time) Progress {
 
 func hundredths(h float64) int { return int(math.Round(h * 100)) }
 
+// FormatHoursOf formats hours given as a number ("7.5").
+func FormatHoursOf(h float64) string { return FormatHours(hundredths(h)) }
+
 // FormatHours writes hundredths of an hour for people: 1750 -> "17.5".
 func FormatHours(hundredths int) string {
 	return strconv.FormatFloat(float64(hundredths)/100, 'f', -1, 64)
@@ -219,35 +224,24 @@ func hoursPhrase(hundredths int) string {
 
 // ---- dates ----
 
+// The Pennsylvania calendar lives in package padate; these names stay for the many callers.
+
 // Pennsylvania is where CE dates are counted.
-var Pennsylvania = func() *time.Location {
-	l, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var Pennsylvania = padate.Location
 
 // DateLayout is how dates are written and stored.
-const DateLayout = "2006-01-02"
+const DateLayout = padate.Layout
 
-// dateOf is t's calendar date (in t's own location) as midnight UTC.
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func dateOf(t time.Time) time.Time { return padate.DateOf(t) }
 
-// Day is the Pennsylvania calendar date of the instant t, as midnight UTC.
-func Day(t time.Time) time.Time { return dateOf(t.In(Pennsylvania)) }
+// Day is the Pennsylvania calendar date of the instant t, as midnight UTC (padate.Day).
+func Day(t time.Time) time.Time { return padate.Day(t) }
 
-// Midnight is the instant at which the Pennsylvania calendar date day begins.
-func Midnight(day time.Time) time.Time {
-	y, m, d := day.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, Pennsylvania)
-}
+// Midnight is the instant at which the Pennsylvania calendar date day begins (padate.Midnight).
+func Midnight(day time.Time) time.Time { return padate.Midnight(day) }
 
-// AddMonths adds calendar months to a date (as time.AddDate does).
-func AddMonths(day time.Time, months int) time.Time { return day.AddDate(0, months, 0) }
+// AddMonths adds calendar months to a date (padate.AddMonths).
+func AddMonths(day time.Time, months int) time.Time { return padate.AddMonths(day, months) }
 
 // Term is a certificate's CE terms: the rule, the issue date its cycles are counted from, and its
 // current validity [From, Until) (dates).

@@ -41,7 +41,8 @@ var AllowedProofTypes = []string{"application/pdf", "image/jpeg", "image/png"}
 
 // Reminder windows: a holder whose current cycle is not met is emailed once when it ends within 60
 // days and once more within 30 days.
-var reminderDays = []int{30, 60}
+// ReminderDays are the days before a cycle's end at which its holder is reminded.
+var ReminderDays = []int{30, 60}
 
 // Service keeps CE activities and applies the rules.
 type Service struct {
@@ -104,6 +105,12 @@ func Activities(ctx context.Context, db bun.IDB, certID string) ([]Activity, err
 	var as []Activity
 	err := db.NewSelect().Model(&as).Where("certificate_id = ?", certID).Order("date", "created_at").Scan(ctx)
 	return as, err
+}
+
+// AwaitingReview counts the vendor's activities submitted and not yet reviewed.
+func AwaitingReview(ctx context.Context, db bun.IDB, vendorID string) (int, error) {
+	n, err := db.NewSelect().Model((*Activity)(nil)).Where("vendor_id = ?", vendorID).Where("status = ?", StatusSubmitted).Count(ctx)
+	return int(n), err
 }
 
 // ---- recording and review ----
@@ -416,124 +423,5 @@ func (s *Service) Progress(ctx context.Context, viewer *account.User, certID str
 
 // ---- background work ----
 
-// holderCert is a certificate with its holder's address, for the background jobs.
-type holderCert struct {
-	certificate
-	Email string `bun:"email"`
-}
-
-// liveCertificates are the certificates that are neither revoked nor expired at now.
-func (s *Service) liveCertificates(ctx context.Context, now time.Time) ([]holderCert, error) {
-	var cs []holderCert
-	err := s.DB.NewSelect().TableExpr("certificates AS c").Join("JOIN users AS u ON u.id = c.candidate_id").
-		ColumnExpr("c.id, c.number, c.candidate_id, c.vendor_id, c.holder_name, c.status, c.issued_at, c.valid_from, c.expires_at, c.ce_rule, c.lapsed_at").
-		ColumnExpr("u.email").Where("c.status = 'active'").Where("c.expires_at > ?", now).OrderExpr("c.id").Scan(ctx, &cs)
-	return cs, err
-}
-
-// SendReminders emails each holder whose current cycle ends within 60 days, and again within 30
-// days, while the rule is not met for it. Each reminder is sent once (the outbox's dedupe key), also
-// when several workers run this at the same time.
-func (s *Service) SendReminders(ctx context.Context, now time.Time) error {
-	now = now.UTC()
-	cs, err := s.liveCertificates(ctx, now)
-	if err != nil {
-		return err
-	}
-	today := Day(now)
-	for _, c := range cs {
-		acts, err := Activities(ctx, s.DB, c.ID)
-		if err != nil {
-			return err
-		}
-		p, ok := c.term().Current(acts, today)
-		if !ok || p.Met {
-			continue
-		}
-		left := int(p.End.Sub(today).Hours() / 24)
-		window := 0
-		for _, d := range reminderDays {
-			if left <= d {
-				window = d
-				break
-			}
-		}
-		if window == 0 {
-			continue
-		}
-		body := fmt.Sprintf("Hello %s,\n\nYour continuing-education cycle for certificate %s ends on %s (last day %s). "+
-			"The rule is %s. So far %s hours are verified; still needed:\n\n- %s\n\n"+
-			"Record your activities and upload proof here:\n%s\n\nActivities waiting for review: %s hours.\n",
-			c.HolderName, c.Number, p.End.Format("January 2, 2006"), p.LastDay().Format("January 2, 2006"), c.term().Rule.Name,
-			FormatHours(hundredths(p.Total)), strings.Join(p.Unmet, "\n- "), s.link("/certificates/"+c.ID), FormatHours(hundredths(p.Pending)))
-		e := notify.Email{To: c.Email, Subject: fmt.Sprintf("Continuing education: %d days left in your cycle", left), Body: body,
-			DedupeKey: fmt.Sprintf("ce-%s-%s-%d", c.ID, p.End.Format(DateLayout), window)}
-		if err := s.Outbox.Enqueue(ctx, s.DB, e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// UpdateLapses marks as lapsed each active, unexpired certificate whose previous cycle ended more
-// than grace ago without the rule met, and clears the mark once that cycle's rule is met (a verified
-// activity later). Both changes are audited, and the holder is emailed when a certificate lapses.
-// Each change is a conditional UPDATE, so two workers at once change (and audit) a certificate once.
-func (s *Service) UpdateLapses(ctx context.Context, now time.Time, grace time.Duration) (lapsed, cleared int, err error) {
-	now = now.UTC().Truncate(time.Microsecond)
-	cs, err := s.liveCertificates(ctx, now)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, c := range cs {
-		acts, err := Activities(ctx, s.DB, c.ID)
-		if err != nil {
-			return lapsed, cleared, err
-		}
-		p, ok := c.term().Previous(acts, now, grace)
-		if !ok {
-			continue
-		}
-		switch {
-		case !p.Met && c.LapsedAt == nil:
-			err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-				res, err := tx.NewUpdate().Table("certificates").Set("lapsed_at = ?", now).Where("id = ?", c.ID).
-					Where("lapsed_at IS NULL").Where("status = 'active'").Exec(ctx)
-				if err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					return nil
-				}
-				lapsed++
-				if err := audit.Record(ctx, tx, audit.System, audit.Entry{Action: "certificate.lapse", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
-					Details: map[string]any{"cycle_start": p.Start.Format(DateLayout), "cycle_end": p.End.Format(DateLayout), "total": p.Total}}); err != nil {
-					return err
-				}
-				body := fmt.Sprintf("Hello %s,\n\nThe continuing-education cycle of your certificate %s ended on %s without the rule met (%s):\n\n- %s\n\n"+
-					"Your certificate now shows as lapsed to anyone who verifies it. Activities that took place in that cycle can still be recorded; "+
-					"once they are verified and the rule is met, the certificate is active again.\n\n%s\n",
-					c.HolderName, c.Number, p.LastDay().Format("January 2, 2006"), c.term().Rule.Name, strings.Join(p.Unmet, "\n- "), s.link("/certificates/"+c.ID))
-				return s.Outbox.Enqueue(ctx, tx, notify.Email{To: c.Email, Subject: "Your certificate " + c.Number + " has lapsed", Body: body,
-					DedupeKey: fmt.Sprintf("ce-lapse-%s-%s", c.ID, p.End.Format(DateLayout))})
-			})
-		case p.Met && c.LapsedAt != nil:
-			err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-				res, err := tx.NewUpdate().Table("certificates").Set("lapsed_at = NULL").Where("id = ?", c.ID).Where("lapsed_at IS NOT NULL").Exec(ctx)
-				if err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					return nil
-				}
-				cleared++
-				return audit.Record(ctx, tx, audit.System, audit.Entry{Action: "certificate.lapse_clear", SubjectType: "certificate", SubjectID: c.ID, VendorID: c.VendorID,
-					Details: map[string]any{"cycle_start": p.Start.Format(DateLayout), "cycle_end": p.End.Format(DateLayout), "total": p.Total}})
-			})
-		}
-		if err != nil {
-			return lapsed, cleared, err
-		}
-	}
-	return lapsed, cleared, nil
-}
+// The reminders and lapses of the CE cycle change and read certificates, which package certificate
+// owns: they live there (certificate/lapse.go), asking this package for activities and rules.

@@ -8,7 +8,7 @@ const AchievementSlug = "certified-peer-specialist"
 
 // AchievementURL is the public address of an achievement's description: the achievement.id of
 // credentials that attest it.
-func (s *Service) AchievementURL(slug string) string { return s.link("/credentials/" + slug) }
+func (s *Service) AchievementURL(slug string) string { return s.urls().Credential(slug) }
 
 func (s *Service) achievement() Achievement {
 	var a Achievement

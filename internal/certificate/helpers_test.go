@@ -38,10 +38,14 @@ type fakeEvidence struct {
 	m  map[string]certificate.Evidence // candidate id -> evidence (any vendor)
 }
 
-func (e *fakeEvidence) Evidence(ctx context.Context, candidateID, vendorID string) (certificate.Evidence, error) {
+func (e *fakeEvidence) Evidence(ctx context.Context, vendorID string, candidateIDs []string) (map[string]certificate.Evidence, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.m[candidateID], nil
+	out := map[string]certificate.Evidence{}
+	for _, id := range candidateIDs {
+		out[id] = e.m[id]
+	}
+	return out, nil
 }
 
 func (e *fakeEvidence) ReadyCandidates(ctx context.Context, vendorID string) ([]string, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
@@ -128,12 +129,19 @@ func (s *Service) RotateKey(ctx context.Context, a audit.Actor, vendorID string)
 func (s *Service) PublicKeys(ctx context.Context) ([]VendorKey, error) {
 	var rows []struct {
 		vendorKey
-		VendorName string `bun:"vendor_name"`
+		VendorName string `bun:"-"`
 	}
-	err := s.DB.NewSelect().TableExpr("vendor_keys AS k").Join("JOIN vendors AS v ON v.id = k.vendor_id").
-		ColumnExpr("k.vendor_id, k.kid, k.public_key, k.created_at, k.retired_at, v.name AS vendor_name").OrderExpr("k.vendor_id, k.created_at, k.kid").Scan(ctx, &rows)
+	err := s.DB.NewSelect().TableExpr("vendor_keys AS k").
+		ColumnExpr("k.vendor_id, k.kid, k.public_key, k.created_at, k.retired_at").OrderExpr("k.vendor_id, k.created_at, k.kid").Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
+	}
+	names, err := account.VendorNames(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].VendorName = names[rows[i].VendorID]
 	}
 	out := make([]VendorKey, 0, len(rows))
 	for _, r := range rows {

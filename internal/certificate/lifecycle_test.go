@@ -370,7 +370,7 @@ func TestLapseAndReactivation(t *testing.T) {
 		f.setNow(at(2027, 12, 1, 9))
 		f.verify(f.record(keen, ck.ID, "2027-11-30", "18", ce.PeerSupportRecovery))
 		for _, now := range []time.Time{at(2028, 3, 1, 0), at(2028, 3, 20, 0), at(2028, 4, 13, 0)} {
-			if l, cl, err := f.ces.UpdateLapses(f.ctx, now, grace); err != nil || l != 0 || cl != 0 {
+			if l, cl, err := f.svc.UpdateLapses(f.ctx, now, grace); err != nil || l != 0 || cl != 0 {
 				t.Fatalf("at %s: lapsed %d cleared %d %v", now, l, cl, err)
 			}
 		}
@@ -384,7 +384,7 @@ func TestLapseAndReactivation(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				l, _, err := f.ces.UpdateLapses(context.Background(), now, grace)
+				l, _, err := f.svc.UpdateLapses(context.Background(), now, grace)
 				if err != nil {
 					t.Error(err)
 				}
@@ -412,7 +412,7 @@ func TestLapseAndReactivation(t *testing.T) {
 		if lapseMails != 1 {
 			t.Fatalf("%d lapse emails", lapseMails)
 		}
-		if l, cl, err := f.ces.UpdateLapses(f.ctx, now.Add(time.Hour), grace); err != nil || l != 0 || cl != 0 {
+		if l, cl, err := f.svc.UpdateLapses(f.ctx, now.Add(time.Hour), grace); err != nil || l != 0 || cl != 0 {
 			t.Fatal("lapsed again")
 		}
 
@@ -420,11 +420,11 @@ func TestLapseAndReactivation(t *testing.T) {
 		a1 := f.record(zoe, c.ID, "2028-02-10", "12", ce.PeerSupportRecovery)
 		a2 := f.record(zoe, c.ID, "2028-03-13", "5.5", ce.General)
 		f.verify(a1, a2)
-		if _, cl, err := f.ces.UpdateLapses(f.ctx, now.Add(2*time.Hour), grace); err != nil || cl != 0 {
+		if _, cl, err := f.svc.UpdateLapses(f.ctx, now.Add(2*time.Hour), grace); err != nil || cl != 0 {
 			t.Fatal("cleared with 17.5 hours")
 		}
 		f.verify(f.record(zoe, c.ID, "2027-06-01", "0.5", ce.Ethics))
-		if _, cl, err := f.ces.UpdateLapses(f.ctx, now.Add(3*time.Hour), grace); err != nil || cl != 1 {
+		if _, cl, err := f.svc.UpdateLapses(f.ctx, now.Add(3*time.Hour), grace); err != nil || cl != 1 {
 			t.Fatalf("cleared %d %v", cl, err)
 		}
 		if f.status(c) != certificate.StateActive || f.auditCount("certificate.lapse_clear", c.ID) != 1 {
@@ -478,7 +478,7 @@ func TestReminders(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if err := f.ces.SendReminders(context.Background(), now); err != nil {
+					if err := f.svc.SendCEReminders(context.Background(), now); err != nil {
 						t.Error(err)
 					}
 				}()

@@ -85,7 +85,7 @@ func (c *Certificate) State(now time.Time) string {
 }
 
 // Evidence is what the training, the written exam and the oral exam say about a candidate with a
-// vendor. The app adapts the cohort, exam and oral services to it. Fields after OralPassedAt are
+// vendor. Package standing gathers it from the cohort, exam and oral services. Fields after OralPassedAt are
 // optional and only printed on the completion record.
 type Evidence struct {
 	CourseworkComplete bool       `json:"coursework_complete"`
@@ -121,10 +121,12 @@ func (e Evidence) Missing() []string {
 // Ready reports whether the evidence is complete.
 func (e Evidence) Ready() bool { return len(e.Missing()) == 0 }
 
-// EvidenceSource gives the evidence for certificates. It is called outside any transaction of this
-// package (with SQLite's single connection it must not wait for one).
+// EvidenceSource gives the evidence for certificates (package standing is the one the app uses). It
+// is called outside any transaction of this package (with SQLite's single connection it must not
+// wait for one).
 type EvidenceSource interface {
-	Evidence(ctx context.Context, candidateID, vendorID string) (Evidence, error)
+	// Evidence returns the evidence of each of candidateIDs with the vendor, in one batch.
+	Evidence(ctx context.Context, vendorID string, candidateIDs []string) (map[string]Evidence, error)
 	// ReadyCandidates lists the candidates of the vendor that may be ready (the service re-checks).
 	ReadyCandidates(ctx context.Context, vendorID string) ([]string, error)
 }

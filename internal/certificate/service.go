@@ -23,15 +23,18 @@ import (
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/csvsafe"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
 type Mailer interface {
 	Enqueue(ctx context.Context, db bun.IDB, e notify.Email) error
+	EnqueueMany(ctx context.Context, db bun.IDB, es []notify.Email) error
 }
 
 // DefaultValidityMonths is how long a certificate is valid when Service.ValidityMonths is 0.
@@ -105,14 +108,14 @@ func (s *Service) rule() ce.Rule {
 	return ce.Default
 }
 
-func (s *Service) link(path string) string { return strings.TrimRight(s.BaseURL, "/") + path }
+func (s *Service) urls() urls.Base { return urls.Base(s.BaseURL) }
 
 // VerifyURL is the public verification page of a verify code (BaseURL + "/verify/" + code), the
 // address in the QR code.
-func (s *Service) VerifyURL(code string) string { return s.link("/verify/" + code) }
+func (s *Service) VerifyURL(code string) string { return s.urls().Verify(code) }
 
 // HolderURL is the holder's page of a certificate, linked from email.
-func (s *Service) HolderURL(certID string) string { return s.link("/certificates/" + certID) }
+func (s *Service) HolderURL(certID string) string { return s.urls().Certificate(certID) }
 
 func pdfKey(id string) string { return "certificates/" + id + ".pdf" }
 
@@ -121,16 +124,11 @@ func (s *Service) adminVendor(ctx context.Context, u *account.User) (*account.Ve
 	if u == nil || u.Role != account.RoleVendorAdmin || u.Vendor() == "" {
 		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only vendor administrators manage certificates.")
 	}
-	v := new(account.Vendor)
-	if err := s.DB.NewSelect().Model(v).Where("id = ?", u.Vendor()).Scan(ctx); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return account.LoadVendor(ctx, s.DB, u.Vendor())
 }
 
 func (s *Service) vendor(ctx context.Context, db bun.IDB, id string) (*account.Vendor, error) {
-	v := new(account.Vendor)
-	return v, db.NewSelect().Model(v).Where("id = ?", id).Scan(ctx)
+	return account.LoadVendor(ctx, db, id)
 }
 
 // canSee: the holder, and the administrators of the issuing vendor.
@@ -226,26 +224,21 @@ func (s *Service) holders(ctx context.Context, vendorID string, ids []string) (m
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var us []account.User
-	if err := s.DB.NewSelect().Model(&us).Where("id IN (?)", bun.In(ids)).Where("role = ?", account.RoleCandidate).Scan(ctx); err != nil {
+	us, err := account.UsersByID(ctx, s.DB, ids, account.RoleCandidate)
+	if err != nil {
 		return nil, err
 	}
 	for _, u := range us {
 		out[u.ID] = holder{name: strings.TrimSpace(u.Name), email: u.Email}
 	}
-	var legal []struct {
-		CandidateID string `bun:"candidate_id"`
-		LegalName   string `bun:"legal_name"`
-	}
-	err := s.DB.NewSelect().Table("applications").Column("candidate_id", "legal_name").Where("vendor_id = ?", vendorID).
-		Where("status = 'approved'").Where("candidate_id IN (?)", bun.In(ids)).OrderExpr("COALESCE(decided_at, created_at)").Scan(ctx, &legal)
+	legal, err := eligibility.LegalNames(ctx, s.DB, vendorID, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range legal {
-		if h, ok := out[l.CandidateID]; ok && strings.TrimSpace(l.LegalName) != "" {
-			h.name = strings.TrimSpace(l.LegalName)
-			out[l.CandidateID] = h
+	for id, name := range legal {
+		if h, ok := out[id]; ok && strings.TrimSpace(name) != "" {
+			h.name = strings.TrimSpace(name)
+			out[id] = h
 		}
 	}
 	return out, nil
@@ -296,17 +289,17 @@ func (s *Service) Ready(ctx context.Context, admin *account.User) ([]ReadyRow, e
 			return nil, err
 		}
 	}
+	evs, err := s.Evidence.Evidence(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := []ReadyRow{}
 	for _, id := range ids {
 		h, ok := hs[id]
 		if !ok || have[id] {
 			continue
 		}
-		ev, err := s.Evidence.Evidence(ctx, id, v.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ev.Ready() {
+		if ev := evs[id]; ev.Ready() {
 			row := ReadyRow{CandidateID: id, Name: h.name, Email: h.email, Evidence: ev}
 			for _, r := range revoked {
 				if r.CandidateID == id {
@@ -359,7 +352,10 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 	if err != nil {
 		return nil, err
 	}
-	evidence := map[string]Evidence{}
+	evidence, err := s.Evidence.Evidence(ctx, v.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	notReady := apperr.Fields{}
 	var why []string
 	for _, id := range ids {
@@ -369,17 +365,11 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 			why = append(why, id+": no such candidate")
 			continue
 		}
-		ev, err := s.Evidence.Evidence(ctx, id, v.ID)
-		if err != nil {
-			return nil, err
-		}
-		if miss := ev.Missing(); len(miss) > 0 {
+		if miss := evidence[id].Missing(); len(miss) > 0 {
 			msg := strings.Join(miss, "; ")
 			notReady.Add("candidate:"+id, strings.ToUpper(msg[:1])+msg[1:]+".")
 			why = append(why, h.name+": "+msg)
-			continue
 		}
-		evidence[id] = ev
 	}
 	if len(notReady) > 0 {
 		return nil, &apperr.Error{Kind: apperr.Invalid, Code: "not_ready", Message: "Not ready for a certificate: " + strings.Join(why, "; ") + ".", Fields: notReady}
@@ -421,42 +411,51 @@ func (s *Service) Issue(ctx context.Context, a audit.Actor, admin *account.User,
 			}
 			return errAlreadyCertified(names)
 		}
+		// The whole batch in a fixed number of statements: numbers and status-list positions are
+		// reserved in one statement each, and certificates, audit events and mail inserted in one each.
+		first, err := nextNumbers(ctx, tx, v.ID, issueDay.Year(), len(certs))
+		if err != nil {
+			return err
+		}
+		firstIdx, err := nextStatusIndices(ctx, tx, v.ID, now, len(certs))
+		if err != nil {
+			return err
+		}
+		entries := make([]audit.Entry, 0, len(certs))
+		mails := make([]notify.Email, 0, len(certs))
 		for i := range certs {
 			c := &certs[i]
-			n, err := nextNumber(ctx, tx, v.ID, issueDay.Year())
-			if err != nil {
-				return err
-			}
-			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), n)
-			idx, err := nextStatusIndex(ctx, tx, v.ID, now)
-			if err != nil {
-				return err
-			}
+			c.Number = fmt.Sprintf("PA-CPS-%s-%d-%06d", strings.ToUpper(v.Slug), issueDay.Year(), first+i)
+			idx := firstIdx + i
 			c.StatusIndex = &idx
 			if err := s.seal(ctx, c, v, kid, key); err != nil {
 				return err
 			}
 			stored = append(stored, c.PDFKey)
-			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-				if errors.Is(database.Err(err), database.ErrConflict) {
-					return errAlreadyCertified([]string{c.HolderName})
-				}
+			entries = append(entries, audit.Entry{Action: "certificate.issue", SubjectType: "certificate", SubjectID: c.ID, VendorID: v.ID,
+				Details: map[string]any{"number": c.Number, "candidate": c.CandidateID, "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}})
+			m, err := notify.Compose(hs[c.CandidateID].email, "certificate_issued", map[string]any{"Holder": c.HolderName, "Vendor": v.Name,
+				"Credential": CredentialName, "Number": c.Number, "Until": ce.Day(c.ExpiresAt).Format(humanDate), "HolderURL": s.HolderURL(c.ID), "VerifyURL": s.VerifyURL(c.VerifyCode)})
+			if err != nil {
 				return err
 			}
-			if err := audit.Record(ctx, tx, a, audit.Entry{Action: "certificate.issue", SubjectType: "certificate", SubjectID: c.ID, VendorID: v.ID,
-				Details: map[string]any{"number": c.Number, "candidate": c.CandidateID, "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}}); err != nil {
-				return err
-			}
-			body := fmt.Sprintf("Hello %s,\n\n%s has issued your %s certificate, number %s. It is valid until %s.\n\n"+
-				"Download the certificate and its signed digital credential here:\n%s\n\n"+
-				"Anyone (an employer, for example) can check it with the QR code on the certificate or at:\n%s\n",
-				c.HolderName, v.Name, CredentialName, c.Number, ce.Day(c.ExpiresAt).Format(humanDate), s.HolderURL(c.ID), s.VerifyURL(c.VerifyCode))
-			if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: hs[c.CandidateID].email, Subject: "Your " + CredentialName + " certificate",
-				Body: body, DedupeKey: "certificate-issued-" + c.ID}); err != nil {
-				return err
-			}
+			m.DedupeKey = "certificate-issued-" + c.ID
+			mails = append(mails, m)
 		}
-		return nil
+		if _, err := tx.NewInsert().Model(&certs).Exec(ctx); err != nil {
+			if errors.Is(database.Err(err), database.ErrConflict) {
+				names := make([]string, len(certs))
+				for i, c := range certs {
+					names[i] = c.HolderName
+				}
+				return errAlreadyCertified(names)
+			}
+			return err
+		}
+		if err := audit.RecordMany(ctx, tx, a, entries); err != nil {
+			return err
+		}
+		return s.Outbox.EnqueueMany(ctx, tx, mails)
 	})
 	if err != nil {
 		for _, k := range stored {
@@ -479,13 +478,13 @@ func errAlreadyCertified(names []string) error {
 	return apperr.New(apperr.Conflict, "already_certified", "Already holds an active certificate from your organisation: "+strings.Join(names, ", ")+".")
 }
 
-// nextNumber advances the vendor's sequence for year in one atomic statement and returns the new
-// value. In the issuing transaction: a rolled-back issue gives its number back.
-func nextNumber(ctx context.Context, tx bun.IDB, vendorID string, year int) (int, error) {
-	var n int
-	err := tx.NewRaw(`INSERT INTO certificate_sequences (vendor_id, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (vendor_id, year) DO UPDATE SET last = certificate_sequences.last + 1 RETURNING last`, vendorID, year).Scan(ctx, &n)
-	return n, err
+// nextNumbers advances the vendor's sequence for year by n in one atomic statement and returns the
+// first of the n numbers reserved. In the issuing transaction: a rolled-back issue gives them back.
+func nextNumbers(ctx context.Context, tx bun.IDB, vendorID string, year, n int) (int, error) {
+	var last int
+	err := tx.NewRaw(`INSERT INTO certificate_sequences (vendor_id, year, last) VALUES (?, ?, ?)
+		ON CONFLICT (vendor_id, year) DO UPDATE SET last = certificate_sequences.last + ? RETURNING last`, vendorID, year, n, n).Scan(ctx, &last)
+	return last - n + 1, err
 }
 
 // seal signs c's credential and stores its PDF (c.PDFKey), from c's current fields.
@@ -751,9 +750,7 @@ func (s *Service) manage(ctx context.Context, tx bun.IDB, admin *account.User, c
 }
 
 func (s *Service) holderEmail(ctx context.Context, db bun.IDB, userID string) (string, error) {
-	var email string
-	err := db.NewSelect().Model((*account.User)(nil)).Column("email").Where("id = ?", userID).Scan(ctx, &email)
-	return email, err
+	return account.Email(ctx, db, userID)
 }
 
 // Revoke withdraws a certificate (a reason is required). Verification shows it as revoked at once,
@@ -951,11 +948,11 @@ func (s *Service) Dashboard(ctx context.Context, admin *account.User) (Stats, er
 	if err != nil {
 		return st, err
 	}
-	n, err := s.DB.NewSelect().Model((*ce.Activity)(nil)).Where("vendor_id = ?", v.ID).Where("status = ?", ce.StatusSubmitted).Count(ctx)
+	n, err := ce.AwaitingReview(ctx, s.DB, v.ID)
 	if err != nil {
 		return st, err
 	}
-	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: int(n)}, nil
+	return Stats{Active: row.Active, Expired: row.Expired, Lapsed: row.Lapsed, Revoked: row.Revoked, ExpiringIn60Days: row.Expiring, CEAwaitingReview: n}, nil
 }
 
 // Current returns the holder's current certificate at now: active (not revoked), not expired,

@@ -48,7 +48,7 @@ var (
 
 // StatusListURL is the public address of a vendor's revocation list.
 func (s *Service) StatusListURL(vendorSlug string) string {
-	return s.link("/status/" + vendorSlug + "/" + StatusPurposeRevocation)
+	return s.urls().StatusList(vendorSlug, StatusPurposeRevocation)
 }
 
 func (s *Service) statusEntry(vendorSlug string, index int) *StatusEntry {
@@ -219,8 +219,8 @@ var errNoStatusList = apperr.New(apperr.NotFound, "not_found", "There is no stat
 // deterministic), so the caller can use a hash of them as an ETag. A vendor that never issued a
 // certificate has no list (NotFound).
 func (s *Service) StatusList(ctx context.Context, vendorSlug string) (*SignedStatusList, error) {
-	v := new(account.Vendor)
-	if err := s.DB.NewSelect().Model(v).Where("slug = ?", vendorSlug).Scan(ctx); err != nil {
+	v, err := account.LoadVendorBySlug(ctx, s.DB, vendorSlug)
+	if err != nil {
 		if database.ErrIsNotFound(err) {
 			return nil, errNoStatusList
 		}
@@ -271,12 +271,18 @@ func (s *Service) StatusList(ctx context.Context, vendorSlug string) (*SignedSta
 }
 
 // nextStatusIndex gives the next position in the vendor's list, in one atomic statement, in the
-// issuing transaction (as nextNumber).
+// issuing transaction (as nextNumbers).
 func nextStatusIndex(ctx context.Context, tx bun.IDB, vendorID string, now time.Time) (int, error) {
-	var n int
-	err := tx.NewRaw(`INSERT INTO status_lists (vendor_id, last_index, changed_at) VALUES (?, 0, ?)
-		ON CONFLICT (vendor_id) DO UPDATE SET last_index = status_lists.last_index + 1 RETURNING last_index`, vendorID, now).Scan(ctx, &n)
-	return n, err
+	return nextStatusIndices(ctx, tx, vendorID, now, 1)
+}
+
+// nextStatusIndices reserves the next n positions in the vendor's list in one atomic statement and
+// returns the first.
+func nextStatusIndices(ctx context.Context, tx bun.IDB, vendorID string, now time.Time, n int) (int, error) {
+	var last int
+	err := tx.NewRaw(`INSERT INTO status_lists (vendor_id, last_index, changed_at) VALUES (?, ?, ?)
+		ON CONFLICT (vendor_id) DO UPDATE SET last_index = status_lists.last_index + ? RETURNING last_index`, vendorID, n-1, now, n).Scan(ctx, &last)
+	return last - n + 1, err
 }
 
 // ensureStatusIndex gives c a position in its vendor's list if it has none yet (a certificate made

@@ -178,13 +178,40 @@ func (s *Service) Statuses(ctx context.Context, c *Cohort) ([]Status, error) {
 	if len(roster) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(roster))
+	members := map[string]*Cohort{}
+	for _, u := range roster {
+		members[u.ID] = c
+	}
+	tally, err := s.tally(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, len(roster))
 	for i, u := range roster {
-		ids[i] = u.ID
+		st := tally[u.ID]
+		st.Name, st.Email = u.Name, u.Email
+		out[i] = st
+	}
+	return out, nil
+}
+
+// tally computes the coursework standing of candidates, each in the cohort given, in three queries
+// whatever the number of candidates and cohorts.
+func (s *Service) tally(ctx context.Context, members map[string]*Cohort) (map[string]Status, error) {
+	ids := make([]string, 0, len(members))
+	cohorts := map[string]bool{}
+	for id, c := range members {
+		ids = append(ids, id)
+		cohorts[c.ID] = true
+	}
+	cohortIDs := make([]string, 0, len(cohorts))
+	for id := range cohorts {
+		cohortIDs = append(cohortIDs, id)
 	}
 	slugs := s.Course.ModuleSlugs()
 	type count struct {
 		CandidateID string `bun:"candidate_id"`
+		CohortID    string `bun:"cohort_id"`
 		N           int    `bun:"n"`
 	}
 	var done []count
@@ -194,11 +221,12 @@ func (s *Service) Statuses(ctx context.Context, c *Cohort) ([]Status, error) {
 		return nil, err
 	}
 	var att []Attendance
-	if err := s.DB.NewSelect().Model(&att).Where("cohort_id = ?", c.ID).Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&att).Where("cohort_id IN (?)", bun.In(cohortIDs)).Where("candidate_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	var mk []count
-	if err := s.DB.NewSelect().Model((*Makeup)(nil)).ColumnExpr("candidate_id, SUM(minutes) AS n").Where("cohort_id = ?", c.ID).Group("candidate_id").Scan(ctx, &mk); err != nil {
+	if err := s.DB.NewSelect().Model((*Makeup)(nil)).ColumnExpr("candidate_id, cohort_id, SUM(minutes) AS n").Where("cohort_id IN (?)", bun.In(cohortIDs)).
+		Where("candidate_id IN (?)", bun.In(ids)).Group("candidate_id", "cohort_id").Scan(ctx, &mk); err != nil {
 		return nil, err
 	}
 	doneBy, mkBy, attBy := map[string]int{}, map[string]int{}, map[string]int{}
@@ -206,19 +234,84 @@ func (s *Service) Statuses(ctx context.Context, c *Cohort) ([]Status, error) {
 		doneBy[d.CandidateID] = d.N
 	}
 	for _, m := range mk {
-		mkBy[m.CandidateID] = m.N
+		if members[m.CandidateID].ID == m.CohortID {
+			mkBy[m.CandidateID] = m.N
+		}
 	}
 	for _, a := range att {
+		c := members[a.CandidateID]
+		if c.ID != a.CohortID {
+			continue
+		}
 		if sess, ok := c.Session(a.Day); ok {
 			attBy[a.CandidateID] += AttendedMinutes(a, sess.Minutes)
 		}
 	}
-	out := make([]Status, len(roster))
-	for i, u := range roster {
-		st := Status{CandidateID: u.ID, Name: u.Name, Email: u.Email, EnrollmentStatus: EnrollActive, ModulesCompleted: doneBy[u.ID], ModulesTotal: len(slugs),
-			AttendedMinutes: attBy[u.ID], MakeupMinutes: mkBy[u.ID], RequiredMinutes: c.RequiredMinutes}
+	out := make(map[string]Status, len(members))
+	for id, c := range members {
+		st := Status{CandidateID: id, EnrollmentStatus: EnrollActive, ModulesCompleted: doneBy[id], ModulesTotal: len(slugs),
+			AttendedMinutes: attBy[id], MakeupMinutes: mkBy[id], RequiredMinutes: c.RequiredMinutes}
 		st.Complete = Completion(st.ModulesCompleted, st.ModulesTotal, st.AttendedMinutes, st.MakeupMinutes, st.RequiredMinutes)
-		out[i] = st
+		out[id] = st
+	}
+	return out, nil
+}
+
+// Coursework is a candidate's standing in their active cohort.
+type Coursework struct {
+	Cohort *Cohort // with its sessions (not its trainers)
+	Status Status  // without name and email
+}
+
+// CourseworkOf returns the coursework standing of each of candidateIDs who is enrolled in an active
+// cohort (the others are absent), by id rather than by a signed-in user, in six queries whatever
+// their number: for the candidate's standing (package standing).
+func (s *Service) CourseworkOf(ctx context.Context, candidateIDs []string) (map[string]Coursework, error) {
+	out := map[string]Coursework{}
+	if len(candidateIDs) == 0 {
+		return out, nil
+	}
+	var ens []Enrollment
+	if err := s.DB.NewSelect().Model(&ens).Where("candidate_id IN (?)", bun.In(candidateIDs)).Where("status = ?", EnrollActive).
+		Order("enrolled_at", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(ens) == 0 {
+		return out, nil
+	}
+	cohortIDs := make([]string, 0, len(ens))
+	for _, e := range ens {
+		cohortIDs = append(cohortIDs, e.CohortID)
+	}
+	var cs []Cohort
+	if err := s.DB.NewSelect().Model(&cs).Where("id IN (?)", bun.In(cohortIDs)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*Cohort, len(cs))
+	for i := range cs {
+		byID[cs[i].ID] = &cs[i]
+	}
+	var sessions []Session
+	if err := s.DB.NewSelect().Model(&sessions).Where("cohort_id IN (?)", bun.In(cohortIDs)).Order("cohort_id", "day").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, se := range sessions {
+		if c := byID[se.CohortID]; c != nil {
+			c.Sessions = append(c.Sessions, se)
+		}
+	}
+	members := map[string]*Cohort{}
+	for _, e := range ens {
+		if c := byID[e.CohortID]; c != nil && members[e.CandidateID] == nil {
+			members[e.CandidateID] = c
+		}
+	}
+	tally, err := s.tally(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	for id, c := range members {
+		out[id] = Coursework{Cohort: c, Status: tally[id]}
 	}
 	return out, nil
 }

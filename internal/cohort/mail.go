@@ -2,14 +2,13 @@ package cohort
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
@@ -28,17 +27,13 @@ func (s *Service) mailEnrolled(ctx context.Context, db bun.IDB, c *Cohort, cand 
 			opens = "on " + d.Format("Monday, January 2, 2006")
 		}
 	}
-	where := "Sign in to PeerAcademy and open Course"
+	learn := ""
 	if s.BaseURL != "" {
-		where = "Start at " + strings.TrimRight(s.BaseURL, "/") + "/learn"
+		learn = urls.Base(s.BaseURL).Learn()
 	}
-	body := fmt.Sprintf(`Hello %s,
-
-You are enrolled in the Certified Peer Specialist training: %s.
-
-Day 1 opens %s; each later day opens on its own session date. %s.
-
-Your training organisation can answer any question about the course.
-`, cand.Name, c.Name, opens, where)
-	return s.Outbox.Enqueue(ctx, db, notify.Email{To: cand.Email, Subject: "You are enrolled: " + c.Name, Body: body})
+	e, err := notify.Compose(cand.Email, "cohort_enrolled", map[string]any{"Name": cand.Name, "Cohort": c.Name, "Opens": opens, "LearnURL": learn})
+	if err != nil {
+		return err
+	}
+	return s.Outbox.Enqueue(ctx, db, e)
 }

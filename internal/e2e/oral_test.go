@@ -15,7 +15,6 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/cohort"
-	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
@@ -54,60 +53,12 @@ func oralFixture(t *testing.T, env *apptest.Env) oralCast {
 	}
 	env.Enroll(c.admin, co.ID, c.candidate)
 
-	st, err := env.App.Exams.Settings(ctx, c.vendor.ID)
-	if err != nil {
-		t.Fatalf("exam settings: %v", err)
-	}
-	st.FormLength = 5
-	if _, err := env.App.Exams.UpdateSettings(ctx, admin, c.admin, st); err != nil {
-		t.Fatalf("shorten the exam form: %v", err)
-	}
+	p := apptest.People{Vendor: c.vendor, Admin: c.admin, Trainer: c.trainer, Cand: c.candidate}
+	env.ShortExam(p)
 	if err := env.App.Exams.OverrideGate(ctx, admin, c.admin, c.candidate.ID, "Coursework completed with a previous cohort."); err != nil {
 		t.Fatalf("gate override: %v", err)
 	}
-
-	cand := audit.Actor{UserID: c.candidate.ID, Role: c.candidate.Role}
-	sum, err := env.App.Exams.Start(ctx, cand, c.candidate)
-	if err != nil {
-		t.Fatalf("start the written exam: %v", err)
-	}
-	v, err := env.App.Exams.View(ctx, c.candidate, sum.ID)
-	if err != nil {
-		t.Fatalf("view the written exam: %v", err)
-	}
-	if len(v.Questions) != st.FormLength {
-		t.Fatalf("the written exam has %d questions, want %d", len(v.Questions), st.FormLength)
-	}
-	for i, q := range v.Questions {
-		// The form shows the item's options in its own order; map them back through their text.
-		it, ok := env.App.Exams.Bank.Item(q.ItemID)
-		if !ok {
-			t.Fatalf("question %d: item %s is not in the bank", q.Number, q.ItemID)
-		}
-		keyed := map[string]bool{}
-		for _, o := range it.Answer {
-			keyed[it.Options[o]] = true
-		}
-		var right []int
-		for d, text := range q.Options {
-			if keyed[text] {
-				right = append(right, d)
-			}
-		}
-		if len(right) != len(it.Answer) {
-			t.Fatalf("question %d (%s): found %d of the %d keyed options among the displayed ones", q.Number, q.ItemID, len(right), len(it.Answer))
-		}
-		if _, err := env.App.Exams.SaveAnswer(ctx, c.candidate, sum.ID, q.ItemID, right, false, int64(i+1)); err != nil {
-			t.Fatalf("answer question %d: %v", q.Number, err)
-		}
-	}
-	r, err := env.App.Exams.Submit(ctx, cand, c.candidate, sum.ID)
-	if err != nil {
-		t.Fatalf("submit the written exam: %v", err)
-	}
-	if !r.Passed || r.Correct != r.Total || r.Status != exam.StatusSubmitted {
-		t.Fatalf("written exam: passed=%v, %d of %d correct, status %q; want passed with every answer right", r.Passed, r.Correct, r.Total, r.Status)
-	}
+	env.PassWritten(c.candidate)
 	return c
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/peeracademy/peeracademy/internal/padate"
 )
 
 // The Pennsylvania CPS eligibility rule in numbers.
@@ -77,9 +79,7 @@ func (r Result) Has(code string) bool {
 }
 
 // date drops the time of day, keeping t's calendar date (in t's own location) as UTC midnight.
-func date(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
+func date(t time.Time) time.Time { return padate.DateOf(t) }
 
 // Evaluate applies the Pennsylvania Certified Peer Specialist eligibility rule on the application
 // date asOf (its calendar date in asOf's location: pass a time in America/New_York). A candidate is

@@ -23,8 +23,10 @@ import (
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/padate"
 	"github.com/peeracademy/peeracademy/internal/page"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Mailer enqueues email in the caller's transaction; notify.Outbox is one.
@@ -66,16 +68,10 @@ type Service struct {
 
 var _ cohort.Eligibility = (*Service)(nil)
 
-const dateLayout = "2006-01-02"
+const dateLayout = padate.Layout
 
-// Pennsylvania is where the application date is counted.
-var Pennsylvania = func() *time.Location {
-	l, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+// Pennsylvania is where the application date is counted (padate.Location).
+var Pennsylvania = padate.Location
 
 var (
 	errNotFound    = apperr.New(apperr.NotFound, "not_found", "We could not find that application.")
@@ -176,8 +172,8 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	if candidate.Role != account.RoleCandidate {
 		return nil, apperr.New(apperr.Forbidden, "forbidden", "Only candidates apply to training organisations.")
 	}
-	v := new(account.Vendor)
-	if err := s.DB.NewSelect().Model(v).Where("id = ?", vendorID).Scan(ctx); err != nil || !v.Recognised() {
+	v, err := account.LoadVendor(ctx, s.DB, vendorID)
+	if err != nil || !v.Recognised() {
 		if err == nil || database.ErrIsNotFound(err) {
 			return nil, apperr.Field("vendor_id", "Choose a recognised training organisation.")
 		}
@@ -187,7 +183,7 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	app := &Application{ID: newID(), CandidateID: candidate.ID, VendorID: v.ID, Status: StatusDraft,
 		LegalName: candidate.Name, EmailContact: candidate.Email, CreatedAt: now, UpdatedAt: now}
 	errOpen := apperr.New(apperr.Conflict, "application_open", "You already have an application with this training organisation.")
-	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
+	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		if database.IsPostgres(tx) {
 			// Serialise a candidate's starts so two at once cannot both pass the check below.
 			if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", candidate.ID).Exec(ctx); err != nil {
@@ -507,7 +503,7 @@ func (s *Service) view(ctx context.Context, db bun.IDB, app *Application) (*View
 	if v.Attestation, err = s.open(app.ID, "attestation", app.AttestationSealed); err != nil {
 		return nil, err
 	}
-	if err := db.NewSelect().Model((*account.Vendor)(nil)).Column("name").Where("id = ?", app.VendorID).Scan(ctx, &v.VendorName); err != nil {
+	if v.VendorName, err = account.VendorName(ctx, db, app.VendorID); err != nil {
 		return nil, err
 	}
 	var ps []positionRow
@@ -593,7 +589,7 @@ func (s *Service) MinePage(ctx context.Context, candidate *account.User, r page.
 // ---- submitting and deciding ----
 
 func (s *Service) link(appID string) string {
-	return strings.TrimRight(s.BaseURL, "/") + "/applications/" + appID
+	return urls.Base(s.BaseURL).Application(appID)
 }
 
 // Submit sends the application for review when it meets every requirement (otherwise an Invalid
@@ -642,9 +638,11 @@ func (s *Service) Submit(ctx context.Context, a audit.Actor, candidate *account.
 			Details: map[string]any{"resubmission": resubmit, "documents": len(v.Documents)}}); err != nil {
 			return err
 		}
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: candidate.Email, Subject: "Your application has been sent",
-			Body: fmt.Sprintf("Hello,\n\nYour application to %s has been sent. They will review it and let you know by email.\n\n"+
-				"You can see it, or withdraw it, here:\n%s\n\nPeerAcademy\n", v.VendorName, s.link(app.ID))})
+		e, err := notify.Compose(candidate.Email, "eligibility_sent", map[string]any{"Vendor": v.VendorName, "URL": s.link(app.ID)})
+		if err != nil {
+			return err
+		}
+		return s.Outbox.Enqueue(ctx, tx, e)
 	})
 }
 
@@ -709,27 +707,19 @@ func (s *Service) Decide(ctx context.Context, a audit.Actor, admin *account.User
 			Details: map[string]any{"decision": decision}}); err != nil {
 			return err
 		}
-		var to, vendorName string
-		if err := tx.NewSelect().Model((*account.User)(nil)).Column("email").Where("id = ?", app.CandidateID).Scan(ctx, &to); err != nil {
+		to, err := account.Email(ctx, tx, app.CandidateID)
+		if err != nil {
 			return err
 		}
-		if err := tx.NewSelect().Model((*account.Vendor)(nil)).Column("name").Where("id = ?", app.VendorID).Scan(ctx, &vendorName); err != nil {
+		vendorName, err := account.VendorName(ctx, tx, app.VendorID)
+		if err != nil {
 			return err
 		}
-		var subject, body string
-		switch decision {
-		case DecisionApprove:
-			subject = "Your application has been approved"
-			body = fmt.Sprintf("Hello,\n\nGood news: %s has approved your application. They can now enrol you in a training cohort.\n\n", vendorName)
-		case DecisionReject:
-			subject = "A decision on your application"
-			body = fmt.Sprintf("Hello,\n\n%s has reviewed your application and did not approve it this time. Sign in to read their explanation.\n\n", vendorName)
-		case DecisionNeedsInfo:
-			subject = "Your application needs more information"
-			body = fmt.Sprintf("Hello,\n\n%s needs more information before they can decide on your application. Sign in to see what they asked for, update your application and send it again.\n\n", vendorName)
+		e, err := notify.Compose(to, "eligibility_"+decision, map[string]any{"Vendor": vendorName, "URL": s.link(app.ID)})
+		if err != nil {
+			return err
 		}
-		body += "Your application:\n" + s.link(app.ID) + "\n\nPeerAcademy\n"
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: to, Subject: subject, Body: body})
+		return s.Outbox.Enqueue(ctx, tx, e)
 	})
 }
 

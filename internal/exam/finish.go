@@ -257,3 +257,27 @@ type numberedAttempt struct {
 	attempt `bun:",extend"`
 	Number  int `bun:"number,scanonly"`
 }
+
+// ResultsOf lists the attempts of each of candidateIDs, oldest first, in one query (for the
+// candidate's standing; by id, not by a signed-in user). Candidates without attempts are absent.
+func (s *Service) ResultsOf(ctx context.Context, candidateIDs []string) (map[string][]AttemptResult, error) {
+	out := map[string][]AttemptResult{}
+	if len(candidateIDs) == 0 {
+		return out, nil
+	}
+	var ats []attempt
+	if err := s.DB.NewSelect().Model(&ats).Where("candidate_id IN (?)", bun.In(candidateIDs)).OrderExpr("started_at ASC, id ASC").Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+		return nil, err
+	}
+	number := map[[2]string]int{}
+	for i := range ats {
+		k := [2]string{ats[i].CandidateID, ats[i].VendorID}
+		number[k]++
+		r, err := s.result(&ats[i], number[k])
+		if err != nil {
+			return nil, err
+		}
+		out[ats[i].CandidateID] = append(out[ats[i].CandidateID], *r)
+	}
+	return out, nil
+}

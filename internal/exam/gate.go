@@ -213,7 +213,9 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, comp
 
 func (s *Service) vendorLocation(ctx context.Context, db bun.IDB, vendorID string) *time.Location {
 	var tz string
-	_ = db.NewSelect().Model((*account.Vendor)(nil)).Column("timezone").Where("id = ?", vendorID).Scan(ctx, &tz)
+	if v, err := account.LoadVendor(ctx, db, vendorID); err == nil {
+		tz = v.Timezone
+	}
 	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
 		return loc
 	}

@@ -75,8 +75,8 @@ func (s *Service) CohortResults(ctx context.Context, admin *account.User, cohort
 	if len(out) == 0 {
 		return []CohortResult{}, nil
 	}
-	var users []account.User
-	if err := s.DB.NewSelect().Model(&users).Column("id", "name", "email").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	users, err := account.UsersByID(ctx, s.DB, ids, "", "id", "name", "email")
+	if err != nil {
 		return nil, err
 	}
 	byID := map[string]account.User{}

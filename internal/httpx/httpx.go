@@ -34,7 +34,22 @@ const (
 	LocalSession   = "pa.session"
 	LocalToken     = "pa.token"
 	LocalRequestID = "pa.request_id"
+	LocalAPI       = "pa.api"
 )
+
+// MarkAPI marks the requests of the JSON API; the app mounts it on the API's path, before anything
+// that may answer (so that even input refused up front answers in JSON). The rest of the code asks
+// IsAPI rather than looking at the path.
+func MarkAPI(c *fiber.Ctx) error {
+	c.Locals(LocalAPI, true)
+	return c.Next()
+}
+
+// IsAPI reports whether the request is one of the JSON API's (see MarkAPI).
+func IsAPI(c *fiber.Ctx) bool {
+	v, _ := c.Locals(LocalAPI).(bool)
+	return v
+}
 
 // User returns the fully signed-in user, or nil.
 func User(c *fiber.Ctx) *account.User {
@@ -76,7 +91,7 @@ func ClientIP(c *fiber.Ctx) string {
 
 // WantsJSON reports whether the error should be JSON: API paths, or clients that ask for JSON.
 func WantsJSON(c *fiber.Ctx) bool {
-	if strings.HasPrefix(c.Path(), "/api/") {
+	if IsAPI(c) {
 		return true
 	}
 	acc := c.Get(fiber.HeaderAccept)

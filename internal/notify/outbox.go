@@ -71,14 +71,48 @@ type Outbox struct {
 
 // Enqueue stores e for sending. Call it with the transaction that makes the change it reports.
 func (o Outbox) Enqueue(ctx context.Context, db bun.IDB, e Email) error {
+	m, err := o.message(e)
+	if err != nil {
+		return err
+	}
+	q := db.NewInsert().Model(m)
+	if e.DedupeKey != "" {
+		q = q.On("CONFLICT (dedupe_key) DO NOTHING")
+	}
+	_, err = q.Exec(ctx)
+	return err
+}
+
+// EnqueueMany stores several messages in one insert, in the caller's transaction. Each must carry a
+// DedupeKey: a message already enqueued under its key is skipped, as with Enqueue.
+func (o Outbox) EnqueueMany(ctx context.Context, db bun.IDB, es []Email) error {
+	if len(es) == 0 {
+		return nil
+	}
+	ms := make([]Message, 0, len(es))
+	for _, e := range es {
+		if e.DedupeKey == "" {
+			return fmt.Errorf("notify: EnqueueMany needs a dedupe key for each message")
+		}
+		m, err := o.message(e)
+		if err != nil {
+			return err
+		}
+		ms = append(ms, *m)
+	}
+	_, err := db.NewInsert().Model(&ms).On("CONFLICT (dedupe_key) DO NOTHING").Exec(ctx)
+	return err
+}
+
+func (o Outbox) message(e Email) (*Message, error) {
 	if _, err := mail.ParseAddress(e.To); err != nil {
-		return fmt.Errorf("notify: bad recipient address: %w", err)
+		return nil, fmt.Errorf("notify: bad recipient address: %w", err)
 	}
 	att := "[]"
 	if len(e.Attachments) > 0 {
 		b, err := json.Marshal(e.Attachments)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		att = string(b)
 	}
@@ -90,13 +124,10 @@ func (o Outbox) Enqueue(ctx context.Context, db bun.IDB, e Email) error {
 	if o.Mode == "log" {
 		m.Status = StatusCaptured
 	}
-	q := db.NewInsert().Model(m)
 	if e.DedupeKey != "" {
 		m.DedupeKey = &e.DedupeKey
-		q = q.On("CONFLICT (dedupe_key) DO NOTHING")
 	}
-	_, err := q.Exec(ctx)
-	return err
+	return m, nil
 }
 
 // AttachmentsOf decodes a stored message's attachments.

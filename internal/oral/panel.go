@@ -55,14 +55,15 @@ type Decision struct {
 
 // seatGrade is the effective grade (the last of its amendment chain) of one seat of a booking.
 type seatGrade struct {
-	ID        string    `bun:"id"`
-	BookingID string    `bun:"booking_id"`
-	TrainerID string    `bun:"trainer_id"`
-	Seat      int       `bun:"seat"`
-	Panel     int       `bun:"panel"`
-	Passed    bool      `bun:"passed"`
-	VendorID  string    `bun:"vendor_id"`
-	StartsAt  time.Time `bun:"starts_at"`
+	ID          string    `bun:"id"`
+	BookingID   string    `bun:"booking_id"`
+	CandidateID string    `bun:"candidate_id"`
+	TrainerID   string    `bun:"trainer_id"`
+	Seat        int       `bun:"seat"`
+	Panel       int       `bun:"panel"`
+	Passed      bool      `bun:"passed"`
+	VendorID    string    `bun:"vendor_id"`
+	StartsAt    time.Time `bun:"starts_at"`
 }
 
 // decide computes a booking's decision from the effective grade of each of its seats. panel is the
@@ -106,9 +107,10 @@ func decide(gs []seatGrade, panel int) Decision {
 
 // bookingDecision is one graded booking's decision with its exam's start and vendor.
 type bookingDecision struct {
-	BookingID string
-	VendorID  string
-	StartsAt  time.Time
+	BookingID   string
+	CandidateID string
+	VendorID    string
+	StartsAt    time.Time
 	Decision
 }
 
@@ -116,7 +118,7 @@ type bookingDecision struct {
 // (alias g), e.g. "g.candidate_id = ?".
 func decisions(ctx context.Context, db bun.IDB, where string, args ...any) ([]bookingDecision, error) {
 	var gs []seatGrade
-	err := db.NewRaw(`SELECT g.id, g.booking_id, g.trainer_id, g.seat, g.panel, g.passed, g.vendor_id, s.starts_at FROM oral_grades AS g
+	err := db.NewRaw(`SELECT g.id, g.booking_id, g.candidate_id, g.trainer_id, g.seat, g.panel, g.passed, g.vendor_id, s.starts_at FROM oral_grades AS g
 JOIN oral_bookings AS b ON b.id = g.booking_id
 JOIN oral_slots AS s ON s.id = b.slot_id
 WHERE NOT EXISTS (SELECT 1 FROM oral_grades AS n WHERE n.amends_id = g.id) AND `+where+`
@@ -130,7 +132,7 @@ ORDER BY s.starts_at DESC, g.booking_id, g.seat`, args...).Scan(ctx, &gs)
 		for j < len(gs) && gs[j].BookingID == gs[i].BookingID {
 			j++
 		}
-		out = append(out, bookingDecision{BookingID: gs[i].BookingID, VendorID: gs[i].VendorID, StartsAt: gs[i].StartsAt, Decision: decide(gs[i:j], 1)})
+		out = append(out, bookingDecision{BookingID: gs[i].BookingID, CandidateID: gs[i].CandidateID, VendorID: gs[i].VendorID, StartsAt: gs[i].StartsAt, Decision: decide(gs[i:j], 1)})
 		i = j
 	}
 	return out, nil

@@ -167,8 +167,8 @@ type vendorInfo struct {
 }
 
 func loadVendor(ctx context.Context, db bun.IDB, id string) (*vendorInfo, error) {
-	v := new(account.Vendor)
-	if err := db.NewSelect().Model(v).Where("id = ?", id).Scan(ctx); err != nil {
+	v, err := account.LoadVendor(ctx, db, id)
+	if err != nil {
 		return nil, err
 	}
 	return &vendorInfo{Vendor: *v, loc: zone(v.Timezone)}, nil
@@ -199,11 +199,7 @@ func zone(name string) *time.Location {
 var zones sync.Map
 
 func loadUser(ctx context.Context, db bun.IDB, id string) (*account.User, error) {
-	u := new(account.User)
-	if err := db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return account.LoadUser(ctx, db, id)
 }
 
 // getSlot reads a slot; lock takes a row lock on PostgreSQL (share: others may read and book, but

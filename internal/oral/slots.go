@@ -332,8 +332,8 @@ func (s *Service) names(ctx context.Context, db bun.IDB, ids []string) (map[stri
 	if len(ids) == 0 {
 		return m, nil
 	}
-	var us []account.User
-	if err := db.NewSelect().Model(&us).Column("id", "name", "email").Where("id IN (?)", bun.In(dedupe(ids))).Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
+	us, err := account.UsersByID(ctx, db, dedupe(ids), "", "id", "name", "email")
+	if err != nil && !database.ErrIsNotFound(err) {
 		return nil, err
 	}
 	for _, u := range us {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path"
@@ -22,6 +21,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/page"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 var errNoExport = apperr.New(apperr.NotFound, "not_found", "That download does not exist or is not yours.")
@@ -141,8 +141,11 @@ func (s *Service) build(ctx context.Context, e *Export) error {
 		if err := audit.Record(ctx, tx, audit.System, audit.Entry{Action: "data_export.ready", SubjectType: "user", SubjectID: u.ID, Details: map[string]any{"bytes": obj.Size}}); err != nil {
 			return err
 		}
-		return s.Outbox.Enqueue(ctx, tx, notify.Email{To: u.Email, Subject: "Your PeerAcademy data is ready to download",
-			Body: fmt.Sprintf("Hello %s,\n\nThe copy of your data you asked for is ready. Sign in and download it from your account page (it can be downloaded once, until %s):\n\n%s/account/data\n\nIf you did not ask for it, sign in, change your password and sign out everywhere.\n", u.Name, expires.Format("January 2, 2006"), strings.TrimRight(s.BaseURL, "/"))})
+		m, err := notify.Compose(u.Email, "privacy_export_ready", map[string]any{"Name": u.Name, "Until": expires.Format("January 2, 2006"), "URL": urls.Base(s.BaseURL).AccountData()})
+		if err != nil {
+			return err
+		}
+		return s.Outbox.Enqueue(ctx, tx, m)
 	})
 }
 

@@ -3,25 +3,19 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
-	"github.com/peeracademy/peeracademy/internal/ce"
-	"github.com/peeracademy/peeracademy/internal/certificate"
-	"github.com/peeracademy/peeracademy/internal/cohort"
-	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
-	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/report"
+	"github.com/peeracademy/peeracademy/internal/standing"
 )
 
 // Pager links to the neighbouring pages of a listing.
@@ -379,122 +373,7 @@ func (h *Handlers) mailMessage(c *fiber.Ctx) error {
 	return h.Render.Render(c, 200, "mail_message", p)
 }
 
-// step is one stage on a candidate's path to certification, with where it stands.
-type step struct {
-	Title, Status, Link, LinkText string
-	Done                          bool
-	Bars                          []bar // progress shown as bars (the course: modules and hours)
-}
-
-// bar is one progress bar: Value of Max, with its words for screen readers and no-CSS readers.
-type bar struct {
-	Label, Text string
-	Value, Max  int
-}
-
-// candidateSteps is the candidate's path to certification. Where each step stands comes from the
-// services' own gates, so the dashboard says what the exam pages would.
-func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]step, error) {
-	apps, err := h.Eligibility.Mine(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	app := step{Title: "Apply to a training organisation", Status: "Not started", Link: "/applications", LinkText: "Start an application"}
-	for _, a := range apps {
-		app.Status = eligibility.StatusLabel(a.Status) + " (" + a.VendorName + ")"
-		app.LinkText = "See your application"
-		if a.Status == eligibility.StatusApproved {
-			app.Done = true
-			break
-		}
-	}
-	course := step{Title: "Complete the ten-day course", Status: "Opens once you are enrolled in a cohort", Link: "/learn", LinkText: "Go to the course"}
-	if co, err := h.Cohorts.ActiveCohort(ctx, u.ID); err == nil {
-		st, err := h.Cohorts.StatusOf(ctx, co, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		course.Status = fmt.Sprintf("%d of %d modules, %s of %s hours", st.ModulesCompleted, st.ModulesTotal, cohort.Hours(st.AttendedMinutes+st.MakeupMinutes), cohort.Hours(st.RequiredMinutes))
-		course.Done = st.Complete
-		course.Bars = []bar{
-			{Label: "Modules completed", Text: fmt.Sprintf("%d of %d modules", st.ModulesCompleted, st.ModulesTotal), Value: st.ModulesCompleted, Max: st.ModulesTotal},
-			{Label: "Training hours", Text: cohort.Hours(st.AttendedMinutes+st.MakeupMinutes) + " of " + cohort.Hours(st.RequiredMinutes) + " hours",
-				Value: min(st.AttendedMinutes+st.MakeupMinutes, st.RequiredMinutes), Max: st.RequiredMinutes},
-		}
-	} else if !errors.Is(err, cohort.ErrNotEnrolled) {
-		return nil, err
-	}
-	written := step{Title: "Pass the written examination", Link: "/exam", LinkText: "Written examination"}
-	rs, err := h.Exams.Results(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rs {
-		if r.Graded {
-			on := r.StartedAt
-			if r.FinishedAt != nil {
-				on = *r.FinishedAt
-			}
-			written.Status = fmt.Sprintf("Attempt %d on %s: %.1f%%", r.Number, ce.Day(on).Format("January 2, 2006"), r.Percent)
-			if r.Passed {
-				written.Done, written.Status = true, written.Status+", passed"
-			}
-		}
-	}
-	if !written.Done {
-		g, err := h.Exams.Gate(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		now := "Open: you can take it now."
-		switch {
-		case g.OpenAttemptID != "":
-			now = "An attempt is in progress: go back to it."
-		case !g.CanStart:
-			now = g.Message
-		}
-		written.Status = strings.TrimPrefix(written.Status+". "+now, ". ")
-	}
-	orl := step{Title: "Pass the oral examination", Link: "/oral", LinkText: "Oral examination"}
-	if r, err := h.Oral.Result(ctx, u); err == nil {
-		orl.Done = r.Passed
-		orl.Status = fmt.Sprintf("Exam on %s: total %d of %d", ce.Day(r.ExamAt).Format("January 2, 2006"), r.Total, r.MaxTotal)
-		if r.Passed {
-			orl.Status += ", passed"
-		}
-	} else if !apperr.Is(err, apperr.NotFound) {
-		return nil, err
-	}
-	if !orl.Done {
-		g, err := h.Oral.Gate(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		now := g.Message
-		switch {
-		case g.CanBook:
-			now = "Open: book a time with your training organisation."
-		case g.Code == oral.ErrAlreadyBooked.Code:
-			b, err := h.Oral.GetBooking(ctx, u, g.ActiveBookingID)
-			if err != nil {
-				return nil, err
-			}
-			now = "Booked for " + b.When() + "."
-		}
-		orl.Status = strings.TrimPrefix(orl.Status+". "+now, ". ")
-	}
-	cert := step{Title: "Receive your certificate", Status: "Your training organisation issues it once both examinations are passed.",
-		Link: "/certificates", LinkText: "Your certificates"}
-	cs, err := h.Certificates.List(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	for i := range cs {
-		if st := cs[i].State(h.now()); st == certificate.StateActive {
-			cert.Done = true
-			cert.Status = fmt.Sprintf("Certificate %s, valid until %s", cs[i].Number, ce.Day(cs[i].ExpiresAt).Format("January 2, 2006"))
-			break
-		}
-	}
-	return []step{app, course, written, orl, cert}, nil
+// candidateSteps is the candidate's path to certification, from the candidate's standing.
+func (h *Handlers) candidateSteps(ctx context.Context, u *account.User) ([]standing.Step, error) {
+	return h.Standing.Steps(ctx, u, h.now())
 }

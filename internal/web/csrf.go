@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"hash"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -99,7 +98,7 @@ var ErrCSRF = apperr.New(apperr.Forbidden, "csrf_failed",
 
 // checkCSRF guards every unsafe method on the HTML side.
 func (h *Handlers) checkCSRF(c *fiber.Ctx) error {
-	if strings.HasPrefix(c.Path(), "/api/") {
+	if httpx.IsAPI(c) {
 		return c.Next() // the API authenticates with bearer tokens, never cookies
 	}
 	switch c.Method() {

@@ -29,6 +29,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/standing"
 )
 
 // Handlers holds what the HTML pages need.
@@ -52,6 +53,7 @@ type Handlers struct {
 	CE           *ce.Service
 	Privacy      *privacy.Service
 	Courses      *catalog.Service
+	Standing     *standing.Service
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time
@@ -71,32 +73,44 @@ func (h *Handlers) now() time.Time {
 const sessionCookie = "pa_session"
 const flashCookie = "pa_flash"
 
-// LoadSession resolves the session cookie (web) or bearer token (API) into the request's principal.
+// Sessions, one place for pages and API: the pages' session comes from a cookie, the API's from a
+// bearer token, and both are resolved by authenticate. LoadSession serves both: the API's requests
+// are marked (httpx.MarkAPI) where the app mounts the API.
+
+// LoadSession resolves the session cookie (pages) or bearer token (API) into the request's principal.
 // A partly signed-in session (waiting for the second factor) sets only the session, not the user.
 func (h *Handlers) LoadSession(c *fiber.Ctx) error {
-	var token string
-	if strings.HasPrefix(c.Path(), "/api/") {
-		if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
-			token = strings.TrimSpace(strings.TrimPrefix(auth, "Bearer "))
-		}
-	} else {
-		token = c.Cookies(sessionCookie)
+	if httpx.IsAPI(c) {
+		return h.authenticate(c, bearerToken(c), account.KindAPI)
 	}
+	return h.authenticate(c, c.Cookies(sessionCookie), account.KindWeb)
+}
+
+func bearerToken(c *fiber.Ctx) string {
+	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+		return strings.TrimSpace(strings.TrimPrefix(auth, "Bearer "))
+	}
+	return ""
+}
+
+// authenticate resolves token into a session of kind: a browser session never authenticates the
+// API, nor an API token a page. A cookie that names no session any more is cleared.
+func (h *Handlers) authenticate(c *fiber.Ctx, token, kind string) error {
 	if token == "" {
 		return c.Next()
 	}
 	sess, u, err := h.Accounts.LookupSession(c.UserContext(), token)
 	if err != nil {
 		if apperr.Is(err, apperr.Unauthenticated) {
-			if !strings.HasPrefix(c.Path(), "/api/") {
+			if kind == account.KindWeb {
 				h.clearSession(c)
 			}
 			return c.Next()
 		}
 		return err
 	}
-	if (sess.Kind == account.KindAPI) != strings.HasPrefix(c.Path(), "/api/") {
-		return c.Next() // a browser session never authenticates the API, nor an API token a page
+	if sess.Kind != kind {
+		return c.Next()
 	}
 	c.Locals(httpx.LocalSession, sess)
 	c.Locals(httpx.LocalToken, token)
@@ -132,7 +146,7 @@ func RequireRole(roles ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		u := httpx.User(c)
 		if u == nil {
-			if strings.HasPrefix(c.Path(), "/api/") {
+			if httpx.IsAPI(c) {
 				return account.ErrNoSession
 			}
 			if s := httpx.Session(c); s != nil && s.Stage == account.StageMFASetup {

@@ -1,0 +1,157 @@
+// Package standing owns the candidate's standing on the path to a certificate: coursework, written
+// exam, oral exam and certificate. It is built on read methods that each domain package exports
+// (taking candidate ids, not a signed-in user) and answers for one candidate or, in a fixed number of
+// queries, for a list. The dashboard's steps, the "ready to certify" list, the oral booking gate, the
+// written exam's coursework gate and certificate issuance all ask it, so they cannot disagree.
+package standing
+
+import (
+	"context"
+
+	"github.com/peeracademy/peeracademy/internal/certificate"
+	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
+	"github.com/peeracademy/peeracademy/internal/exam"
+	"github.com/peeracademy/peeracademy/internal/oral"
+)
+
+// Service answers for candidates' standing. Its reads run outside any transaction of the asking
+// package (with SQLite's single connection they must not wait for one).
+type Service struct {
+	Cohorts      *cohort.Service
+	Exams        *exam.Service
+	Oral         *oral.Service
+	Eligibility  *eligibility.Service // for the dashboard's steps
+	Certificates *certificate.Service // for the dashboard's steps
+}
+
+// Standing is where one candidate stands.
+type Standing struct {
+	CandidateID string
+	Coursework  *cohort.Coursework   // nil when not enrolled in an active cohort
+	Written     []exam.AttemptResult // every attempt, oldest first
+	Oral        *oral.Outcome        // the latest decided oral exam; nil when none
+}
+
+// Of returns one candidate's standing.
+func (s *Service) Of(ctx context.Context, candidateID string) (*Standing, error) {
+	m, err := s.Batch(ctx, []string{candidateID})
+	if err != nil {
+		return nil, err
+	}
+	return m[candidateID], nil
+}
+
+// Batch returns the standing of each of candidateIDs, in a fixed number of queries whatever their
+// number (six for coursework, one for the written exam, two for the oral exam).
+func (s *Service) Batch(ctx context.Context, candidateIDs []string) (map[string]*Standing, error) {
+	cw, err := s.Cohorts.CourseworkOf(ctx, candidateIDs)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.Exams.ResultsOf(ctx, candidateIDs)
+	if err != nil {
+		return nil, err
+	}
+	os, err := s.Oral.Outcomes(ctx, candidateIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Standing, len(candidateIDs))
+	for _, id := range candidateIDs {
+		st := &Standing{CandidateID: id, Written: rs[id]}
+		if c, ok := cw[id]; ok {
+			st.Coursework = &c
+		}
+		if o, ok := os[id]; ok {
+			st.Oral = &o
+		}
+		out[id] = st
+	}
+	return out, nil
+}
+
+// WrittenPassed returns the first graded, passed written attempt (with any vendor when vendorID is
+// ""), or nil.
+func (st *Standing) WrittenPassed(vendorID string) *exam.AttemptResult {
+	for i, r := range st.Written {
+		if r.Graded && r.Passed && (vendorID == "" || r.VendorID == vendorID) {
+			return &st.Written[i]
+		}
+	}
+	return nil
+}
+
+// Evidence is what the candidate's standing says for a certificate from the vendor: coursework in
+// the vendor's cohort, the latest passed written attempt and a passed oral exam with the vendor.
+func (st *Standing) Evidence(vendorID string) certificate.Evidence {
+	var ev certificate.Evidence
+	if cw := st.Coursework; cw != nil && cw.Cohort.VendorID == vendorID {
+		co, c := cw.Cohort, cw.Status
+		ev.CourseworkComplete, ev.CurriculumVersion = c.Complete, co.CurriculumVersion
+		ev.TrainingMinutes = c.AttendedMinutes + c.MakeupMinutes
+		if n := len(co.Sessions); n > 0 {
+			ev.CourseStart, ev.CourseEnd = co.Sessions[0].Date, co.Sessions[n-1].Date
+		}
+	}
+	for _, r := range st.Written {
+		if r.Graded && r.Passed && r.VendorID == vendorID {
+			ev.WrittenAttemptID, ev.WrittenPercent, ev.WrittenPassedAt = r.AttemptID, r.Percent, r.FinishedAt
+		}
+	}
+	if o := st.Oral; o != nil && o.Passed && o.VendorID == vendorID {
+		at := o.SubmittedAt
+		ev.OralGradeID, ev.OralTotal, ev.OralMax, ev.OralPassedAt = o.GradeID, o.Total, o.MaxTotal, &at
+	}
+	return ev
+}
+
+// ---- the questions other packages ask, in the shapes they declare ----
+
+// Evidence gives the certificate evidence of candidates with a vendor, in a fixed number of queries
+// (certificate.EvidenceSource).
+func (s *Service) Evidence(ctx context.Context, vendorID string, candidateIDs []string) (map[string]certificate.Evidence, error) {
+	sts, err := s.Batch(ctx, candidateIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]certificate.Evidence, len(sts))
+	for id, st := range sts {
+		out[id] = st.Evidence(vendorID)
+	}
+	return out, nil
+}
+
+// ReadyCandidates lists candidates with a passing oral grade with the vendor: a superset of those
+// ready (the certificate service checks each one's evidence).
+func (s *Service) ReadyCandidates(ctx context.Context, vendorID string) ([]string, error) {
+	return s.Oral.PassedCandidates(ctx, vendorID)
+}
+
+// Passed tells the oral-exam booking gate whether, and with which vendor, the candidate passed the
+// written exam (oral.WrittenExam).
+func (s *Service) Passed(ctx context.Context, candidateID string) (string, bool, error) {
+	rs, err := s.Exams.ResultsOf(ctx, []string{candidateID})
+	if err != nil {
+		return "", false, err
+	}
+	st := Standing{CandidateID: candidateID, Written: rs[candidateID]}
+	if r := st.WrittenPassed(""); r != nil {
+		return r.VendorID, true, nil
+	}
+	return "", false, nil
+}
+
+// Complete tells the written exam's gate whether the candidate completed the coursework, with
+// which vendor and cohort ("" when not enrolled) (exam.Coursework).
+func (s *Service) Complete(ctx context.Context, candidateID string) (bool, string, string, error) {
+	cw, err := s.Cohorts.CourseworkOf(ctx, []string{candidateID})
+	if err != nil {
+		return false, "", "", err
+	}
+	c, ok := cw[candidateID]
+	if !ok {
+		return false, "", "", nil
+	}
+	return c.Status.Complete, c.Cohort.VendorID, c.Cohort.ID, nil
+}
