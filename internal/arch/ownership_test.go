@@ -45,6 +45,11 @@ var owners = map[string]string{
 	"certificates": "certificate", "certificate_sequences": "certificate", "status_lists": "certificate",
 	"vendor_keys": "certificate", "vendor_keys_rotating": "certificate", "vendor_keys_single": "certificate",
 
+	"certificate_endorsements": "certificate",
+
+	"course_offerings": "catalog", "course_enrolments": "catalog", "course_module_progress": "catalog",
+	"course_attempts": "catalog", "course_answers": "catalog",
+
 	"ce_activities": "ce",
 	"audit_events":  "audit",
 	"outbox_emails": "notify",
