@@ -55,11 +55,44 @@ type Entry struct {
 
 // Record appends an event. Pass the transaction that makes the change so both commit together.
 func Record(ctx context.Context, db bun.IDB, a Actor, e Entry) error {
+	ev, err := newEvent(a, e)
+	if err != nil {
+		return err
+	}
+	_, err = db.NewInsert().Model(ev).Exec(ctx)
+	return err
+}
+
+// Pending is one event for RecordAll: who did what.
+type Pending struct {
+	Actor Actor
+	Entry Entry
+}
+
+// RecordAll appends several events in one statement (for a batch of changes written together).
+// Pass the transaction that makes the changes.
+func RecordAll(ctx context.Context, db bun.IDB, ps []Pending) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	evs := make([]*Event, 0, len(ps))
+	for _, p := range ps {
+		ev, err := newEvent(p.Actor, p.Entry)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, ev)
+	}
+	_, err := db.NewInsert().Model(&evs).Exec(ctx)
+	return err
+}
+
+func newEvent(a Actor, e Entry) (*Event, error) {
 	details := "{}"
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		details = string(b)
 	}
@@ -78,8 +111,7 @@ func Record(ctx context.Context, db bun.IDB, a Actor, e Entry) error {
 	if vendor != "" {
 		ev.VendorID = &vendor
 	}
-	_, err := db.NewInsert().Model(ev).Exec(ctx)
-	return err
+	return ev, nil
 }
 
 // Filter narrows a listing. VendorID scopes it to one vendor (vendor admins); empty is all (platform admin).

@@ -51,6 +51,11 @@ type Service struct {
 
 	sittingsOnce sync.Once
 	sittingCache *cache.Map[*sitting] // see sittingOf
+
+	answersOnce sync.Once
+	answers     *batcher[*saveReq] // answers written together (save_batch.go)
+	startsOnce  sync.Once
+	starts      *batcher[*startReq] // starts written together (start_batch.go)
 }
 
 // Errors a candidate may meet while sitting the exam.
