@@ -287,7 +287,7 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	for try := 1; ; try++ {
 		out, err := s.start(ctx, a, candidate, complete, vendorID, cohortID, now)
 		switch {
-		case errors.Is(err, errOverdue):
+		case errors.Is(err, errOverdue) && try < startTries:
 			// The open attempt ran out of time: grade it on what was saved, then start afresh.
 			if _, err := s.finish(ctx, audit.System, out.ID, StatusExpired, now); err != nil {
 				return nil, err
