@@ -38,6 +38,7 @@ type check struct {
 	Submitted             int // status submitted, finished_at set
 	Graded                int // correct and by_domain set, total = form length
 	IncompleteAttempts    int // attempts without exactly form-length answers
+	StartEvents           int // exam.start audit events: one per attempt started (starts are written in batches)
 	SubmitEvents          int // exam.submit audit events: one per grading
 	ExpireEvents          int
 	Lost, Duplicated      int
@@ -75,7 +76,7 @@ func (r *report) OK() bool {
 	c := r.Check
 	return r.Failed == 0 && c.Lost == 0 && c.Duplicated == 0 && c.Rows == c.Expected &&
 		c.Attempts == r.Candidates && c.CandidatesWithAttempt == r.Candidates && c.Submitted == r.Candidates && c.Graded == r.Candidates &&
-		c.IncompleteAttempts == 0 && c.SubmitEvents == r.Candidates && c.ExpireEvents == 0 && (r.Paced == nil || r.Paced.Stale == 0)
+		c.IncompleteAttempts == 0 && c.StartEvents == r.Candidates && c.SubmitEvents == r.Candidates && c.ExpireEvents == 0 && (r.Paced == nil || r.Paced.Stale == 0)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
@@ -107,7 +108,8 @@ func (r *report) print(w io.Writer) {
 	c := r.Check
 	p("  check: exam_answers rows %d (want %d); attempts %d for %d candidates; submitted %d, graded %d;",
 		c.Rows, c.Expected, c.Attempts, c.CandidatesWithAttempt, c.Submitted, c.Graded)
-	p("         attempts without exactly %d answers %d; exam.submit audit events %d, exam.expire %d", r.FormLength, c.IncompleteAttempts, c.SubmitEvents, c.ExpireEvents)
+	p("         attempts without exactly %d answers %d; audit events exam.start %d, exam.submit %d, exam.expire %d", r.FormLength, c.IncompleteAttempts,
+		c.StartEvents, c.SubmitEvents, c.ExpireEvents)
 	if r.OK() {
 		p("  result: OK: 0 answers lost, 0 duplicated, every attempt graded once")
 	} else {

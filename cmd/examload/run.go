@@ -372,6 +372,9 @@ func verify(ctx context.Context, db bun.IDB, vendorID string, o options, rep *re
 WHERE t.vendor_id = ? GROUP BY t.id HAVING COUNT(a.item_id) <> ?) AS x`, vendorID, o.FormLength); err != nil {
 		return err
 	}
+	if err := q(&c.StartEvents, `SELECT COUNT(*) FROM audit_events WHERE vendor_id = ? AND action = 'exam.start'`, vendorID); err != nil {
+		return err
+	}
 	if err := q(&c.SubmitEvents, `SELECT COUNT(*) FROM audit_events WHERE vendor_id = ? AND action = 'exam.submit'`, vendorID); err != nil {
 		return err
 	}

@@ -56,27 +56,43 @@ type Entry struct {
 
 // Record appends an event. Pass the transaction that makes the change so both commit together.
 func Record(ctx context.Context, db bun.IDB, a Actor, e Entry) error {
-	return RecordMany(ctx, db, a, []Entry{e})
+	return RecordAll(ctx, db, []Pending{{Actor: a, Entry: e}})
 }
 
 // RecordMany writes the events of one actor in a single insert (a batch of certificates, say).
 func RecordMany(ctx context.Context, db bun.IDB, a Actor, es []Entry) error {
-	if len(es) == 0 {
+	ps := make([]Pending, len(es))
+	for i, e := range es {
+		ps[i] = Pending{Actor: a, Entry: e}
+	}
+	return RecordAll(ctx, db, ps)
+}
+
+// Pending is one event for RecordAll: who did what.
+type Pending struct {
+	Actor Actor
+	Entry Entry
+}
+
+// RecordAll appends several events in one statement (for a batch of changes written together).
+// Pass the transaction that makes the changes.
+func RecordAll(ctx context.Context, db bun.IDB, ps []Pending) error {
+	if len(ps) == 0 {
 		return nil
 	}
-	evs := make([]Event, 0, len(es))
-	for _, e := range es {
-		ev, err := event(a, e)
+	evs := make([]*Event, 0, len(ps))
+	for _, p := range ps {
+		ev, err := newEvent(p.Actor, p.Entry)
 		if err != nil {
 			return err
 		}
-		evs = append(evs, *ev)
+		evs = append(evs, ev)
 	}
 	_, err := db.NewInsert().Model(&evs).Exec(ctx)
 	return err
 }
 
-func event(a Actor, e Entry) (*Event, error) {
+func newEvent(a Actor, e Entry) (*Event, error) {
 	details := "{}"
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)

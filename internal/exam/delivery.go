@@ -230,21 +230,6 @@ func (s *Service) sittingOf(ctx context.Context, attemptID, candidateID string) 
 	return st, nil
 }
 
-// saveQuery writes an answer in one statement: only while the attempt is the candidate's, open, and
-// within its deadline and grace, and only over a smaller seq. On PostgreSQL the attempt's row is
-// locked FOR SHARE for the statement, so a Submit (which updates that row) either waits for this save
-// and grades it, or commits first and this save writes nothing. SQLite has one writer: statements
-// never interleave.
-const saveQuery = `INSERT INTO exam_answers (attempt_id, item_id, choice, seq, flagged, updated_at)
-SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM exam_attempts AS t WHERE t.id = ? AND t.candidate_id = ? AND t.status = 'open' AND t.deadline_at >= ?%s)
-ON CONFLICT (attempt_id, item_id) DO UPDATE SET choice = EXCLUDED.choice, seq = EXCLUDED.seq, flagged = EXCLUDED.flagged, updated_at = EXCLUDED.updated_at
-WHERE exam_answers.seq < EXCLUDED.seq`
-
-var (
-	saveQueryPG     = fmt.Sprintf(saveQuery, " FOR SHARE")
-	saveQuerySQLite = fmt.Sprintf(saveQuery, "")
-)
-
 // SaveAnswer stores the candidate's choice on one question (displayed indexes, as shown by View; an
 // empty list clears it) and its review flag. seq orders saves of the same question: a save whose seq
 // is not greater than the stored one changes nothing (a late retry never overwrites a newer answer).
@@ -252,8 +237,9 @@ var (
 // the deadline (then ErrDeadlinePassed, and the attempt is expired and graded on what was saved), and
 // not once the attempt is submitted (ErrAttemptFinished).
 //
-// A save is one statement, one round trip: the rules on the attempt are the upsert's condition. Only
-// when it wrote nothing does a second read tell why (finished, late, or a stale seq).
+// A save is one row of a multi-row statement (see saveBatch): the rules on the attempt are the
+// upsert's condition. Only when it wrote nothing does a second read tell why (finished, late, or a
+// stale seq).
 func (s *Service) SaveAnswer(ctx context.Context, candidate *account.User, attemptID, itemID string, displayed []int, flagged bool, seq int64) (Saved, error) {
 	if candidate == nil || candidate.Role != account.RoleCandidate {
 		return Saved{}, errCandidateOnly
@@ -271,18 +257,20 @@ func (s *Service) SaveAnswer(ctx context.Context, candidate *account.User, attem
 	if err != nil {
 		return Saved{}, err
 	}
-	q := saveQuerySQLite
-	if database.IsPostgres(s.DB) {
-		q = saveQueryPG
+	r := &saveReq{attemptID: attemptID, itemID: itemID, candidateID: candidate.ID, choice: cj, seq: seq, flagged: flagged, done: make(chan saveRes, 1)}
+	s.answerBatcher().add(r)
+	res, err := wait(ctx, r.done)
+	if err == nil {
+		err = res.err
 	}
-	res, err := s.DB.NewRaw(q, attemptID, itemID, cj, seq, flagged, now, attemptID, candidate.ID, now.Add(-AnswerGrace)).Exec(ctx)
 	if err != nil {
 		return Saved{}, err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
+	if res.applied {
 		out.Applied, out.Seq = true, seq
 		return out, nil
 	}
+	now = res.now // the time the statement checked the deadline against
 	// Nothing written: say why.
 	at, err := s.load(ctx, s.DB, attemptID, candidate.ID)
 	if err != nil {

@@ -42,6 +42,7 @@ type Gate struct {
 	extra        int
 	openDeadline time.Time       // of the open attempt, when there is one
 	retired      map[string]bool // the vendor's retired items (read with the rest, for Start)
+	attempts     int             // the candidate's attempts when the facts were read (Start's guard)
 }
 
 // Err is the refusal as a safe error, or nil when the candidate may start.
@@ -109,7 +110,8 @@ type gateFacts struct {
 	Extra        *int       `bun:"extra_minutes"`
 	Used         int        `bun:"used"` // finished attempts with the vendor
 	LastFinished *time.Time `bun:"last_finished"`
-	Retired      *string    `bun:"retired"` // the vendor's retired item ids, a JSON array (or NULL)
+	Retired      *string    `bun:"retired"`  // the vendor's retired item ids, a JSON array (or NULL)
+	Attempts     int        `bun:"attempts"` // all the candidate's attempts, with any vendor
 }
 
 // gateQuery reads the gate's facts in one round trip (it was eight): the open attempt, a pass, the
@@ -126,7 +128,8 @@ SELECT
   (SELECT ac.extra_minutes FROM exam_accommodations AS ac WHERE ac.candidate_id = ? AND ac.vendor_id = v.vendor_id) AS extra_minutes,
   (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open') AS used,
   (SELECT a.finished_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open' ORDER BY a.finished_at DESC LIMIT 1) AS last_finished,
-  (SELECT %s(r.item_id) FROM exam_retired_items AS r WHERE r.vendor_id = v.vendor_id) AS retired
+  (SELECT %s(r.item_id) FROM exam_retired_items AS r WHERE r.vendor_id = v.vendor_id) AS retired,
+  (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ?) AS attempts
 FROM v LEFT JOIN exam_settings AS st ON st.vendor_id = v.vendor_id`
 
 // The retired items come as one JSON array, whatever the characters of their ids.
@@ -147,9 +150,10 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, comp
 	if database.IsPostgres(db) {
 		q = gateQueryPG
 	}
-	if err := db.NewRaw(q, enrolled, c, c, c, c, true, c, c, c, c).Scan(ctx, &f); err != nil {
+	if err := db.NewRaw(q, enrolled, c, c, c, c, true, c, c, c, c, c).Scan(ctx, &f); err != nil {
 		return nil, err
 	}
+	g.attempts = f.Attempts
 	if f.OpenID != nil {
 		g.OpenAttemptID = *f.OpenID
 		if f.OpenDeadline != nil {
@@ -265,6 +269,11 @@ func parseForm(at *attempt) (Form, error) {
 // the gate, after a pass, once the vendor's attempts are used up, and during the wait after an
 // attempt. The deadline is now + the vendor's duration + any accommodation. The database allows one
 // open attempt per candidate; concurrent starts all get the same attempt.
+//
+// The gate's facts are read in one statement outside any transaction; the attempt is then written
+// with the other starts of the moment in one transaction (start_batch.go), and only if the candidate
+// still has the attempts the gate counted (under the candidate's row lock on PostgreSQL, SQLite has
+// one writer). If another start or an expiry got there first, Start reads the gate again.
 func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.User) (*Summary, error) {
 	if candidate == nil || candidate.Role != account.RoleCandidate {
 		return nil, errCandidateOnly
@@ -277,81 +286,90 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.start(ctx, a, candidate, complete, vendorID, cohortID, now)
-	if errors.Is(err, errOverdue) {
-		// The open attempt ran out of time: grade it on what was saved, then start afresh.
-		if _, err := s.finish(ctx, audit.System, out.ID, StatusExpired, now); err != nil {
+	for try := 1; ; try++ {
+		out, err := s.start(ctx, a, candidate, complete, vendorID, cohortID, now)
+		switch {
+		case errors.Is(err, errOverdue) && try < startTries:
+			// The open attempt ran out of time: grade it on what was saved, then start afresh.
+			if _, err := s.finish(ctx, audit.System, out.ID, StatusExpired, now); err != nil {
+				return nil, err
+			}
+		case errors.Is(err, errStartRaced) && try < startTries:
+		case err != nil:
 			return nil, err
+		default:
+			return out, nil
 		}
-		out, err = s.start(ctx, a, candidate, complete, vendorID, cohortID, now)
+	}
+}
+
+// errStartRaced: the candidate's attempts changed between the gate's read and the write (a
+// concurrent start, or the open attempt finished); Start reads the gate again.
+var errStartRaced = errors.New("exam: the candidate's attempts changed while starting")
+
+// startTries bounds Start's reads of the gate (each lost race means another request of the same
+// candidate made progress).
+const startTries = 5
+
+// start reads the gate's facts (retired items included) in one statement and, when the candidate may
+// start, writes the attempt (its whole form is one column) and its audit event with the other starts
+// of the moment. On errOverdue, out.ID names the open attempt to expire.
+func (s *Service) start(ctx context.Context, a audit.Actor, candidate *account.User, complete bool, vendorID, cohortID string, now time.Time) (*Summary, error) {
+	g, err := s.gate(ctx, s.DB, candidate.ID, complete, vendorID, cohortID, now)
+	if err != nil {
+		return nil, err
+	}
+	if g.overdue(now) {
+		return &Summary{ID: g.OpenAttemptID}, errOverdue
+	}
+	if g.OpenAttemptID != "" {
+		out, err := s.openSummary(ctx, s.DB, candidate.ID)
+		if database.ErrIsNotFound(err) {
+			return nil, errStartRaced // finished a moment ago
+		}
+		return out, err
+	}
+	if err := g.Err(); err != nil {
+		return nil, err
+	}
+	seed := rand.Int64()
+	form, err := AssembleForm(s.Bank, g.retired, g.settings.FormLength, seed)
+	if err != nil {
+		var short *ShortDomainError
+		if errors.As(err, &short) {
+			return nil, apperr.New(apperr.Conflict, "exam_unavailable", "The exam cannot be put together right now. Please contact your training organisation.")
+		}
+		return nil, err
+	}
+	fj, err := json.Marshal(form)
+	if err != nil {
+		return nil, err
+	}
+	at := &attempt{ID: newID(), CandidateID: candidate.ID, VendorID: g.VendorID, Seed: seed, Form: string(fj), BankVersion: s.bankVersion(),
+		PassPercent: g.settings.PassPercent, StartedAt: now, DeadlineAt: now.Add(time.Duration(g.DurationMinutes) * time.Minute), Status: StatusOpen}
+	if g.CohortID != "" {
+		at.CohortID = &g.CohortID
+	}
+	r := &startReq{at: at, seen: g.attempts, done: make(chan error, 1), event: audit.Pending{Actor: a, Entry: audit.Entry{
+		Action: "exam.start", SubjectType: "exam_attempt", SubjectID: at.ID, VendorID: at.VendorID,
+		Details: map[string]any{"questions": len(form), "minutes": g.DurationMinutes, "accommodated": g.extra > 0, "gate_override": g.Overridden,
+			"bank_version": at.BankVersion}}}}
+	s.startBatcher().add(r)
+	werr, err := wait(ctx, r.done)
+	if err == nil {
+		err = werr
 	}
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
-}
-
-// start is Start's transaction: BEGIN, the candidate's lock, the gate's facts (retired items included), the
-// attempt (its whole form is one column) and the audit event, COMMIT. On errOverdue, out.ID names the
-// open attempt to expire.
-func (s *Service) start(ctx context.Context, a audit.Actor, candidate *account.User, complete bool, vendorID, cohortID string, now time.Time) (*Summary, error) {
-	var out *Summary
-	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if database.IsPostgres(tx) {
-			// Serialise a candidate's starts so the rules below see every earlier start.
-			if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", candidate.ID).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		g, err := s.gate(ctx, tx, candidate.ID, complete, vendorID, cohortID, now)
-		if err != nil {
-			return err
-		}
-		if g.overdue(now) {
-			out = &Summary{ID: g.OpenAttemptID}
-			return errOverdue
-		}
-		if g.OpenAttemptID != "" {
-			out, err = s.openSummary(ctx, tx, candidate.ID)
-			return err
-		}
-		if err := g.Err(); err != nil {
-			return err
-		}
-		seed := rand.Int64()
-		form, err := AssembleForm(s.Bank, g.retired, g.settings.FormLength, seed)
-		if err != nil {
-			var short *ShortDomainError
-			if errors.As(err, &short) {
-				return apperr.New(apperr.Conflict, "exam_unavailable", "The exam cannot be put together right now. Please contact your training organisation.")
-			}
-			return err
-		}
-		fj, err := json.Marshal(form)
-		if err != nil {
-			return err
-		}
-		at := &attempt{ID: newID(), CandidateID: candidate.ID, VendorID: g.VendorID, Seed: seed, Form: string(fj), BankVersion: s.bankVersion(),
-			PassPercent: g.settings.PassPercent, StartedAt: now, DeadlineAt: now.Add(time.Duration(g.DurationMinutes) * time.Minute), Status: StatusOpen}
-		if g.CohortID != "" {
-			at.CohortID = &g.CohortID
-		}
-		res, err := tx.NewInsert().Model(at).On("CONFLICT (candidate_id) WHERE status = 'open' DO NOTHING").Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			out, err = s.openSummary(ctx, tx, candidate.ID) // started elsewhere a moment ago: resume it
-			return err
-		}
-		if out, err = summaryOf(at, false); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, a, audit.Entry{Action: "exam.start", SubjectType: "exam_attempt", SubjectID: at.ID, VendorID: at.VendorID,
-			Details: map[string]any{"questions": len(form), "minutes": g.DurationMinutes, "accommodated": g.extra > 0, "gate_override": g.Overridden,
-				"bank_version": at.BankVersion}})
-	})
-	return out, err
+	// Every save needs the attempt's unchanging facts: keep them now rather than read them back.
+	st := &sitting{candidateID: at.CandidateID, deadline: at.DeadlineAt.UTC(), form: form, pos: make(map[string]int, len(form))}
+	for i, fi := range form {
+		st.pos[fi.ItemID] = i
+	}
+	c := s.sittings()
+	c.Put(at.ID, st, c.Gen())
+	return summaryOf(at, false)
 }
 
 func (s *Service) openSummary(ctx context.Context, db bun.IDB, candidateID string) (*Summary, error) {

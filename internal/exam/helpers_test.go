@@ -46,7 +46,7 @@ func (c *fakeCourse) set(candidateID string, s courseState) {
 }
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *bun.DB
 	bank   *exam.Bank
@@ -109,7 +109,7 @@ items:
 	return b
 }
 
-func newFixture(t *testing.T, d dbtest.Dialect, bank *exam.Bank) *fixture {
+func newFixture(t testing.TB, d dbtest.Dialect, bank *exam.Bank) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), bank: bank,
 		now: time.Date(2027, 4, 5, 14, 0, 0, 0, time.UTC), course: &fakeCourse{m: map[string]courseState{}}}

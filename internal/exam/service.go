@@ -5,9 +5,11 @@ package exam
 // vendor.go (cohort results, CSV, item analysis, retiring items); form.go and grade.go are pure.
 //
 // Concurrency: one open attempt per candidate is a partial unique index (Start inserts with ON
-// CONFLICT DO NOTHING and resumes); finishing an attempt is one conditional UPDATE (status 'open' ->
-// submitted/expired) graded in the same transaction, so each attempt is graded exactly once however
-// many requests or workers race; answers are an upsert that only a larger seq can overwrite.
+// CONFLICT DO NOTHING, only if the candidate's attempts are as its gate counted, and resumes);
+// finishing an attempt is one conditional UPDATE (status 'open' -> submitted/expired) graded in the
+// same transaction, so each attempt is graded exactly once however many requests or workers race; answers are an upsert that only a larger seq can overwrite. Starts
+// and answers that arrive together are written together (group commit, batch.go), each row still
+// decided by its statement's conditions.
 // Privacy: audit details hold ids, counts and scores, never choices or accommodation reasons; the
 // candidate-facing types (Question, AttemptView, AttemptResult) have no field for keys or rationales.
 
@@ -51,6 +53,11 @@ type Service struct {
 
 	sittingsOnce sync.Once
 	sittingCache *cache.Map[*sitting] // see sittingOf
+
+	answersOnce sync.Once
+	answers     *batcher[*saveReq] // answers written together (save_batch.go)
+	startsOnce  sync.Once
+	starts      *batcher[*startReq] // starts written together (start_batch.go)
 }
 
 // Errors a candidate may meet while sitting the exam.
