@@ -25,11 +25,12 @@ OUT=${MUTATION_OUT:-.cache/mutation}
 # package ; the tests that exercise the rule (go test -run; all of internal/ce's are rule tests) ; rule files
 ENTRIES=(
 	"./internal/eligibility;^Test(Evaluate|EvaluateEdges|WorkDaysEdges|AgeMessageSaysWhen|DescribeDays|AdultOn)$;internal/eligibility/rule.go"
-	"./internal/exam;^Test(DomainCounts|AssembleForm.*|Passes|Grade.*|AnalyzeItems.*|CorrectEdges|FormHelpers)$;internal/exam/grade.go internal/exam/form.go"
+	"./internal/exam;^Test(DomainCounts|AssembleForm.*|Passes|Grade.*|AnalyzeItems.*|Correct.*|FormHelpers)$;internal/exam/grade.go internal/exam/form.go"
 	"./internal/oral;^Test(Rubric.*|LoadRubric.*|Passes|RealRubric)$;internal/oral/rubric.go"
 	"./internal/ce;^Test;internal/ce/rule.go"
 	"./internal/cohort;^Test(CompletionRule|AttendanceRuleNumbers)$;internal/cohort/model.go"
 	"./internal/cohort;^Test(CohortRules|AttendanceRegisterAndMakeups)$;internal/cohort/attendance.go"
+	"./internal/contentcheck;^Test;internal/contentcheck/items.go internal/contentcheck/questions.go internal/contentcheck/words.go internal/contentcheck/testwise.go"
 )
 
 if [ "${MUTATION_GREMLINS:-1}" != 0 ]; then

@@ -139,7 +139,7 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 		if err := f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, 1, marks); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, 2, []cohort.Mark{{CandidateID: cands[1].ID, Status: cohort.Late, MinutesAttended: 1}, {CandidateID: cands[0].ID}}); err != nil {
+		if err := f.svc.RecordAttendance(ctx, ta, f.trainer, c.ID, 2, []cohort.Mark{{CandidateID: cands[0].ID}, {CandidateID: cands[1].ID, Status: cohort.Late, MinutesAttended: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		reg, err := f.svc.Register(ctx, c.ID, 1)
@@ -159,7 +159,7 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 			t.Errorf("note %q not trimmed", reg[cands[0].ID].Note)
 		}
 		if reg2, err := f.svc.Register(ctx, c.ID, 2); err != nil || len(reg2) != 1 || reg2[cands[1].ID].MinutesAttended != 1 {
-			t.Errorf("register of day 2 (one unmarked line left out): %+v, %v", reg2, err)
+			t.Errorf("register of day 2 (the unmarked line before it left out, the rest kept): %+v, %v", reg2, err)
 		}
 
 		// Make-up work: refused for another trainer, an unknown cohort and bad input; the edges

@@ -19,6 +19,8 @@ func TestWorkDaysEdges(t *testing.T) {
 		{"none", nil, 0},
 		{"a position ending before it starts does not stop the later ones", []eligibility.Position{pos("2025-02-01", "2025-01-01"), pos("2025-03-01", "2025-03-10")}, 10},
 		{"a position without a start does not stop the later ones", []eligibility.Position{{HoursPerWeek: 20}, pos("2025-03-01", "2025-03-10")}, 10},
+		{"a position before the window does not stop the later ones", []eligibility.Position{pos("2020-01-01", "2023-06-14"), pos("2025-03-01", "2025-03-10")}, 10},
+		{"a position after the application does not stop the later ones", []eligibility.Position{pos("2026-06-16", ""), pos("2025-03-01", "2025-03-10")}, 10},
 		{"a position without hours does not stop the later ones", []eligibility.Position{hours(pos("2024-01-01", ""), 0), pos("2025-03-01", "2025-03-10")}, 10},
 		{"small positive weekly hours count", []eligibility.Position{hours(pos("2025-03-01", "2025-03-10"), 0.5)}, 10},
 		{"negative weekly hours do not", []eligibility.Position{hours(pos("2025-03-01", "2025-03-10"), -20)}, 0},
@@ -60,6 +62,9 @@ func TestEvaluateEdges(t *testing.T) {
 		{"23.99 credits", func(f *eligibility.Facts) { f.Courses = []eligibility.Course{course("2025-06-15", 23.99)} }, []string{eligibility.ReqExperience}, 23.99},
 		{"credits add up across courses", func(f *eligibility.Facts) {
 			f.Courses = []eligibility.Course{course("2025-01-15", 12.5), course("2025-06-15", 11.5)}
+		}, nil, 24},
+		{"a course that does not count does not stop the later ones", func(f *eligibility.Facts) {
+			f.Courses = []eligibility.Course{course("2023-06-14", 30), course("2026-06-16", 30), {Credits: 30}, course("2025-06-15", -3), course("2025-01-15", 24)}
 		}, nil, 24},
 		{"negative and zero credits and undated courses do not count", func(f *eligibility.Facts) {
 			f.Courses = []eligibility.Course{course("2025-01-15", 24), course("2025-06-15", -3), course("2025-06-15", 0), {Credits: 30}}

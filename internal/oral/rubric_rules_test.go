@@ -159,3 +159,33 @@ func TestRubricMaxTotal(t *testing.T) {
 		}
 	}
 }
+
+// A score at either end of the scale needs an evidence note, one in between does not; scenarios are
+// found by id.
+func TestRubricEndsAndScenarios(t *testing.T) {
+	r := Rubric{Scale: []Level{{1, "Not yet"}, {2, "Partly"}, {3, "Yes"}}}
+	for score, want := range map[int]bool{0: false, 1: true, 2: false, 3: true, 4: false} {
+		if got := r.AtEnd(score); got != want {
+			t.Errorf("AtEnd(%d) = %v, want %v", score, got, want)
+		}
+	}
+	if (&Rubric{}).AtEnd(0) {
+		t.Error("AtEnd(0) on a rubric without a scale")
+	}
+	if one := (Rubric{Scale: []Level{{1, "Only"}}}); !one.AtEnd(1) {
+		t.Error("AtEnd(1) on a one-level scale: its only score is at both ends")
+	}
+	f, ps := LoadRubric(rubricTree())
+	if len(ps) > 0 {
+		t.Fatalf("problems: %q", strs(ps))
+	}
+	if s, ok := f.Scenario("ben"); !ok || s.Title != "Ben and his new job" || s.RiskCue != "Mentions drinking before work." {
+		t.Errorf("Scenario(ben) = %+v, %v", s, ok)
+	}
+	if s, ok := f.Scenario("ana"); !ok || s.Title != "Ana at the drop-in" {
+		t.Errorf("Scenario(ana) = %+v, %v", s, ok)
+	}
+	if s, ok := f.Scenario("zed"); ok || s != (Scenario{}) {
+		t.Errorf("Scenario(zed) = %+v, %v", s, ok)
+	}
+}
