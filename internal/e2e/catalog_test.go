@@ -18,8 +18,8 @@ import (
 )
 
 // TestHolderTakesACECourse: a certified holder opens the catalogue, enrols in the (fixture) ethics
-// course a vendor offers, reads and marks both modules done, sits the assessment in the browser
-// (answers chosen by clicking), passes, and finds 3 verified ethics hours on the certificate page.
+// course a vendor offers, reads both modules (one done by its knowledge check, one marked done), sits the assessment in the browser
+// (answers chosen by clicking, each autosaved), passes, and finds 3 verified ethics hours on the certificate page.
 func TestHolderTakesACECourse(t *testing.T) {
 	exe := chromiumPath(t)
 	saved := app.ContentFS
@@ -54,7 +54,21 @@ func TestHolderTakesACECourse(t *testing.T) {
 			if h := b.text("h1"); h != m.Title {
 				t.Fatalf("module heading %q", h)
 			}
-			pg = b.load("mark done", chromedp.Click(chromedp.ID(`mark-done`)))
+			if i == 0 {
+				// The first module is done by its knowledge check, answered right; its result shows
+				// where the questions are.
+				for j, q := range m.Check {
+					b.do("answer the check", chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="q%d"][value="%d"]`, j, q.Answer))))
+				}
+				pg = b.load("check my answers", chromedp.Click(chromedp.CSS(`form[action="`+m.URL()+`/check"] button[type="submit"]`)))
+				wantPage(t, "after the check", pg, http.StatusOK, m.URL())
+				if pg.URL.Fragment != "check-result" || !strings.Contains(b.text("#check-result"), "All correct") {
+					t.Fatalf("check result at %s: %.300s", pg.URL, b.text("main"))
+				}
+				pg = b.open(course.URL())
+			} else {
+				pg = b.load("mark done", chromedp.Click(chromedp.ID(`mark-done`)))
+			}
 			wantPage(t, "after marking done", pg, http.StatusOK, course.URL())
 			if txt := b.text("main"); !strings.Contains(txt, fmt.Sprintf("%d of 2", i+1)) {
 				t.Fatalf("progress after module %d: %.500s", i+1, txt)
@@ -75,6 +89,16 @@ func TestHolderTakesACECourse(t *testing.T) {
 			for _, k := range it.Answer {
 				d := slices.Index(q.Options, it.Options[k])
 				b.do("choose "+q.ItemID, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="q-%s"][value="%d"]`, q.ItemID, d))))
+			}
+		}
+		// Every choice was saved as it was made (the written exam's script), before any submit.
+		b.waitSaved("assessment")
+		if v, err = env.App.Courses.View(ctx, p.CandActor(), p.Cand, attemptID); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range v.Questions {
+			if len(q.Selected) == 0 {
+				t.Fatalf("question %s: the choice was not autosaved", q.ItemID)
 			}
 		}
 		pg = b.load("submit", chromedp.Click(chromedp.ID(`submit-assessment`)))
