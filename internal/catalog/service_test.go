@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -295,6 +296,16 @@ func TestSpecialtyEndorsement(t *testing.T) {
 		body := apptest.Body(env.Do(apptest.Request("GET", "/verify/"+end.VerifyCode, nil)))
 		if !strings.Contains(body, "(not current)") {
 			t.Errorf("verification page after revocation: %.2000s", body)
+		}
+
+		// The vendor's reports count the enrolment, its completion and the endorsement, not current now.
+		req := apptest.Request("GET", "/vendor/reports.csv", nil)
+		req.AddCookie(&http.Cookie{Name: "pa_session", Value: env.Session(p.Admin, account.KindWeb)})
+		report := apptest.Body(env.Do(req))
+		for _, want := range []string{"\ncourse enrolments,1\n", "\ncourses completed,1\n", "\nendorsements issued,1\n", "\nendorsements not current (certificate revoked),1\n"} {
+			if !strings.Contains(report, want) {
+				t.Errorf("reports.csv lacks %q: %s", strings.TrimSpace(want), report)
+			}
 		}
 	})
 }

@@ -200,3 +200,15 @@ func (s *Service) endorsementFor(ctx context.Context, viewer *account.User, id s
 	c, err := s.Get(ctx, viewer, e.CertificateID)
 	return e, c, err
 }
+
+// VendorEndorsements are a vendor's endorsement figures for its reports: how many it has issued,
+// and how many of those are not current because their certificate is revoked.
+func VendorEndorsements(ctx context.Context, db bun.IDB, vendorID string) (issued, revoked int, err error) {
+	n, err := db.NewSelect().Model((*Endorsement)(nil)).Where("vendor_id = ?", vendorID).Count(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	issued = int(n)
+	idx, err := revokedEndorsements(ctx, db, vendorID)
+	return issued, len(idx), err
+}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/peeracademy/peeracademy/internal/catalog"
+	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/oral"
 )
 
@@ -27,6 +29,10 @@ type Vendor struct {
 	OralGraded            int     `json:"oral_graded"`
 	OralPassed            int     `json:"oral_passed"`
 	OralPassRate          float64 `json:"oral_pass_rate"`
+	CourseEnrolments      int     `json:"course_enrolments"`    // catalogue courses (CE and specialty)
+	CourseCompletions     int     `json:"course_completions"`   // of those enrolments
+	EndorsementsIssued    int     `json:"endorsements_issued"`  // specialty completions
+	EndorsementsRevoked   int     `json:"endorsements_revoked"` // not current: the certificate is revoked
 }
 
 // ForVendor computes the figures of one vendor.
@@ -59,6 +65,12 @@ func ForVendor(ctx context.Context, db bun.IDB, vendorID string) (*Vendor, error
 	if v.OralGraded, v.OralPassed, err = oral.VendorOutcomes(ctx, db, vendorID); err != nil {
 		return nil, err
 	}
+	if v.CourseEnrolments, v.CourseCompletions, err = catalog.VendorCounts(ctx, db, vendorID); err != nil {
+		return nil, err
+	}
+	if v.EndorsementsIssued, v.EndorsementsRevoked, err = certificate.VendorEndorsements(ctx, db, vendorID); err != nil {
+		return nil, err
+	}
 	if v.WrittenAttempts > 0 {
 		v.WrittenPassRate = 100 * float64(v.WrittenPassed) / float64(v.WrittenAttempts)
 	}
@@ -84,6 +96,10 @@ func (v *Vendor) CSV(w io.Writer) error {
 		{"oral exams graded", strconv.Itoa(v.OralGraded)},
 		{"oral exams passed", strconv.Itoa(v.OralPassed)},
 		{"oral pass rate (%)", strconv.FormatFloat(v.OralPassRate, 'f', 1, 64)},
+		{"course enrolments", strconv.Itoa(v.CourseEnrolments)},
+		{"courses completed", strconv.Itoa(v.CourseCompletions)},
+		{"endorsements issued", strconv.Itoa(v.EndorsementsIssued)},
+		{"endorsements not current (certificate revoked)", strconv.Itoa(v.EndorsementsRevoked)},
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/catalog"
+	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 )
 
@@ -135,35 +136,69 @@ func (h *Handlers) courseEnrol(c *fiber.Ctx) error {
 	return c.Redirect(x.URL(), fiber.StatusSeeOther)
 }
 
-// courseModule shows a module of a course to an enrolled holder (staff and admins preview it).
-func (h *Handlers) courseModule(c *fiber.Ctx) error {
+// courseModuleAccess finds the course and module of the URL and decides whether the user may read
+// it: a holder enrolled in the course (e, not nil); staff and admins as a preview.
+func (h *Handlers) courseModuleAccess(c *fiber.Ctx) (*curriculum.Module, moduleCtx, *catalog.Enrolment, error) {
 	x, err := h.catalogueCourse(c)
 	if err != nil {
-		return err
+		return nil, moduleCtx{}, nil, err
 	}
 	m, ok := x.Modules.Module(c.Params("module"))
 	if !ok {
-		return apperr.New(apperr.NotFound, "not_found", "There is no such module.")
+		return nil, moduleCtx{}, nil, apperr.New(apperr.NotFound, "not_found", "There is no such module.")
 	}
 	e, err := h.holderEnrolment(c, x.Slug)
 	if err != nil {
+		return nil, moduleCtx{}, nil, err
+	}
+	if httpx.User(c).Role == account.RoleCandidate && e == nil {
+		return nil, moduleCtx{}, nil, apperr.New(apperr.Forbidden, "not_enrolled", "Enrol in the course to read its modules.")
+	}
+	return m, moduleCtx{Course: x, Preview: e == nil}, e, nil
+}
+
+// courseModule shows a module of a course to an enrolled holder (staff and admins preview it), with
+// its knowledge check, like a module of the ten days.
+func (h *Handlers) courseModule(c *fiber.Ctx) error {
+	m, mc, e, err := h.courseModuleAccess(c)
+	if err != nil {
 		return err
 	}
-	u := httpx.User(c)
-	if u.Role == account.RoleCandidate && e == nil {
-		return apperr.New(apperr.Forbidden, "not_enrolled", "Enrol in the course to read its modules.")
-	}
-	p := h.view(c, m.Title)
-	data := map[string]any{"Course": x, "Module": m, "Enrolment": e}
 	if e != nil {
-		pr, err := h.Courses.ProgressOf(c.UserContext(), u, e.ID)
+		pr, err := h.Courses.ProgressOf(c.UserContext(), httpx.User(c), e.ID)
 		if err != nil {
 			return err
 		}
-		data["Done"] = pr.Done[m.Slug]
+		mc.Done = pr.Done[m.Slug]
 	}
-	p.Data = data
-	return h.Render.Render(c, 200, "course_module", p)
+	return h.modulePage(c, m, mc, checkShown(c, m, mc.Preview), 200)
+}
+
+// courseModuleCheck grades a course module's knowledge check; all correct marks the module done.
+func (h *Handlers) courseModuleCheck(c *fiber.Ctx) error {
+	m, _, e, err := h.courseModuleAccess(c)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return apperr.New(apperr.Forbidden, "forbidden", "Knowledge checks are for enrolled holders.")
+	}
+	res, back := gradeCheck(c, m)
+	if res.Passed {
+		if _, err := h.Courses.MarkDone(c.UserContext(), httpx.Actor(c), httpx.User(c), e.ID, m.Slug); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}
+
+// courseHandout shows a course module's handout as a printable page, to whoever may read the module.
+func (h *Handlers) courseHandout(c *fiber.Ctx) error {
+	m, _, _, err := h.courseModuleAccess(c)
+	if err != nil {
+		return err
+	}
+	return h.handoutPage(c, m)
 }
 
 // courseModuleDone marks a module done.
@@ -244,6 +279,24 @@ func (h *Handlers) courseAttemptSave(c *fiber.Ctx) error {
 		h.flash(c, "success", "Answers saved.")
 	}
 	return c.Redirect("/courses/attempts/"+id, fiber.StatusSeeOther)
+}
+
+// courseAutosave saves one answer of the assessment the moment the holder chooses it: the written
+// exam's script (static/js/exam.js) posts here from the attempt page.
+func (h *Handlers) courseAutosave(c *fiber.Ctx) error {
+	var in struct {
+		ItemID  string `json:"item_id"`
+		Choice  []int  `json:"choice"`
+		Flagged bool   `json:"flagged"` // sent by the script; an assessment has no flags
+		Seq     int64  `json:"seq"`     // sent by the script; the last save of an item wins
+	}
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := h.Courses.SaveAnswer(c.UserContext(), httpx.Actor(c), httpx.User(c), c.Params("id"), in.ItemID, in.Choice); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // vendorCourses is the vendor's offering page: the catalogue with its settings, and enrolments.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/curriculum"
 	"github.com/peeracademy/peeracademy/internal/httpx"
@@ -100,10 +101,26 @@ func (h *Handlers) moduleAccess(c *fiber.Ctx) (*curriculum.Module, bool, error) 
 	return m, false, nil
 }
 
-func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, res *curriculum.CheckResult, status int) error {
+// moduleCtx is where a module page sits and what the reader may do there: the ten-day curriculum
+// (Course nil) or a catalogue course, a preview for staff, and whether a holder marked it done.
+type moduleCtx struct {
+	Course  *catalog.Course
+	Preview bool
+	Done    bool
+}
+
+// neighbours are the modules before and after m in its curriculum or course.
+func (h *Handlers) neighbours(m *curriculum.Module, mc moduleCtx) (prev, next *curriculum.Module) {
+	if mc.Course != nil {
+		return mc.Course.Modules.Neighbours(m.Slug)
+	}
+	return h.Curriculum.Neighbours(m.Slug)
+}
+
+func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, mc moduleCtx, res *curriculum.CheckResult, status int) error {
 	p := h.view(c, m.Title)
 	data := func() (any, error) {
-		prev, next := h.Curriculum.Neighbours(m.Slug)
+		prev, next := h.neighbours(m, mc)
 		fb := make([]*curriculum.ItemResult, len(m.Check))
 		if res != nil {
 			for i := range res.Items {
@@ -114,11 +131,13 @@ func (h *Handlers) modulePage(c *fiber.Ctx, m *curriculum.Module, preview bool, 
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"Module": m, "Static": frag.Static, "Questions": frag.Questions, "Preview": preview, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}, nil
+		return map[string]any{"Module": m, "Static": frag.Static, "Questions": frag.Questions, "Preview": mc.Preview, "Course": mc.Course,
+			"Done": mc.Done, "Feedback": fb, "Result": res, "Prev": prev, "Next": next}, nil
 	}
 	if res == nil {
-		// Before an answer the page depends only on the module and whether it is a preview.
-		return h.Render.RenderShared(c, status, "module", m.Slug+"|"+strconv.FormatBool(preview), p, data)
+		// Before an answer the page depends only on the module, whether it is a preview and whether
+		// it is marked done (module slugs are unique across all content).
+		return h.Render.RenderShared(c, status, "module", m.Slug+"|"+strconv.FormatBool(mc.Preview)+"|"+strconv.FormatBool(mc.Done), p, data)
 	}
 	d, err := data()
 	if err != nil {
@@ -171,13 +190,19 @@ func (h *Handlers) module(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if a := c.Query("answers"); a != "" && !preview {
-		// Back from the knowledge check (post, redirect, get): the answers in the address show the
-		// feedback again, so a reload repeats nothing; the result was recorded by the POST.
-		res := m.Grade(parseAnswers(m, strings.Split(a, ",")))
-		return h.modulePage(c, m, preview, &res, 200)
+	return h.modulePage(c, m, moduleCtx{Preview: preview}, checkShown(c, m, preview), 200)
+}
+
+// checkShown is the knowledge-check result to show again when the page is the GET after the check's
+// POST (post, redirect, get): the answers in the address show the feedback again, so a reload repeats
+// nothing; the result was recorded by the POST. nil otherwise.
+func checkShown(c *fiber.Ctx, m *curriculum.Module, preview bool) *curriculum.CheckResult {
+	a := c.Query("answers")
+	if a == "" || preview {
+		return nil
 	}
-	return h.modulePage(c, m, preview, nil, 200)
+	res := m.Grade(parseAnswers(m, strings.Split(a, ",")))
+	return &res
 }
 
 // parseAnswers reads the chosen option of each question (-1 where none or out of range).
@@ -203,21 +228,27 @@ func (h *Handlers) moduleCheck(c *fiber.Ctx) error {
 	if preview {
 		return apperr.New(apperr.Forbidden, "forbidden", "Knowledge checks are for enrolled candidates.")
 	}
+	res, back := gradeCheck(c, m)
+	if err := h.Cohorts.RecordCheck(c.UserContext(), httpx.Actor(c), httpx.User(c).ID, m.Slug, res.Passed); err != nil {
+		return err
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}
+
+// gradeCheck grades the posted knowledge check of m (fields q0, q1, ...) and gives the address to
+// redirect to: the module page with the answers, at the result (#check-result), so a reload does not
+// post again.
+func gradeCheck(c *fiber.Ctx, m *curriculum.Module) (curriculum.CheckResult, string) {
 	vals := make([]string, len(m.Check))
 	for i := range m.Check {
 		vals[i] = c.FormValue("q" + strconv.Itoa(i))
 	}
 	answers := parseAnswers(m, vals)
-	res := m.Grade(answers)
-	if err := h.Cohorts.RecordCheck(c.UserContext(), httpx.Actor(c), httpx.User(c).ID, m.Slug, res.Passed); err != nil {
-		return err
-	}
 	chosen := make([]string, len(answers))
 	for i, a := range answers {
 		chosen[i] = strconv.Itoa(a)
 	}
-	// Post, redirect, get: the result shows at the questions (#check-result), and a reload does not post again.
-	return c.Redirect("/learn/"+m.Slug+"?answers="+strings.Join(chosen, ",")+"#check-result", fiber.StatusSeeOther)
+	return m.Grade(answers), m.URL() + "?answers=" + strings.Join(chosen, ",") + "#check-result"
 }
 
 // handout shows one of a module's handouts as a printable page, to whoever may read the module.
@@ -226,6 +257,11 @@ func (h *Handlers) handout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return h.handoutPage(c, m)
+}
+
+// handoutPage renders the handout of the URL (the wildcard) of a module the user may read.
+func (h *Handlers) handoutPage(c *fiber.Ctx, m *curriculum.Module) error {
 	ho, ok := m.Handout(c.Params("*"))
 	if !ok {
 		return apperr.New(apperr.NotFound, "not_found", "This module has no such handout.")

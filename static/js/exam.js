@@ -1,10 +1,14 @@
-// Written exam enhancements. The exam works without this script (each "Save and next" posts the
-// form); with it, every answer is saved the moment it is chosen, kept in a local buffer until the
-// server confirms it, and re-sent after a dropped connection. Each save carries a sequence number, so
-// a late retry never overwrites a newer answer on the server.
+// Written exam and course assessment enhancements. Both work without this script (each "Save and
+// next" or "Save answers" posts the form); with it, every answer is saved the moment it is chosen,
+// kept in a local buffer until the server confirms it, and re-sent after a dropped connection. Each
+// save carries a sequence number, so a late retry never overwrites a newer answer on the server (the
+// written exam checks it).
+// The form carries data-autosave, data-attempt and data-save-url; each question sits in an element
+// with data-item (the exam's form itself, one question a page; a fieldset per question of an
+// assessment); a question's checked inputs other than "flagged" are its choice.
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-exam-question]");
+  var form = document.querySelector("form[data-autosave]");
   var timer = document.querySelector("[data-deadline]");
   var status = document.getElementById("save-status");
   var csrf = document.querySelector("input[name=_csrf]");
@@ -77,11 +81,13 @@
   };
   var flush = function () { Object.keys(pending).forEach(send); };
 
-  form.addEventListener("change", function () {
-    var item = form.getAttribute("data-item");
+  form.addEventListener("change", function (ev) {
+    var scope = ev.target.closest ? ev.target.closest("[data-item]") : null;
+    if (!scope) { return; }
+    var item = scope.getAttribute("data-item");
     var choice = [];
-    Array.prototype.forEach.call(form.querySelectorAll("input[name=choice]:checked"), function (el) { choice.push(parseInt(el.value, 10)); });
-    var flag = form.querySelector("input[name=flagged]");
+    Array.prototype.forEach.call(scope.querySelectorAll("input:checked:not([name=flagged])"), function (el) { choice.push(parseInt(el.value, 10)); });
+    var flag = scope.querySelector("input[name=flagged]");
     pending[item] = { choice: choice, flagged: !!(flag && flag.checked), seq: nextSeq() };
     store(pending);
     say("Saving…");

@@ -2515,6 +2515,10 @@ type ReportVendor struct {
 	ApplicationsRejected  int     `json:"applications_rejected"`
 	ApplicationsSubmitted int     `json:"applications_submitted"`
 	Cohorts               int     `json:"cohorts"`
+	CourseCompletions     int     `json:"course_completions"`
+	CourseEnrolments      int     `json:"course_enrolments"`
+	EndorsementsIssued    int     `json:"endorsements_issued"`
+	EndorsementsRevoked   int     `json:"endorsements_revoked"`
 	Enrolled              int     `json:"enrolled"`
 	OralGraded            int     `json:"oral_graded"`
 	OralPassRate          float64 `json:"oral_pass_rate"`
