@@ -271,7 +271,7 @@ func ptr[T any](v T) *T { return &v }
 func (b *browser) choose(question, option int) {
 	b.t.Helper()
 	sel := fmt.Sprintf(`input[type="radio"][name="q%d"][value="%d"]`, question, option)
-	b.do("choose "+sel, chromedp.Click(chromedp.CSS(sel)))
+	b.clickCentered(sel)
 	if !run(b, "is "+sel+" checked", chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`).checked`)) {
 		b.t.Fatalf("clicking %s did not select it", sel)
 	}

@@ -236,10 +236,19 @@ func (b *browser) examPage() examFacts {
 func (b *browser) pickOption(i int) {
 	b.t.Helper()
 	sel := fmt.Sprintf(`form[data-exam-question] input[name="choice"][value="%d"]`, i)
-	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+	b.clickCentered(sel)
 	if !run(b, "is "+sel+" checked", chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`).checked`)) {
 		b.t.Fatalf("clicking %s did not select it", sel)
 	}
+}
+
+// clickCentered clicks sel as a person would, after scrolling it to the middle of the window: the
+// exam's timer bar is sticky, and an option scrolled only just into view can sit under it, so that
+// the click at the option's centre lands on the bar instead.
+func (b *browser) clickCentered(sel string) {
+	b.t.Helper()
+	run(b, "scroll "+sel+" to the middle", chromedp.Evaluate[bool](`(el => (el.scrollIntoView({block: "center"}), true))(document.querySelector(`+strconv.Quote(sel)+`))`))
+	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
 // waitSaved waits until the script reports that the server has every answer.
