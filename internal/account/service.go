@@ -430,21 +430,34 @@ func (sess *Session) copy() *Session {
 	return &c
 }
 
+// ForgetUser drops this instance's cached sessions of the user at once. Call it after committing a
+// change that ends them (deletion, disabling, signing out everywhere): other instances hear of it
+// from the change feed, but on PostgreSQL the feed is asynchronous, and the instance that made the
+// change must not answer the very next request from its stale copy.
+func (s *Service) ForgetUser(userID string) {
+	s.sessionCache.DeleteFunc(func(_ string, v *Session) bool { return v.UserID == userID })
+}
+
 // EndSession signs a session out.
 func (s *Service) EndSession(ctx context.Context, a audit.Actor, secret string) error {
 	res, err := s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", HashSecret(secret)).Exec(ctx)
 	if err != nil {
 		return err
 	}
+	s.sessionCache.Delete(HashSecret(secret))
 	if n, _ := res.RowsAffected(); n > 0 && a.UserID != "" {
 		return audit.Record(ctx, s.DB, a, audit.Entry{Action: "user.logout", SubjectType: "user", SubjectID: a.UserID})
 	}
 	return nil
 }
 
-// EndAllSessions signs a user out everywhere.
+// EndAllSessions signs a user out everywhere. Inside a transaction (db a bun.Tx), call ForgetUser
+// after the commit.
 func (s *Service) EndAllSessions(ctx context.Context, db bun.IDB, userID string) error {
 	_, err := db.NewDelete().Model((*Session)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	if _, inTx := db.(bun.Tx); err == nil && !inTx {
+		s.ForgetUser(userID)
+	}
 	return err
 }
 
@@ -572,6 +585,7 @@ func (s *Service) SetDisabled(ctx context.Context, a audit.Actor, actor *User, u
 	if u.ID == actor.ID {
 		return apperr.New(apperr.Invalid, "self", "You cannot disable your own account.")
 	}
+	defer s.ForgetUser(u.ID) // after the commit (or the rollback): the next request reads the row again
 	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewUpdate().Model((*User)(nil)).Set("updated_at = ?", database.Now()).Where("id = ?", u.ID)
 		action := "user.enable"
