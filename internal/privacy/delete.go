@@ -73,7 +73,8 @@ func (s *Service) DeleteAccount(ctx context.Context, a audit.Actor, u *account.U
 	if err != nil {
 		return err
 	}
-	s.Accounts.ForgetUser(u.ID) // this instance signs them out at once; others follow the change feed
+	// This instance signs them out at once; others follow the change feed.
+	s.Accounts.ForgetUser(u.ID)
 	for _, k := range keys { // after the commit: a failed delete leaves an orphan, never a dangling row
 		if err := s.Media.Delete(context.WithoutCancel(ctx), k); err != nil && log != nil {
 			log.Warn("delete a deleted account's file", "err", err)
