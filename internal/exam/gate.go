@@ -117,20 +117,30 @@ type gateFacts struct {
 // gateQuery reads the gate's facts in one round trip (it was eight): the open attempt, a pass, the
 // vendor (the enrolment's, or else that of the latest gate override), its override, settings and
 // accommodation for the candidate, the finished attempts with it, and its retired items.
-const gateQuery = `WITH v AS (SELECT COALESCE(?, (SELECT o.vendor_id FROM exam_gate_overrides AS o WHERE o.candidate_id = ? ORDER BY o.granted_at DESC LIMIT 1)) AS vendor_id)
+//
+// The vendor is computed once (MATERIALIZED: otherwise each use re-runs its sorted look-up) and the
+// candidate's attempts are read in one pass with conditional aggregates (at most one attempt is open:
+// the partial unique index). Every start pays this query's planning, so its shape is what costs: the
+// earlier form with a sub-select per fact took 3.2 ms of the database's time per call (2.4 ms of it
+// planning), this one 1.1 ms (README, "Load test").
+const gateQuery = `WITH v AS MATERIALIZED (SELECT COALESCE(?, (SELECT o.vendor_id FROM exam_gate_overrides AS o WHERE o.candidate_id = ? ORDER BY o.granted_at DESC LIMIT 1)) AS vendor_id),
+t AS MATERIALIZED (SELECT
+  MAX(CASE WHEN a.status = 'open' THEN a.id END) AS open_id,
+  MAX(CASE WHEN a.status = 'open' THEN a.deadline_at END) AS open_deadline,
+  COALESCE(SUM(CASE WHEN a.passed = ? THEN 1 ELSE 0 END), 0) AS passed,
+  COALESCE(SUM(CASE WHEN a.vendor_id = v.vendor_id AND a.status <> 'open' THEN 1 ELSE 0 END), 0) AS used,
+  MAX(CASE WHEN a.vendor_id = v.vendor_id AND a.status <> 'open' THEN a.finished_at END) AS last_finished,
+  COUNT(*) AS attempts
+  FROM exam_attempts AS a, v WHERE a.candidate_id = ?)
 SELECT
-  (SELECT a.id FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.status = 'open' LIMIT 1) AS open_id,
-  (SELECT a.deadline_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.status = 'open' LIMIT 1) AS open_deadline,
-  (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.passed = ?) AS passed,
-  v.vendor_id,
+  t.open_id, t.open_deadline, t.passed, v.vendor_id,
   (SELECT COUNT(*) FROM exam_gate_overrides AS o WHERE o.candidate_id = ? AND o.vendor_id = v.vendor_id) AS override_here,
   st.duration_minutes, st.pass_percent, st.max_attempts, st.wait_days, st.form_length,
   (SELECT ac.extra_minutes FROM exam_accommodations AS ac WHERE ac.candidate_id = ? AND ac.vendor_id = v.vendor_id) AS extra_minutes,
-  (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open') AS used,
-  (SELECT a.finished_at FROM exam_attempts AS a WHERE a.candidate_id = ? AND a.vendor_id = v.vendor_id AND a.status <> 'open' ORDER BY a.finished_at DESC LIMIT 1) AS last_finished,
+  t.used, t.last_finished,
   (SELECT %s(r.item_id) FROM exam_retired_items AS r WHERE r.vendor_id = v.vendor_id) AS retired,
-  (SELECT COUNT(*) FROM exam_attempts AS a WHERE a.candidate_id = ?) AS attempts
-FROM v LEFT JOIN exam_settings AS st ON st.vendor_id = v.vendor_id`
+  t.attempts
+FROM v CROSS JOIN t LEFT JOIN exam_settings AS st ON st.vendor_id = v.vendor_id`
 
 // The retired items come as one JSON array, whatever the characters of their ids.
 var (
@@ -150,7 +160,7 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, comp
 	if database.IsPostgres(db) {
 		q = gateQueryPG
 	}
-	if err := db.NewRaw(q, enrolled, c, c, c, c, true, c, c, c, c, c).Scan(ctx, &f); err != nil {
+	if err := db.NewRaw(q, enrolled, c, true, c, c, c).Scan(ctx, &f); err != nil {
 		return nil, err
 	}
 	g.attempts = f.Attempts
