@@ -15,6 +15,7 @@ package exam
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,6 +59,9 @@ type Service struct {
 	answers     *batcher[*saveReq] // answers written together (save_batch.go)
 	startsOnce  sync.Once
 	starts      *batcher[*startReq] // starts written together (start_batch.go)
+
+	gateMu   sync.Mutex
+	gateStmt *sql.Stmt // the gate's statement, prepared on PostgreSQL (gate_stmt.go)
 }
 
 // Errors a candidate may meet while sitting the exam.
