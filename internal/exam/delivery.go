@@ -12,6 +12,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
@@ -258,8 +259,8 @@ func (s *Service) SaveAnswer(ctx context.Context, candidate *account.User, attem
 		return Saved{}, err
 	}
 	r := &saveReq{attemptID: attemptID, itemID: itemID, candidateID: candidate.ID, choice: cj, seq: seq, flagged: flagged, done: make(chan saveRes, 1)}
-	s.answerBatcher().add(r)
-	res, err := wait(ctx, r.done)
+	s.answerBatcher().Add(r)
+	res, err := batch.Wait(ctx, r.done)
 	if err == nil {
 		err = res.err
 	}

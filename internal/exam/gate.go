@@ -14,6 +14,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
@@ -359,8 +360,8 @@ func (s *Service) start(ctx context.Context, a audit.Actor, candidate *account.U
 		Action: "exam.start", SubjectType: "exam_attempt", SubjectID: at.ID, VendorID: at.VendorID,
 		Details: map[string]any{"questions": len(form), "minutes": g.DurationMinutes, "accommodated": g.extra > 0, "gate_override": g.Overridden,
 			"bank_version": at.BankVersion}}}}
-	s.startBatcher().add(r)
-	werr, err := wait(ctx, r.done)
+	s.startBatcher().Add(r)
+	werr, err := batch.Wait(ctx, r.done)
 	if err == nil {
 		err = werr
 	}

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
-// Answers are written in batches (see batch.go): the saves that arrive while others are being
+// Answers are written in batches (see internal/batch): the saves that arrive while others are being
 // written go together in one statement, one commit.
 
 // saveBatchQuery writes answers in one statement: each row only while its attempt is the candidate's,
@@ -48,9 +49,9 @@ type saveRes struct {
 
 type answerKey struct{ attemptID, itemID string }
 
-func (s *Service) answerBatcher() *batcher[*saveReq] {
+func (s *Service) answerBatcher() *batch.Batcher[*saveReq] {
 	s.answersOnce.Do(func() {
-		s.answers = &batcher[*saveReq]{flushers: saveFlushers, size: saveBatchSize, flush: s.flushAnswers}
+		s.answers = &batch.Batcher[*saveReq]{Flushers: saveFlushers, Size: saveBatchSize, Flush: s.flushAnswers}
 	})
 	return s.answers
 }

@@ -8,7 +8,7 @@ package exam
 // CONFLICT DO NOTHING, only if the candidate's attempts are as its gate counted, and resumes);
 // finishing an attempt is one conditional UPDATE (status 'open' -> submitted/expired) graded in the
 // same transaction, so each attempt is graded exactly once however many requests or workers race; answers are an upsert that only a larger seq can overwrite. Starts
-// and answers that arrive together are written together (group commit, batch.go), each row still
+// and answers that arrive together are written together (group commit, internal/batch), each row still
 // decided by its statement's conditions.
 // Privacy: audit details hold ids, counts and scores, never choices or accommodation reasons; the
 // candidate-facing types (Question, AttemptView, AttemptResult) have no field for keys or rationales.
@@ -28,6 +28,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
@@ -56,9 +57,9 @@ type Service struct {
 	sittingCache *cache.Map[*sitting] // see sittingOf
 
 	answersOnce sync.Once
-	answers     *batcher[*saveReq] // answers written together (save_batch.go)
+	answers     *batch.Batcher[*saveReq] // answers written together (save_batch.go)
 	startsOnce  sync.Once
-	starts      *batcher[*startReq] // starts written together (start_batch.go)
+	starts      *batch.Batcher[*startReq] // starts written together (start_batch.go)
 
 	gateMu   sync.Mutex
 	gateStmt *sql.Stmt // the gate's statement, prepared on PostgreSQL (gate_stmt.go)

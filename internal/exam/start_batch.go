@@ -7,10 +7,11 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
 
-// Starts are written in batches (see batch.go): the attempts whose gate was passed while others were
+// Starts are written in batches (see internal/batch): the attempts whose gate was passed while others were
 // being written go together in one transaction: the candidates' row locks (PostgreSQL), one count of
 // their attempts, one multi-row INSERT, one multi-row audit INSERT, one commit. The foreign keys to
 // the vendor and the cohort then lock their (shared, hot) rows once per batch instead of once per
@@ -32,9 +33,9 @@ type startReq struct {
 	done  chan error // nil: written; errStartRaced: not written, read the gate again
 }
 
-func (s *Service) startBatcher() *batcher[*startReq] {
+func (s *Service) startBatcher() *batch.Batcher[*startReq] {
 	s.startsOnce.Do(func() {
-		s.starts = &batcher[*startReq]{flushers: startFlushers, size: startBatchSize, flush: s.flushStarts}
+		s.starts = &batch.Batcher[*startReq]{Flushers: startFlushers, Size: startBatchSize, Flush: s.flushStarts}
 	})
 	return s.starts
 }

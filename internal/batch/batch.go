@@ -1,4 +1,5 @@
-package exam
+// Package batch writes many requests of the same kind together (group commit).
+package batch
 
 import (
 	"context"
@@ -21,21 +22,21 @@ import (
 // request giving up must not fail the others in its batch).
 const batchTimeout = time.Minute
 
-type batcher[R any] struct {
-	flushers int // batches written at once, at most (each holds one connection)
-	size     int // requests per batch, at most
-	flush    func(ctx context.Context, batch []R)
+type Batcher[R any] struct {
+	Flushers int // batches written at once, at most (each holds one connection)
+	Size     int // requests per batch, at most
+	Flush    func(ctx context.Context, batch []R)
 
 	mu      sync.Mutex
 	pending []R
 	running int
 }
 
-// add queues r and makes sure a flusher will write it.
-func (b *batcher[R]) add(r R) {
+// Add queues r and makes sure a flusher will write it.
+func (b *Batcher[R]) Add(r R) {
 	b.mu.Lock()
 	b.pending = append(b.pending, r)
-	if b.running >= b.flushers {
+	if b.running >= b.Flushers {
 		b.mu.Unlock()
 		return
 	}
@@ -44,7 +45,7 @@ func (b *batcher[R]) add(r R) {
 	go b.loop()
 }
 
-func (b *batcher[R]) loop() {
+func (b *Batcher[R]) loop() {
 	for {
 		b.mu.Lock()
 		if len(b.pending) == 0 {
@@ -52,7 +53,7 @@ func (b *batcher[R]) loop() {
 			b.mu.Unlock()
 			return
 		}
-		n := min(len(b.pending), b.size)
+		n := min(len(b.pending), b.Size)
 		batch := make([]R, n)
 		copy(batch, b.pending)
 		rest := copy(b.pending, b.pending[n:])
@@ -61,14 +62,14 @@ func (b *batcher[R]) loop() {
 		b.mu.Unlock()
 
 		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-		b.flush(ctx, batch)
+		b.Flush(ctx, batch)
 		cancel()
 	}
 }
 
-// wait returns the result a flusher sends on ch, or the context's error first. (A request given up
+// Wait returns the result a flusher sends on ch, or the context's error first. (A request given up
 // may still be written, as a single statement cancelled in flight may be.)
-func wait[T any](ctx context.Context, ch <-chan T) (T, error) {
+func Wait[T any](ctx context.Context, ch <-chan T) (T, error) {
 	select {
 	case v := <-ch:
 		return v, nil
