@@ -25,7 +25,7 @@ func (h *Handlers) auditLog(c *fiber.Ctx) error {
 	if u.Role == account.RoleVendorAdmin {
 		f.VendorID = u.Vendor()
 	}
-	p, err := audit.ListPage(c.UserContext(), h.DB, f, r)
+	p, err := h.Audit.ListPage(c.UserContext(), f, r)
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,9 @@ import (
 	"github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/account"
+	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
@@ -22,8 +22,10 @@ import (
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/report"
 )
 
 // Prefix is where the API is mounted.
@@ -31,7 +33,6 @@ const Prefix = "/api/v1"
 
 // Handlers holds what the API needs.
 type Handlers struct {
-	DB          *bun.DB
 	Accounts    *account.Service
 	Version     string
 	DevMail     bool
@@ -46,6 +47,9 @@ type Handlers struct {
 	CE           *ce.Service
 	Privacy      *privacy.Service
 	Courses      *catalog.Service
+	Reports      report.Service
+	Audit        audit.Trail
+	Mailbox      notify.Mailbox
 	Now          func() time.Time
 
 	docOnce sync.Once

@@ -26,7 +26,7 @@ func (h *Handlers) mail(c *fiber.Ctx) error {
 		if err != nil || offset < 0 {
 			return apperr.New(apperr.BadRequest, "bad_paging", "offset must be 0 or more.")
 		}
-		ms, total, err := notify.List(c.UserContext(), h.DB, c.Query("to"), 50, offset)
+		ms, total, err := h.Mailbox.List(c.UserContext(), c.Query("to"), 50, offset)
 		if err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (h *Handlers) mail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, total, err := notify.ListPage(c.UserContext(), h.DB, c.Query("to"), r)
+	p, total, err := h.Mailbox.ListPage(c.UserContext(), c.Query("to"), r)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func (h *Handlers) auditLog(c *fiber.Ctx) error {
 	if u.Role == account.RoleVendorAdmin {
 		f.VendorID = u.Vendor()
 	}
-	evs, next, err := audit.List(c.UserContext(), h.DB, f)
+	evs, next, err := h.Audit.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/httpx"
-	"github.com/peeracademy/peeracademy/internal/report"
 	"github.com/peeracademy/peeracademy/internal/standing"
 )
 
@@ -34,7 +33,7 @@ func (h *Handlers) dashboard(c *fiber.Ctx) error {
 		}
 	}
 	if u.Role == account.RoleTrainer {
-		q, err := report.ForTrainerQueues(c.UserContext(), h.DB, u.ID, h.now())
+		q, err := h.Reports.ForTrainerQueues(c.UserContext(), u.ID, h.now())
 		if err != nil {
 			return err
 		}

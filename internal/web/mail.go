@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
-	"github.com/peeracademy/peeracademy/internal/notify"
 )
 
 // ---- captured mail (development mode) ----
@@ -17,7 +16,7 @@ func (h *Handlers) mail(c *fiber.Ctx) error {
 	}
 	offset, _ := strconv.Atoi(c.Query("offset"))
 	offset = max(offset, 0)
-	ms, total, err := notify.List(c.UserContext(), h.DB, "", 50, offset)
+	ms, total, err := h.Mailbox.List(c.UserContext(), "", 50, offset)
 	if err != nil {
 		return err
 	}
@@ -30,7 +29,7 @@ func (h *Handlers) mailMessage(c *fiber.Ctx) error {
 	if !h.DevMail {
 		return apperr.New(apperr.NotFound, "not_found", "We could not find that message.")
 	}
-	m, err := notify.Get(c.UserContext(), h.DB, c.Params("id"))
+	m, err := h.Mailbox.Get(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return apperr.New(apperr.NotFound, "not_found", "We could not find that message.")
 	}

@@ -39,7 +39,7 @@ func (h *Handlers) uploadLogo(c *fiber.Ctx) error {
 	if _, err := h.Media.Put(c.UserContext(), logoKey(u.Vendor()), f, media.PutOptions{MaxSize: maxLogoBytes, AllowedTypes: []string{"image/png", "image/jpeg"}}); err != nil {
 		return mediaErr(err, "logo", "The logo must be a PNG or JPEG image.")
 	}
-	if err := audit.Record(c.UserContext(), h.DB, httpx.Actor(c), audit.Entry{Action: "vendor.logo_upload", SubjectType: "vendor", SubjectID: u.Vendor(), VendorID: u.Vendor()}); err != nil {
+	if err := h.Audit.Record(c.UserContext(), httpx.Actor(c), audit.Entry{Action: "vendor.logo_upload", SubjectType: "vendor", SubjectID: u.Vendor(), VendorID: u.Vendor()}); err != nil {
 		return err
 	}
 	h.flash(c, "success", "The logo was uploaded.")
