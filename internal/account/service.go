@@ -462,6 +462,11 @@ func (s *Service) EndAllSessions(ctx context.Context, db bun.IDB, userID string)
 	return err
 }
 
+// SignOutEverywhere ends all of a user's sessions on its own (the "sign out on every device" action).
+func (s *Service) SignOutEverywhere(ctx context.Context, userID string) error {
+	return s.EndAllSessions(ctx, s.DB, userID)
+}
+
 // PruneSessions deletes expired sessions.
 func (s *Service) PruneSessions(ctx context.Context) error {
 	now := database.Now()

@@ -235,7 +235,7 @@ func (h *Handlers) verifyLookup(c *fiber.Ctx) error {
 
 func (h *Handlers) vendorReport(c *fiber.Ctx) error {
 	u := httpx.User(c)
-	rep, err := report.ForVendor(c.UserContext(), h.DB, u.Vendor())
+	rep, err := h.Reports.ForVendor(c.UserContext(), u.Vendor())
 	if err != nil {
 		return err
 	}

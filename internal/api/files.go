@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/httpx"
-	"github.com/peeracademy/peeracademy/internal/report"
 )
 
 // sendFile sends b as a download of type ct.
@@ -45,7 +44,7 @@ func (h *Handlers) certificatesCSV(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) reportCSV(c *fiber.Ctx) error {
-	rep, err := report.ForVendor(c.UserContext(), h.DB, httpx.User(c).Vendor())
+	rep, err := h.Reports.ForVendor(c.UserContext(), httpx.User(c).Vendor())
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/api"
+	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
@@ -33,10 +34,12 @@ import (
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/library"
 	"github.com/peeracademy/peeracademy/internal/media"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/report"
 	"github.com/peeracademy/peeracademy/internal/standing"
 	"github.com/peeracademy/peeracademy/internal/web"
 	"github.com/peeracademy/peeracademy/migrations"
@@ -224,15 +227,18 @@ func (a *App) buildHTTP() error {
 	if err != nil {
 		return err
 	}
-	wh := &web.Handlers{DB: a.DB, Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
+	// Handlers hold services, never the database: the reads they need go through these.
+	reports, trail, mailbox := report.Service{DB: a.DB}, audit.Trail{DB: a.DB}, notify.Mailbox{DB: a.DB}
+	wh := &web.Handlers{Accounts: a.Accounts, Media: a.Media, Render: renderer, Log: a.Log, Secret: a.Cfg.SecretKey,
 		CookieSecure: a.Cfg.CookieSecure, DevMail: a.Cfg.Mail.Mode == "log", MaxUpload: a.Cfg.MaxUploadBytes,
 		Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Exams: a.Exams,
-		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses, Standing: a.Standing}
+		Oral: a.Oral, BaseURL: a.Cfg.BaseURL, Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses, Standing: a.Standing,
+		Reports: reports, Audit: trail, Mailbox: mailbox, Library: library.Service{DB: a.DB, Media: a.Media}, PingDB: a.DB.PingContext}
 	if err := wh.Prerender(); err != nil {
 		return err
 	}
-	a.API = &api.Handlers{DB: a.DB, Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
-		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses}
+	a.API = &api.Handlers{Accounts: a.Accounts, Version: Version, DevMail: a.Cfg.Mail.Mode == "log", Cohorts: a.Cohorts, Curriculum: a.Curriculum, Eligibility: a.Eligibility, Media: a.Media, Exams: a.Exams, Oral: a.Oral,
+		Certificates: a.Certificates, CE: a.CE, Privacy: a.Privacy, Courses: a.Courses, Reports: reports, Audit: trail, Mailbox: mailbox}
 
 	fc := fiber.Config{
 		AppName:               "PeerAcademy",

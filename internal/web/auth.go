@@ -311,7 +311,7 @@ func (h *Handlers) accountPage(c *fiber.Ctx) error {
 
 func (h *Handlers) endAllSessions(c *fiber.Ctx) error {
 	u := httpx.User(c)
-	if err := h.Accounts.EndAllSessions(c.UserContext(), h.DB, u.ID); err != nil {
+	if err := h.Accounts.SignOutEverywhere(c.UserContext(), u.ID); err != nil {
 		return err
 	}
 	h.clearSession(c)

@@ -11,7 +11,6 @@ import (
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/httpx"
-	"github.com/peeracademy/peeracademy/internal/report"
 )
 
 func states(cs []certificate.Certificate, now time.Time) map[string]string {
@@ -43,7 +42,7 @@ func (h *Handlers) certificatesAdmin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.ForVendor(ctx, h.DB, u.Vendor())
+	rep, err := h.Reports.ForVendor(ctx, u.Vendor())
 	if err != nil {
 		return err
 	}
@@ -141,7 +140,7 @@ func (h *Handlers) certificatesCSV(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) reportCSV(c *fiber.Ctx) error {
-	rep, err := report.ForVendor(c.UserContext(), h.DB, httpx.User(c).Vendor())
+	rep, err := h.Reports.ForVendor(c.UserContext(), httpx.User(c).Vendor())
 	if err != nil {
 		return err
 	}

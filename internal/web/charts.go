@@ -238,11 +238,11 @@ func itemScatter(items []exam.ItemStat) (template.HTML, error) {
 // certificateCharts are the certificates page's charts: the holders' CE standing and the
 // certificates issued per month over the last year.
 func (h *Handlers) certificateCharts(ctx context.Context, vendorID string) ([]template.HTML, error) {
-	st, err := report.ForCEStanding(ctx, h.DB, vendorID, h.now())
+	st, err := h.Reports.ForCEStanding(ctx, vendorID, h.now())
 	if err != nil {
 		return nil, err
 	}
-	ms, err := report.ForCertificatesPerMonth(ctx, h.DB, vendorID, h.now(), 12)
+	ms, err := h.Reports.ForCertificatesPerMonth(ctx, vendorID, h.now(), 12)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func (h *Handlers) examResultsSection(c *fiber.Ctx, data map[string]any) error {
 	if err != nil {
 		return err
 	}
-	stats, err := report.ForCohortExams(ctx, h.DB, u.Vendor())
+	stats, err := h.Reports.ForCohortExams(ctx, u.Vendor())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
@@ -13,10 +14,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
+	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/catalog"
 	"github.com/peeracademy/peeracademy/internal/ce"
@@ -26,15 +27,17 @@ import (
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/httpx"
+	"github.com/peeracademy/peeracademy/internal/library"
 	"github.com/peeracademy/peeracademy/internal/media"
+	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/privacy"
+	"github.com/peeracademy/peeracademy/internal/report"
 	"github.com/peeracademy/peeracademy/internal/standing"
 )
 
 // Handlers holds what the HTML pages need.
 type Handlers struct {
-	DB           *bun.DB
 	Accounts     *account.Service
 	Media        media.Store
 	Render       *Renderer
@@ -54,6 +57,11 @@ type Handlers struct {
 	Privacy      *privacy.Service
 	Courses      *catalog.Service
 	Standing     *standing.Service
+	Reports      report.Service
+	Audit        audit.Trail
+	Mailbox      notify.Mailbox
+	Library      library.Service
+	PingDB       func(context.Context) error // the database answers (the status page)
 
 	fragments sync.Map // module slug -> pre-rendered static part
 	Now       func() time.Time

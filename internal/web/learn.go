@@ -76,7 +76,7 @@ func (h *Handlers) learn(c *fiber.Ctx) error {
 	} else if m, ok := h.Curriculum.Module(slug); ok {
 		resume = m
 	}
-	handouts, err := library.List(c.UserContext(), h.DB, co.VendorID)
+	handouts, err := h.Library.List(c.UserContext(), co.VendorID)
 	if err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (h *Handlers) vendorMedia(c *fiber.Ctx) error {
 	if !allowed {
 		return apperr.New(apperr.NotFound, "not_found", "We could not find that file.")
 	}
-	f, err := library.Get(c.UserContext(), h.DB, vendor, c.Params("id"))
+	f, err := h.Library.Get(c.UserContext(), vendor, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func sanitizeFilename(s string) string {
 }
 
 func (h *Handlers) mediaPage(c *fiber.Ctx, p *Page, status int) error {
-	fs, err := library.List(c.UserContext(), h.DB, httpx.User(c).Vendor())
+	fs, err := h.Library.List(c.UserContext(), httpx.User(c).Vendor())
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (h *Handlers) uploadMedia(c *fiber.Ctx) error {
 		return err
 	}
 	defer f.Close()
-	file, err := library.Upload(c.UserContext(), h.DB, h.Media, httpx.Actor(c), httpx.User(c), fh.Filename, f, h.MaxUpload)
+	file, err := h.Library.Upload(c.UserContext(), httpx.Actor(c), httpx.User(c), fh.Filename, f, h.MaxUpload)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && (e.Kind == apperr.Invalid || e.Kind == apperr.Unsupported) {
 			p := h.page(c, "Handouts and media")

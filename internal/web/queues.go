@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/peeracademy/peeracademy/internal/account"
-	"github.com/peeracademy/peeracademy/internal/report"
 )
 
 // vendorQueues puts a vendor admin's work queues on the dashboard: applications to review, candidates
@@ -12,7 +11,7 @@ import (
 // taken and not graded.
 func (h *Handlers) vendorQueues(c *fiber.Ctx, u *account.User, data map[string]any) error {
 	ctx := c.UserContext()
-	q, err := report.ForVendorQueues(ctx, h.DB, u.Vendor(), h.now())
+	q, err := h.Reports.ForVendorQueues(ctx, u.Vendor(), h.now())
 	if err != nil {
 		return err
 	}

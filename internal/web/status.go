@@ -19,7 +19,7 @@ func (h *Handlers) status(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
 	comps := []Component{{Name: "Database", State: "answering", OK: true, Note: "Everything needs it; /readyz reports it to the load balancer."}}
-	if err := h.DB.PingContext(ctx); err != nil {
+	if err := h.PingDB(ctx); err != nil {
 		comps[0].State, comps[0].OK = "unreachable", false
 	}
 	store := Component{Name: "Document and media store", State: "answering", OK: true,
