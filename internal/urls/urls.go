@@ -10,6 +10,9 @@ type Base string
 // To is the public address of a path beginning with "/".
 func (b Base) To(path string) string { return strings.TrimRight(string(b), "/") + path }
 
+// Home is the site's own address, the base URL without a trailing slash.
+func (b Base) Home() string { return b.To("") }
+
 func (b Base) Login() string          { return b.To("/login") }
 func (b Base) ForgotPassword() string { return b.To("/password/forgot") }
 func (b Base) Learn() string          { return b.To("/learn") }
