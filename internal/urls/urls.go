@@ -33,6 +33,9 @@ func (b Base) Verify(code string) string { return b.To("/verify/" + code) }
 // Credential is the public description of an achievement (Open Badges).
 func (b Base) Credential(slug string) string { return b.To("/credentials/" + slug) }
 
+// OralFeed is an examiner's private calendar feed of oral-exam slots (the token is the credential).
+func (b Base) OralFeed(token string) string { return b.To("/oral/feed/" + token + ".ics") }
+
 // StatusList is a vendor's published status list for a purpose ("revocation").
 func (b Base) StatusList(vendorSlug, purpose string) string {
 	return b.To("/status/" + vendorSlug + "/" + purpose)
