@@ -11,6 +11,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // RubricView is the oral-exam rubric as examiners score it.
@@ -89,7 +90,7 @@ func (h *Handlers) createFeed(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return writeJSON(c.Status(fiber.StatusCreated), FeedLink{URL: h.Oral.BaseURL + "/oral/feed/" + tok + ".ics"})
+	return writeJSON(c.Status(fiber.StatusCreated), FeedLink{URL: urls.Base(h.Oral.BaseURL).OralFeed(tok)})
 }
 
 func (h *Handlers) revokeFeed(c *fiber.Ctx) error {

@@ -65,8 +65,6 @@ func (s *Service) now() time.Time {
 	return database.Now()
 }
 
-func (s *Service) link(path string) string { return strings.TrimRight(s.BaseURL, "/") + path }
-
 // holds: the candidate who holds the certificate.
 func holds(u *account.User, c *certificate) bool {
 	return u != nil && u.Role == account.RoleCandidate && u.ID == c.CandidateID

@@ -787,9 +787,7 @@ func (s *Service) Revoke(ctx context.Context, a audit.Actor, admin *account.User
 			Details: map[string]any{"number": c.Number, "reason": reason}}); err != nil {
 			return err
 		}
-		return s.tell(ctx, tx, c, "Your certificate "+c.Number+" has been revoked",
-			fmt.Sprintf("Hello %s,\n\nYour %s certificate %s has been revoked. Anyone who verifies it now sees that it is revoked.\n\nReason given:\n%s\n\n"+
-				"If you think this is a mistake, contact the organisation that issued it.\n", c.HolderName, c.Credential, c.Number, reason))
+		return s.tell(ctx, tx, c, "certificate_revoked", map[string]any{"Reason": reason})
 	})
 }
 
@@ -831,17 +829,23 @@ func (s *Service) Reinstate(ctx context.Context, a audit.Actor, admin *account.U
 			Details: map[string]any{"number": c.Number, "reason": reason, "revoked_reason": c.RevokedReason}}); err != nil {
 			return err
 		}
-		return s.tell(ctx, tx, c, "Your certificate "+c.Number+" is active again",
-			fmt.Sprintf("Hello %s,\n\nYour %s certificate %s has been reinstated.\n\nReason given:\n%s\n\n%s\n", c.HolderName, c.Credential, c.Number, reason, s.HolderURL(c.ID)))
+		return s.tell(ctx, tx, c, "certificate_reinstated", map[string]any{"Reason": reason})
 	})
 }
 
-func (s *Service) tell(ctx context.Context, tx bun.IDB, c *Certificate, subject, body string) error {
+// tell emails the holder of c the template name, with data plus the certificate's holder name,
+// credential, number and holder page.
+func (s *Service) tell(ctx context.Context, tx bun.IDB, c *Certificate, name string, data map[string]any) error {
 	email, err := s.holderEmail(ctx, tx, c.CandidateID)
 	if err != nil {
 		return err
 	}
-	return s.Outbox.Enqueue(ctx, tx, notify.Email{To: email, Subject: subject, Body: body})
+	data["Holder"], data["Credential"], data["Number"], data["HolderURL"] = c.HolderName, c.Credential, c.Number, s.HolderURL(c.ID)
+	m, err := notify.Compose(email, name, data)
+	if err != nil {
+		return err
+	}
+	return s.Outbox.Enqueue(ctx, tx, m)
 }
 
 // monthsFrom counts the calendar months from anchor to day (a date AddMonths reaches from anchor).
@@ -907,9 +911,7 @@ func (s *Service) Renew(ctx context.Context, a audit.Actor, admin *account.User,
 			Details: map[string]any{"number": c.Number, "previous_expiry": ce.Day(prevExpiry).Format(ce.DateLayout), "expires": ce.Day(c.ExpiresAt).Format(ce.DateLayout)}}); err != nil {
 			return err
 		}
-		return s.tell(ctx, tx, c, "Your certificate "+c.Number+" is renewed",
-			fmt.Sprintf("Hello %s,\n\nYour %s certificate %s has been renewed. It is now valid until %s.\n\nDownload the renewed certificate and credential here:\n%s\n",
-				c.HolderName, c.Credential, c.Number, ce.Day(c.ExpiresAt).Format(humanDate), s.HolderURL(c.ID)))
+		return s.tell(ctx, tx, c, "certificate_renewed", map[string]any{"Until": ce.Day(c.ExpiresAt).Format(humanDate)})
 	})
 	if err != nil {
 		if newKey != "" && newKey != oldKey {

@@ -2,8 +2,6 @@ package cohort
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -11,6 +9,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // OpeningCatchUp is how long after day 1 opens a candidate still gets the "course opens" email
@@ -48,9 +47,9 @@ ORDER BY cs.opens_at, e.id LIMIT ?`, EnrollActive, now, now.Add(-OpeningCatchUp)
 	if err != nil && !database.ErrIsNotFound(err) {
 		return 0, err
 	}
-	where := "Sign in to PeerAcademy and open Course."
+	learn := ""
 	if s.BaseURL != "" {
-		where = "Start here: " + strings.TrimRight(s.BaseURL, "/") + "/learn"
+		learn = urls.Base(s.BaseURL).Learn()
 	}
 	sent := 0
 	for _, d := range due {
@@ -68,16 +67,13 @@ ORDER BY cs.opens_at, e.id LIMIT ?`, EnrollActive, now, now.Add(-OpeningCatchUp)
 			if err != nil {
 				loc = time.UTC
 			}
-			body := fmt.Sprintf(`Hello %s,
-
-Your Certified Peer Specialist course has opened: %s. Day 1 opened on %s.
-
-%s
-
-Each later day opens on its own session date. Your training organisation can answer any question about the course.
-`, d.Person, d.Name, d.OpensAt.In(loc).Format("Monday, January 2, 2006"), where)
-			if err := s.Outbox.Enqueue(ctx, tx, notify.Email{To: d.Email, Subject: "Your course has opened: " + d.Name, Body: body,
-				DedupeKey: "course-opened:" + d.ID}); err != nil {
+			e, err := notify.Compose(d.Email, "cohort_opened", map[string]any{"Name": d.Person, "Cohort": d.Name,
+				"Opened": d.OpensAt.In(loc).Format("Monday, January 2, 2006"), "LearnURL": learn})
+			if err != nil {
+				return err
+			}
+			e.DedupeKey = "course-opened:" + d.ID
+			if err := s.Outbox.Enqueue(ctx, tx, e); err != nil {
 				return err
 			}
 			claimed = true

@@ -345,17 +345,9 @@ func (s *Service) mailResult(ctx context.Context, db bun.IDB, b *Booking, sl *Sl
 	if err != nil {
 		return err
 	}
-	subject, what := "Your oral exam result is ready", "The result of your oral examination"
-	if amended {
-		subject, what = "Your oral exam result has been updated", "Your training organisation has corrected the result of your oral examination"
-	}
-	body := fmt.Sprintf(`Hello %s,
-
-%s with %s on %s is available.
-
-%s to read your scores and your examiner's feedback.
-`, p.candidate.Name, what, p.vendor.Name, Day(sl.StartsAt, p.vendor.loc), s.signIn())
-	return s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subject, Body: body})
+	data := s.mailData(p)
+	data["Amended"] = amended
+	return s.send(ctx, db, p.candidate.Email, "oral_result", data, notify.Email{})
 }
 
 // Grades lists the grade rows of a booking seat by seat, each seat's original followed by its

@@ -2,7 +2,6 @@ package oral
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/notify"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 // Summary is the title of an oral-exam calendar event.
@@ -145,19 +145,6 @@ func (s *Service) party(ctx context.Context, db bun.IDB, b *Booking, sl *Slot) (
 	return p, nil
 }
 
-// span formats the slot's time: "Tuesday, March 2, 2027, 9:00 AM to 9:45 AM EST".
-func (p *party) span() string {
-	st, en := p.slot.StartsAt.In(p.vendor.loc), p.slot.EndsAt.In(p.vendor.loc)
-	return st.Format("Monday, January 2, 2006, 3:04 PM") + " to " + en.Format("3:04 PM MST")
-}
-
-func (p *party) where() string {
-	if p.slot.Mode == ModeVirtual {
-		return "Online, at " + p.slot.Location
-	}
-	return "In person, at " + p.slot.Location
-}
-
 func (p *party) cancelBy() time.Time {
 	return p.slot.StartsAt.Add(-time.Duration(p.settings.CutoffHours) * time.Hour)
 }
@@ -171,110 +158,71 @@ func (p *party) invitation(method ics.Method, stamp time.Time) invitation {
 		note: "PeerAcademy oral examination with " + p.vendor.Name + ". Examiner: " + p.trainer.Name + "."}
 }
 
+// signIn is the calendar feed's pointer to the site (the emails say it in their templates).
 func (s *Service) signIn() string {
 	if s.BaseURL == "" {
 		return "Sign in to PeerAcademy"
 	}
-	return "Sign in at " + strings.TrimRight(s.BaseURL, "/")
+	return "Sign in at " + urls.Base(s.BaseURL).Home()
 }
 
-func (s *Service) send(ctx context.Context, db bun.IDB, e notify.Email) error {
+// mailData is what every email about a booking shows: who, with whom, when and where (the words
+// are in the oral_* templates of internal/notify). SiteURL is empty without a base URL.
+func (s *Service) mailData(p *party) map[string]any {
+	site := ""
+	if s.BaseURL != "" {
+		site = urls.Base(s.BaseURL).Home()
+	}
+	st, en := p.slot.StartsAt.In(p.vendor.loc), p.slot.EndsAt.In(p.vendor.loc)
+	return map[string]any{"Candidate": p.candidate.Name, "Trainer": p.trainer.Name, "Vendor": p.vendor.Name,
+		"When": When(p.slot.StartsAt, p.vendor.loc), "Day": Day(p.slot.StartsAt, p.vendor.loc),
+		"Starts": st.Format("Monday, January 2, 2006, 3:04 PM"), "Ends": en.Format("3:04 PM MST"),
+		"Online": p.slot.Mode == ModeVirtual, "Location": p.slot.Location, "SiteURL": site}
+}
+
+// send renders the template name with data (mailData plus the mail's own values) to one address
+// and enqueues it with the attachments and dedupe key of extra.
+func (s *Service) send(ctx context.Context, db bun.IDB, to, name string, data map[string]any, extra notify.Email) error {
 	if s.Outbox == nil {
 		return nil
 	}
-	return s.Outbox.Enqueue(ctx, db, e)
-}
-
-// changeRule says until when the candidate can change the booking, or, for a booking made inside
-// the cutoff, that only the training organisation can now.
-func changeRule(p *party, now time.Time) string {
-	if now.Before(p.cancelBy()) {
-		return fmt.Sprintf("You can cancel or reschedule until %s. After that, please contact %s.", When(p.cancelBy(), p.vendor.loc), p.vendor.Name)
-	}
-	return fmt.Sprintf("This exam is less than %s away, so the booking can no longer be cancelled or moved online. If you cannot attend, please contact %s as soon as you can.",
-		plural(p.settings.CutoffHours, "hour", "hours"), p.vendor.Name)
-}
-
-// mailBooked confirms a booking to the candidate and to the examiner, with an invitation each.
-func (s *Service) mailBooked(ctx context.Context, db bun.IDB, p *party, now time.Time, moved bool) error {
-	inv := p.invitation(ics.MethodRequest, now).attachment()
-	verb, subj := "is booked", "Your oral exam is booked: "
-	if moved {
-		verb, subj = "has been moved to a new time", "Your oral exam has moved: "
-	}
-	body := fmt.Sprintf(`Hello %s,
-
-Your PeerAcademy oral examination with %s %s.
-
-When: %s
-Where: %s
-Examiner: %s
-
-%s
-
-A calendar invitation is attached. %s to see or change your booking.
-`, p.candidate.Name, p.vendor.Name, verb, p.span(), p.where(), p.trainer.Name, changeRule(p, now), s.signIn())
-	if err := s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subj + When(p.slot.StartsAt, p.vendor.loc), Body: body, Attachments: []notify.Attachment{inv}}); err != nil {
+	m, err := notify.Compose(to, name, data)
+	if err != nil {
 		return err
 	}
-	tbody := fmt.Sprintf(`Hello %s,
+	m.Attachments, m.DedupeKey = extra.Attachments, extra.DedupeKey
+	return s.Outbox.Enqueue(ctx, db, m)
+}
 
-%s has booked the oral examination you offered.
-
-When: %s
-Where: %s
-
-A calendar invitation is attached. %s to see your exam schedule.
-`, p.trainer.Name, p.candidate.Name, p.span(), p.where(), s.signIn())
-	return s.send(ctx, db, notify.Email{To: p.trainer.Email, Subject: "Oral exam booked: " + When(p.slot.StartsAt, p.vendor.loc), Body: tbody, Attachments: []notify.Attachment{inv}})
+// mailBooked confirms a booking to the candidate and to the examiner, with an invitation each. The
+// candidate is told until when they can change it, or, for a booking made inside the cutoff, that
+// only the training organisation can now.
+func (s *Service) mailBooked(ctx context.Context, db bun.IDB, p *party, now time.Time, moved bool) error {
+	inv := notify.Email{Attachments: []notify.Attachment{p.invitation(ics.MethodRequest, now).attachment()}}
+	data := s.mailData(p)
+	data["Moved"] = moved
+	data["CanChange"] = now.Before(p.cancelBy())
+	data["CancelBy"] = When(p.cancelBy(), p.vendor.loc)
+	data["CutoffHours"] = p.settings.CutoffHours
+	if err := s.send(ctx, db, p.candidate.Email, "oral_booked", data, inv); err != nil {
+		return err
+	}
+	return s.send(ctx, db, p.trainer.Email, "oral_booked_trainer", data, inv)
 }
 
 // mailCancelled tells the candidate (and, unless the examiner cancelled, the examiner) that a
 // booking is cancelled, with a calendar cancellation.
 func (s *Service) mailCancelled(ctx context.Context, db bun.IDB, p *party, actor *account.User, reason string, now time.Time, moved bool) error {
-	inv := p.invitation(ics.MethodCancel, now).attachment()
-	var why string
-	switch {
-	case moved:
-		why = "You moved this exam to another time; you will receive a separate confirmation of the new time."
-	case actor != nil && actor.ID == p.candidate.ID:
-		why = "You cancelled this booking."
-	default:
-		why = "Your training organisation cancelled this booking."
-		if reason != "" {
-			why += "\nReason: " + reason
-		}
-		why += "\nWe are sorry for the inconvenience. You can choose another time."
-	}
-	body := fmt.Sprintf(`Hello %s,
-
-Your PeerAcademy oral examination with %s on %s is cancelled.
-
-%s
-
-The attached calendar update removes it from your calendar. %s to book or see your exams.
-`, p.candidate.Name, p.vendor.Name, p.span(), why, s.signIn())
-	subject := "Your oral exam is cancelled: "
-	if moved {
-		subject = "Previous oral exam time cancelled: "
-	}
-	if err := s.send(ctx, db, notify.Email{To: p.candidate.Email, Subject: subject + When(p.slot.StartsAt, p.vendor.loc), Body: body, Attachments: []notify.Attachment{inv}}); err != nil {
+	inv := notify.Email{Attachments: []notify.Attachment{p.invitation(ics.MethodCancel, now).attachment()}}
+	data := s.mailData(p)
+	data["Moved"] = moved
+	data["ByCandidate"] = actor != nil && actor.ID == p.candidate.ID
+	data["Reason"] = reason
+	if err := s.send(ctx, db, p.candidate.Email, "oral_cancelled", data, inv); err != nil {
 		return err
 	}
 	if actor != nil && actor.ID == p.trainer.ID {
 		return nil
 	}
-	what := "cancelled their booking"
-	if moved {
-		what = "moved their booking to another time"
-	} else if actor == nil || actor.ID != p.candidate.ID {
-		what = "no longer has this booking: your training organisation cancelled it"
-	}
-	tbody := fmt.Sprintf(`Hello %s,
-
-%s %s for the oral examination on %s.
-
-The attached calendar update removes it from your calendar. %s to see your exam schedule.
-`, p.trainer.Name, p.candidate.Name, what, p.span(), s.signIn())
-	return s.send(ctx, db, notify.Email{To: p.trainer.Email, Subject: "Oral exam cancelled: " + When(p.slot.StartsAt, p.vendor.loc), Body: tbody, Attachments: []notify.Attachment{inv}})
+	return s.send(ctx, db, p.trainer.Email, "oral_cancelled_trainer", data, inv)
 }

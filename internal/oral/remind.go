@@ -2,7 +2,6 @@ package oral
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -56,18 +55,7 @@ ORDER BY s.starts_at ASC LIMIT ?`, BookingActive, SlotOpen, now, now.Add(Reminde
 			if err != nil {
 				return err
 			}
-			body := fmt.Sprintf(`Hello %s,
-
-A reminder: your PeerAcademy oral examination with %s is coming up.
-
-When: %s
-Where: %s
-Examiner: %s
-
-If you cannot attend, please contact %s as soon as you can. %s to see your booking.
-`, p.candidate.Name, p.vendor.Name, p.span(), p.where(), p.trainer.Name, p.vendor.Name, s.signIn())
-			if err := s.send(ctx, tx, notify.Email{To: p.candidate.Email, Subject: "Reminder: your oral exam on " + When(sl.StartsAt, p.vendor.loc),
-				Body: body, DedupeKey: "oral-reminder:" + b.ID}); err != nil {
+			if err := s.send(ctx, tx, p.candidate.Email, "oral_reminder", s.mailData(p), notify.Email{DedupeKey: "oral-reminder:" + b.ID}); err != nil {
 				return err
 			}
 			claimed = true

@@ -10,6 +10,9 @@ type Base string
 // To is the public address of a path beginning with "/".
 func (b Base) To(path string) string { return strings.TrimRight(string(b), "/") + path }
 
+// Home is the site's own address, the base URL without a trailing slash.
+func (b Base) Home() string { return b.To("") }
+
 func (b Base) Login() string          { return b.To("/login") }
 func (b Base) ForgotPassword() string { return b.To("/password/forgot") }
 func (b Base) Learn() string          { return b.To("/learn") }
@@ -29,6 +32,9 @@ func (b Base) Verify(code string) string { return b.To("/verify/" + code) }
 
 // Credential is the public description of an achievement (Open Badges).
 func (b Base) Credential(slug string) string { return b.To("/credentials/" + slug) }
+
+// OralFeed is an examiner's private calendar feed of oral-exam slots (the token is the credential).
+func (b Base) OralFeed(token string) string { return b.To("/oral/feed/" + token + ".ics") }
 
 // StatusList is a vendor's published status list for a purpose ("revocation").
 func (b Base) StatusList(vendorSlug, purpose string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/httpx"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/urls"
 )
 
 func (h *Handlers) vendorTZ(c *fiber.Ctx, vendorID string) string {
@@ -37,7 +38,7 @@ func (h *Handlers) oralTrainerPage(c *fiber.Ctx, p *Page, status int, newFeed st
 		return err
 	}
 	if newFeed != "" {
-		newFeed = h.BaseURL + "/oral/feed/" + newFeed + ".ics"
+		newFeed = urls.Base(h.BaseURL).OralFeed(newFeed)
 	}
 	awaiting, err := h.Oral.AwaitingGrades(c.UserContext(), u)
 	if err != nil {
