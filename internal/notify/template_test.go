@@ -144,7 +144,7 @@ Sign in at https://academy.example.org to read your scores and your examiner's f
 `},
 		{"amended result", "oral_result", oral(map[string]any{"Amended": true}), "Your oral exam result has been updated", `Hello Zoë Nuñez,
 
-Your training organisation has corrected the result of your oral examination with Recovery Works on Tuesday, March 16, 2027 is available.
+Your training organisation has corrected the result of your oral examination with Recovery Works on Tuesday, March 16, 2027: the corrected result is available.
 
 Sign in at https://academy.example.org to read your scores and your examiner's feedback.
 `},
