@@ -63,10 +63,7 @@ func (f *fixture) auditCount(action, subjectID string) int  { return f.AuditCoun
 func (f *fixture) mails(addr string) []notify.Message       { return f.Mails(addr) }
 
 func (f *fixture) newVendor(slug string, recognised bool) *account.Vendor {
-	if recognised {
-		return f.Vendor(slug)
-	}
-	return f.Vendor(slug, seed.Unrecognised)
+	return f.Vendor(slug, seed.Recognised(recognised))
 }
 
 var (

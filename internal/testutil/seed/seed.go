@@ -92,8 +92,14 @@ type VendorOpt func(*account.Vendor)
 // VendorName names the vendor (by default "<Slug> Training").
 func VendorName(name string) VendorOpt { return func(v *account.Vendor) { v.Name = name } }
 
-// Unrecognised leaves the vendor not (yet) recognised by the state.
-func Unrecognised(v *account.Vendor) { v.RecognisedAt = nil }
+// Recognised says whether the state has recognised the vendor (by default it has).
+func Recognised(yes bool) VendorOpt {
+	return func(v *account.Vendor) {
+		if !yes {
+			v.RecognisedAt = nil
+		}
+	}
+}
 
 // Vendor inserts a recognised vendor in America/New_York named after slug.
 func (w *World) Vendor(slug string, opts ...VendorOpt) *account.Vendor {
