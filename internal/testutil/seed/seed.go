@@ -1,15 +1,17 @@
 // Package seed builds the world domain tests run in: a migrated database of either dialect, a
-// settable clock, vendors, users of each role, audit actors, cohorts, enrolments, and the stages of a
-// candidate's journey ("approved", "enrolled", "coursework complete", "passed written", "passed
-// oral", "certified") as rows, without the services (the anchor is GoToSocial's testrig).
+// settable clock, vendors, users of each role, audit actors, cohorts and enrolments, and the first
+// stages of a candidate's journey ("approved", "enrolled", "coursework complete") as rows, in batches
+// of any size, without the services (the anchor is GoToSocial's testrig).
 //
-// Layering. seed writes through the bun models of the domain packages and so imports them; a domain
-// package's own internal tests (package exam) therefore cannot import it, while its external tests
-// (package exam_test), which is where the suites live, can. Each stage is inserted as the rows its
-// owning package reads, so a test of one domain can stand on another's results without running that
-// domain's service; scenario_test.go checks every stage against the owning service's own read, so a
-// change of rules there fails here first. Tests of a whole journey through the app use
-// internal/testutil/apptest, which drives the real services and HTTP handlers.
+// Layering. seed writes through the exported bun models of account, eligibility and cohort, the
+// packages every other domain stands on, and imports no higher domain. A package's own internal
+// tests (package exam) cannot import it if it imports that package; its external tests (package
+// exam_test), where the suites live, can. The later stages ("passed written", "passed oral",
+// "certified") are rows private to exam, oral and certificate: a domain test stands them in with a
+// fake of the narrow interface it reads (exam's Coursework, oral's Written, certificate's Evidence),
+// and a whole journey builds them through the real services with internal/testutil/apptest
+// (PassedWritten, PassedOral, Certified, ReadyToCertify). scenario_test.go checks each stage seeded
+// here against the owning service's own read, so a change of rules there fails here first.
 package seed
 
 import (
