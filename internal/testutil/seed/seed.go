@@ -154,16 +154,6 @@ func (w *World) User(role, vendorID string, opts ...UserOpt) *account.User {
 	return u
 }
 
-// Cohort inserts a virtual cohort of vendorID in America/New_York, with room for 20 and the default
-// required minutes, and no sessions.
-func (w *World) Cohort(vendorID string) *cohort.Cohort {
-	w.T.Helper()
-	c := &cohort.Cohort{ID: uuid.NewString(), VendorID: vendorID, Name: "Spring", Timezone: "America/New_York", Delivery: "virtual",
-		Capacity: 20, RequiredMinutes: cohort.DefaultRequiredMinutes, CurriculumVersion: "v-test", CreatedAt: database.Now()}
-	w.Insert(c)
-	return c
-}
-
 // Enroll inserts an active enrolment of the candidate in the cohort, at the clock's time.
 func (w *World) Enroll(cohortID, candidateID string) *cohort.Enrollment {
 	w.T.Helper()
