@@ -79,17 +79,25 @@ func CourseworkComplete(ctx context.Context, db bun.IDB, now time.Time, c *cohor
 		return err
 	}
 	var att []cohort.Attendance
-	var ps []cohort.Progress
 	for _, u := range cands {
 		for _, s := range ss {
 			att = append(att, cohort.Attendance{CohortID: c.ID, Day: s.Day, CandidateID: u.ID, Status: cohort.Present, RecordedBy: "seed", RecordedAt: now})
 		}
-		for _, m := range modules {
-			ps = append(ps, cohort.Progress{CandidateID: u.ID, ModuleSlug: m, StartedAt: now, LastViewedAt: now, CompletedAt: &now, CheckAttempts: 1, CurriculumVersion: cv})
-		}
 	}
 	if err := insertAll(ctx, db, att); err != nil {
 		return err
+	}
+	return ModulesDone(ctx, db, now, modules, cv, cands...)
+}
+
+// ModulesDone records each of modules (of curriculum version cv) as completed at now, its check
+// passed at the first attempt, by each candidate.
+func ModulesDone(ctx context.Context, db bun.IDB, now time.Time, modules []string, cv string, cands ...*account.User) error {
+	var ps []cohort.Progress
+	for _, u := range cands {
+		for _, m := range modules {
+			ps = append(ps, cohort.Progress{CandidateID: u.ID, ModuleSlug: m, StartedAt: now, LastViewedAt: now, CompletedAt: &now, CheckAttempts: 1, CurriculumVersion: cv})
+		}
 	}
 	return insertAll(ctx, db, ps)
 }
