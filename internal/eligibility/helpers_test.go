@@ -66,9 +66,10 @@ var (
 
 func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	t.Helper()
-	// The clock is the field now, which tests move by assigning it.
-	w := seed.Open(t, d, time.Time{})
-	f := &fixture{World: w, t: t, ctx: w.Ctx, db: w.DB, now: time.Date(2026, 6, 15, 14, 0, 0, 0, time.UTC)} // 10:00 in Pennsylvania
+	now := time.Date(2026, 6, 15, 14, 0, 0, 0, time.UTC) // 10:00 in Pennsylvania
+	// The services' clock is the field now, which tests move by assigning it; seed's stays at the start.
+	w := seed.Open(t, d, now)
+	f := &fixture{World: w, t: t, ctx: w.Ctx, db: w.DB, now: now}
 	store, err := media.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
