@@ -1,7 +1,8 @@
 // Command examload is a load generator for the written exam.
 //
-// It seeds a vendor, a vendor administrator and N candidates (each related to the vendor by a
-// submitted eligibility application and admitted by a gate override, with a bearer session), then
+// It seeds a vendor, a vendor administrator and N candidates (each approved, enrolled in a cohort of
+// the vendor and with coursework complete, as rows in batches by internal/testutil/seed, so that the
+// exam's own gate admits them; with a bearer session), then
 // releases every candidate at once against the JSON API: start an attempt, read it, save every
 // question's answer (with seq), submit. Afterwards it checks the database: exactly N x form-length
 // answers (the primary key rules out a duplicate (attempt, item)), every attempt submitted and

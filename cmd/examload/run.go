@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -21,8 +20,8 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/config"
 	"github.com/peeracademy/peeracademy/internal/database"
-	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/exam"
+	scenario "github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 // run seeds, loads, measures the baseline and checks. It returns the report so far also on error.
@@ -135,9 +134,9 @@ type seeded struct {
 	tokens   []string // bearer tokens, one per candidate
 }
 
-// seed creates the vendor (recognised), its administrator, the exam settings, the candidates (bulk
-// inserted with one password hash), their submitted applications and gate overrides (through the
-// services, in parallel) and one bearer session each (inserted directly).
+// seed creates the vendor (recognised), its administrator, the exam settings (through the services),
+// the candidates (bulk inserted with one password hash), their coursework completed in a cohort of
+// the vendor (the rows of testutil/seed's stages) and one bearer session each (inserted directly).
 func seed(ctx context.Context, a *app.App, o options) (*seeded, error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
@@ -179,48 +178,23 @@ func seed(ctx context.Context, a *app.App, o options) (*seeded, error) {
 		}
 	}
 
-	// Each candidate applies to the vendor (which makes them the vendor's candidate) and the vendor
-	// lets them sit the exam without completed coursework.
-	today := time.Now().In(eligibility.Pennsylvania)
-	workers := 16
-	if !config.IsPostgresURL(o.DB) {
-		workers = 2 // one SQLite connection anyway
-	}
-	done := 0
-	var mu sync.Mutex
-	err = parallel(ctx, len(users), workers, func(ctx context.Context, i int) error {
-		u := &users[i]
-		view, err := a.Eligibility.Start(ctx, audit.System, u, v.ID)
-		if err != nil {
-			return fmt.Errorf("application of %s: %w", u.Email, err)
-		}
-		d := eligibility.Draft{LegalName: u.Name, Email: u.Email, DateOfBirth: "1985-04-12", Education: eligibility.EducationGED, EducationYear: "2003",
-			SelfIdentifies: true, Attestation: "I have lived with depression and have been in recovery for several years.", Consent: true,
-			Positions: []eligibility.PositionInput{{Title: "Volunteer", Organisation: "Community drop-in center", Start: today.AddDate(-2, 0, 0).Format("2006-01-02"), Hours: "10"}}}
-		if err := a.Eligibility.SaveDraft(ctx, audit.System, u, view.ID, d); err != nil {
-			return fmt.Errorf("application of %s: %w", u.Email, err)
-		}
-		for _, kind := range []string{eligibility.KindDiploma, eligibility.KindWork} {
-			if _, err := a.Eligibility.UploadDocument(ctx, audit.System, u, view.ID, kind, kind+".pdf", strings.NewReader("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")); err != nil {
-				return fmt.Errorf("proofs of %s: %w", u.Email, err)
-			}
-		}
-		if err := a.Eligibility.Submit(ctx, audit.System, u, view.ID); err != nil {
-			return fmt.Errorf("submit application of %s: %w", u.Email, err)
-		}
-		if err := a.Exams.OverrideGate(ctx, audit.System, admin, u.ID, "examload: admitted for a load test"); err != nil {
-			return fmt.Errorf("gate override for %s: %w", u.Email, err)
-		}
-		mu.Lock()
-		done++
-		if done%250 == 0 {
-			o.logf("  %d of %d candidates admitted", done, len(users))
-		}
-		mu.Unlock()
-		return nil
-	})
+	// Each candidate has an approved application with the vendor, is enrolled in a cohort of it and
+	// has completed the coursework: the rows of those stages, in batches (testutil/seed), so that the
+	// exam's own gate admits them.
+	co, err := scenario.NewCohort(ctx, a.DB, v.ID, len(users), a.Curriculum.Version)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cohort: %w", err)
+	}
+	var modules []string
+	for _, m := range a.Curriculum.Modules() {
+		modules = append(modules, m.Slug)
+	}
+	cands := make([]*account.User, len(users))
+	for i := range users {
+		cands[i] = &users[i]
+	}
+	if err := scenario.CourseworkComplete(ctx, a.DB, now, co, modules, a.Curriculum.Version, cands...); err != nil {
+		return nil, fmt.Errorf("coursework of the candidates: %w", err)
 	}
 
 	// Bearer sessions, as if each candidate had called POST /api/v1/auth/token.
@@ -238,39 +212,6 @@ func seed(ctx context.Context, a *app.App, o options) (*seeded, error) {
 		}
 	}
 	return s, nil
-}
-
-// parallel runs fn(i) for i in [0, n) on workers goroutines and returns the first error.
-func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				if err := fn(ctx, i); err != nil {
-					cancel(err)
-				}
-			}
-		}()
-	}
-feed:
-	for i := 0; i < n; i++ {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return ctx.Err()
 }
 
 // baseline inserts candidates x formLength rows into a scratch table shaped like exam_answers, with

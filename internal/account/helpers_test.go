@@ -10,17 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/pquerna/otp/totp"
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
-	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+	"github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 // fixturePassword is the password of every user the fixture inserts directly.
@@ -71,6 +70,9 @@ func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	return &fixture{t: t, ctx: context.Background(), db: db, svc: newService(db)}
 }
 
+// seed inserts fixtures into the fixture's database (tests also build fixtures field by field).
+func (f *fixture) seed() *seed.World { return seed.On(f.t, f.db, time.Now()) }
+
 // vendor creates a vendor, recognised or not.
 func (f *fixture) vendor(slug string, recognised bool) *account.Vendor {
 	f.t.Helper()
@@ -86,38 +88,19 @@ func (f *fixture) vendor(slug string, recognised bool) *account.Vendor {
 	return v
 }
 
-type userOpt func(*account.User)
+// User options: the email address unconfirmed, two-factor sign-in enabled with a secret, an address.
+type userOpt = seed.UserOpt
 
-func unverified(u *account.User) { u.EmailVerifiedAt = nil }
-
-// withTOTP enables two-factor sign-in with secret.
-func withTOTP(secret string) userOpt {
-	return func(u *account.User) {
-		now := database.Now()
-		u.TOTPSecret, u.TOTPEnabledAt = secret, &now
-	}
-}
-
-func withEmail(email string) userOpt { return func(u *account.User) { u.Email = email } }
+var (
+	unverified userOpt = seed.Unverified
+	withTOTP           = seed.TOTP
+	withEmail          = seed.Email
+)
 
 // user inserts a verified user with fixturePassword directly (no per-user hashing).
 func (f *fixture) user(role, vendorID string, opts ...userOpt) *account.User {
 	f.t.Helper()
-	now := database.Now()
-	u := &account.User{
-		ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: account.RoleLabel(role) + " Tester",
-		Role: role, PasswordHash: fixtureHash(), EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now,
-	}
-	if vendorID != "" {
-		u.VendorID = &vendorID
-	}
-	for _, o := range opts {
-		o(u)
-	}
-	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return u
+	return f.seed().User(role, vendorID, append([]userOpt{seed.PasswordHash(fixtureHash())}, opts...)...)
 }
 
 // reload reads a user back from the database.
@@ -188,7 +171,7 @@ func (f *fixture) sessionsOf(userID string) int {
 }
 
 func (f *fixture) auditCount(action, subjectID string) int {
-	return f.count((*audit.Event)(nil), "action = ? AND subject_id = ?", action, subjectID)
+	return f.seed().AuditCount(action, subjectID)
 }
 
 // exec runs an UPDATE through bun so time values are formatted the way each dialect stores them.
@@ -222,17 +205,7 @@ func wantErr(t *testing.T, err, want error) {
 }
 
 // wantKind fails unless err is an apperr of kind (and code, when given).
-func wantKind(t *testing.T, err error, kind apperr.Kind, code string) *apperr.Error {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok {
-		t.Fatalf("error = %v (%T), want an apperr of kind %d", err, err, kind)
-	}
-	if e.Kind != kind || (code != "" && e.Code != code) {
-		t.Fatalf("error kind %d code %q (%v), want kind %d code %q", e.Kind, e.Code, e, kind, code)
-	}
-	return e
-}
+var wantKind = seed.WantCode
 
 // wantField fails unless err is an Invalid apperr with a message for field.
 func wantField(t *testing.T, err error, field string) {

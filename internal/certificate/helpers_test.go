@@ -20,7 +20,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/account"
-	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/ce"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/database"
@@ -28,6 +27,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+	"github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 const baseURL = "https://academy.example.org"
@@ -66,6 +66,7 @@ func (e *fakeEvidence) set(id string, ev certificate.Evidence) {
 }
 
 type fixture struct {
+	*seed.World
 	t     *testing.T
 	ctx   context.Context
 	db    *bun.DB
@@ -74,13 +75,23 @@ type fixture struct {
 	svc   *certificate.Service
 	ces   *ce.Service
 
-	mu  sync.Mutex
-	now time.Time
-
 	vendor, other *account.Vendor
 	admin, admin2 *account.User // vendor admins of vendor and of other
 	trainer       *account.User
 }
+
+func (f *fixture) clock() time.Time   { return f.Clock.Now() }
+func (f *fixture) setNow(t time.Time) { f.Clock.Set(t) }
+func (f *fixture) newVendor(slug, name string) *account.Vendor {
+	return f.Vendor(slug, seed.VendorName(name))
+}
+func (f *fixture) user(role, vendorID, name string) *account.User {
+	return f.User(role, vendorID, seed.Named(name))
+}
+func (f *fixture) auditCount(action, subject string) int { return f.AuditCount(action, subject) }
+func (f *fixture) mails(to string) []notify.Message      { return f.Mails(to) }
+
+var actor = seed.Actor
 
 func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	t.Helper()
@@ -101,8 +112,8 @@ func newFixtureBefore(t *testing.T, d dbtest.Dialect, first string) *fixture {
 
 func newFixtureOn(t *testing.T, db *bun.DB) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), db: db, ev: &fakeEvidence{m: map[string]certificate.Evidence{}},
-		now: time.Date(2027, 3, 14, 15, 0, 0, 0, time.UTC)} // 11:00 in Pennsylvania
+	w := seed.On(t, db, time.Date(2027, 3, 14, 15, 0, 0, 0, time.UTC)) // 11:00 in Pennsylvania
+	f := &fixture{World: w, t: t, ctx: w.Ctx, db: db, ev: &fakeEvidence{m: map[string]certificate.Evidence{}}}
 	store, err := media.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -121,42 +132,6 @@ func newFixtureOn(t *testing.T, db *bun.DB) *fixture {
 	f.admin2 = f.user(account.RoleVendorAdmin, f.other.ID, "Oscar Other")
 	f.trainer = f.user(account.RoleTrainer, f.vendor.ID, "Tess Trainer")
 	return f
-}
-
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fixture) setNow(t time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = t
-}
-
-func (f *fixture) newVendor(slug, name string) *account.Vendor {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	v := &account.Vendor{ID: uuid.NewString(), Name: name, Slug: slug, Timezone: "America/New_York", CreatedAt: now, RecognisedAt: &now}
-	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return v
-}
-
-func (f *fixture) user(role, vendorID, name string) *account.User {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: name,
-		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-	if vendorID != "" {
-		u.VendorID = &vendorID
-	}
-	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return u
 }
 
 // passed returns complete evidence.
@@ -187,28 +162,6 @@ func (f *fixture) issue(u *account.User) certificate.Certificate {
 		f.t.Fatalf("issued %d", len(cs))
 	}
 	return cs[0]
-}
-
-func actor(u *account.User) audit.Actor {
-	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.7", RequestID: "req-test"}
-}
-
-func (f *fixture) auditCount(action, subject string) int {
-	f.t.Helper()
-	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subject).Count(f.ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return int(n)
-}
-
-func (f *fixture) mails(to string) []notify.Message {
-	f.t.Helper()
-	ms, _, err := notify.List(f.ctx, f.db, to, 100, 0)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return ms
 }
 
 // decodeQR reads the QR code in img.

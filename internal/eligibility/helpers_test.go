@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/account"
@@ -18,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/sealbox"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+	"github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 // Private values the tests look for where they must never be.
@@ -34,6 +34,7 @@ const (
 var pdf = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 type fixture struct {
+	*seed.World
 	t        *testing.T
 	ctx      context.Context
 	db       *bun.DB
@@ -50,10 +51,25 @@ type fixture struct {
 	platform *account.User
 }
 
+func (f *fixture) user(role, vendorID string) *account.User { return f.User(role, vendorID) }
+func (f *fixture) auditCount(action, subjectID string) int  { return f.AuditCount(action, subjectID) }
+func (f *fixture) mails(to string) []notify.Message         { return f.Mails(to) }
+
+func (f *fixture) newVendor(slug string, recognised bool) *account.Vendor {
+	return f.Vendor(slug, seed.Recognised(recognised))
+}
+
+var (
+	actor = seed.Actor
+	must  = seed.Must
+)
+
 func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d),
-		now: time.Date(2026, 6, 15, 14, 0, 0, 0, time.UTC)} // 10:00 in Pennsylvania
+	now := time.Date(2026, 6, 15, 14, 0, 0, 0, time.UTC) // 10:00 in Pennsylvania
+	// The services' clock is the field now, which tests move by assigning it; seed's stays at the start.
+	w := seed.Open(t, d, now)
+	f := &fixture{World: w, t: t, ctx: w.Ctx, db: w.DB, now: now}
 	store, err := media.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -78,38 +94,6 @@ func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 func (f *fixture) service(keys *sealbox.Keyring) *eligibility.Service {
 	return &eligibility.Service{DB: f.db, Media: f.store, Keys: keys, Now: func() time.Time { return f.now },
 		Outbox: notify.Outbox{Mode: "log"}, BaseURL: "http://academy.test/", Retention: 30 * 24 * time.Hour}
-}
-
-func (f *fixture) newVendor(slug string, recognised bool) *account.Vendor {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	v := &account.Vendor{ID: uuid.NewString(), Name: strings.ToUpper(slug[:1]) + slug[1:] + " Training", Slug: slug, Timezone: "America/New_York", CreatedAt: now}
-	if recognised {
-		v.RecognisedAt = &now
-	}
-	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return v
-}
-
-func (f *fixture) user(role, vendorID string) *account.User {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: account.RoleLabel(role) + " Tester",
-		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-	if vendorID != "" {
-		u.VendorID = &vendorID
-	}
-	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return u
-}
-
-// actor is who makes a call, for the audit trail.
-func actor(u *account.User) audit.Actor {
-	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.9", RequestID: "req-test"}
 }
 
 // draft is a complete, eligible application.
@@ -174,24 +158,6 @@ func (f *fixture) load(u *account.User, appID string) *eligibility.View {
 	return v
 }
 
-func (f *fixture) mails(to string) []notify.Message {
-	f.t.Helper()
-	ms, _, err := notify.List(f.ctx, f.db, to, 100, 0)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return ms
-}
-
-func (f *fixture) auditCount(action, subjectID string) int {
-	f.t.Helper()
-	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subjectID).Count(f.ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return int(n)
-}
-
 // noPII fails if any audit row, in any column, holds one of the candidate's private values.
 func (f *fixture) noPII() {
 	f.t.Helper()
@@ -212,20 +178,9 @@ func (f *fixture) noPII() {
 	}
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func wantKind(t *testing.T, err error, kind apperr.Kind) *apperr.Error {
 	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Kind != kind {
-		t.Fatalf("error = %v (%T), want apperr kind %d", err, err, kind)
-	}
-	return e
+	return seed.WantCode(t, err, kind, "")
 }
 
 func wantFields(t *testing.T, err error, fields ...string) {

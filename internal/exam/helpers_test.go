@@ -2,22 +2,18 @@ package exam_test
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/content"
 	"github.com/peeracademy/peeracademy/internal/account"
-	"github.com/peeracademy/peeracademy/internal/apperr"
-	"github.com/peeracademy/peeracademy/internal/audit"
-	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+	"github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 // courseState is what the fake coursework reports for one candidate.
@@ -46,15 +42,13 @@ func (c *fakeCourse) set(candidateID string, s courseState) {
 }
 
 type fixture struct {
+	*seed.World
 	t      testing.TB
 	ctx    context.Context
 	db     *bun.DB
 	bank   *exam.Bank
 	svc    *exam.Service
 	course *fakeCourse
-
-	mu  sync.Mutex
-	now time.Time
 
 	vendor, other *account.Vendor
 	admin         *account.User // vendor admin of vendor
@@ -64,17 +58,18 @@ type fixture struct {
 	cohort2ID     string // a cohort of other
 }
 
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
+func (f *fixture) clock() time.Time                         { return f.Clock.Now() }
+func (f *fixture) setNow(t time.Time)                       { f.Clock.Set(t) }
+func (f *fixture) newVendor(slug string) *account.Vendor    { return f.Vendor(slug) }
+func (f *fixture) user(role, vendorID string) *account.User { return f.User(role, vendorID) }
+func (f *fixture) newCohort(vendorID string) string         { return f.Cohort(vendorID).ID }
+func (f *fixture) auditCount(action, subjectID string) int  { return f.AuditCount(action, subjectID) }
 
-func (f *fixture) setNow(t time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = t
-}
+var (
+	actor    = seed.Actor
+	must     = seed.Must
+	wantCode = seed.WantCode
+)
 
 func realBank(t testing.TB) *exam.Bank {
 	t.Helper()
@@ -111,8 +106,8 @@ items:
 
 func newFixture(t testing.TB, d dbtest.Dialect, bank *exam.Bank) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), bank: bank,
-		now: time.Date(2027, 4, 5, 14, 0, 0, 0, time.UTC), course: &fakeCourse{m: map[string]courseState{}}}
+	w := seed.Open(t, d, time.Date(2027, 4, 5, 14, 0, 0, 0, time.UTC))
+	f := &fixture{World: w, t: t, ctx: w.Ctx, db: w.DB, bank: bank, course: &fakeCourse{m: map[string]courseState{}}}
 	f.svc = &exam.Service{DB: f.db, Bank: bank, Coursework: f.course, Now: f.clock}
 	f.vendor = f.newVendor("recovery-works")
 	f.other = f.newVendor("other-org")
@@ -124,54 +119,13 @@ func newFixture(t testing.TB, d dbtest.Dialect, bank *exam.Bank) *fixture {
 	return f
 }
 
-func (f *fixture) newVendor(slug string) *account.Vendor {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	v := &account.Vendor{ID: uuid.NewString(), Name: strings.ToUpper(slug[:1]) + slug[1:] + " Training", Slug: slug, Timezone: "America/New_York", CreatedAt: now, RecognisedAt: &now}
-	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return v
-}
-
-func (f *fixture) user(role, vendorID string) *account.User {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: account.RoleLabel(role) + " " + uuid.NewString()[:4],
-		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-	if vendorID != "" {
-		u.VendorID = &vendorID
-	}
-	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return u
-}
-
-func (f *fixture) newCohort(vendorID string) string {
-	f.t.Helper()
-	c := &cohort.Cohort{ID: uuid.NewString(), VendorID: vendorID, Name: "Spring", Timezone: "America/New_York", Delivery: "virtual",
-		Capacity: 20, RequiredMinutes: cohort.DefaultRequiredMinutes, CurriculumVersion: "v-test", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	if _, err := f.db.NewInsert().Model(c).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return c.ID
-}
-
 // candidate creates a candidate enrolled in the vendor's cohort, coursework complete unless told.
 func (f *fixture) candidate(complete bool) *account.User {
 	f.t.Helper()
 	u := f.user(account.RoleCandidate, "")
-	e := &cohort.Enrollment{ID: uuid.NewString(), CohortID: f.cohortID, CandidateID: u.ID, Status: cohort.EnrollActive, EnrolledAt: f.clock()}
-	if _, err := f.db.NewInsert().Model(e).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
+	f.Enroll(f.cohortID, u.ID)
 	f.course.set(u.ID, courseState{complete: complete, vendor: f.vendor.ID, cohortID: f.cohortID})
 	return u
-}
-
-func actor(u *account.User) audit.Actor {
-	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.9", RequestID: "req-test"}
 }
 
 func (f *fixture) settings(length int) {
@@ -250,29 +204,4 @@ func wrong(it *exam.Item) []int {
 		}
 	}
 	return nil
-}
-
-func (f *fixture) auditCount(action, subjectID string) int {
-	f.t.Helper()
-	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subjectID).Count(f.ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return int(n)
-}
-
-func wantCode(t *testing.T, err error, kind apperr.Kind, code string) *apperr.Error {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Kind != kind || e.Code != code {
-		t.Fatalf("got %v, want %s (kind %d)", err, code, kind)
-	}
-	return e
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }

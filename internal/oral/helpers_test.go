@@ -14,11 +14,10 @@ import (
 
 	"github.com/peeracademy/peeracademy/content"
 	"github.com/peeracademy/peeracademy/internal/account"
-	"github.com/peeracademy/peeracademy/internal/apperr"
-	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/notify"
 	"github.com/peeracademy/peeracademy/internal/oral"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
+	"github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 // fakeWritten stands in for the written-exam service: candidate id -> vendor passed with.
@@ -41,15 +40,13 @@ func (w *fakeWritten) pass(candidateID, vendorID string) {
 }
 
 type fixture struct {
+	*seed.World
 	t       *testing.T
 	ctx     context.Context
 	db      *bun.DB
 	svc     *oral.Service
 	rubric  *oral.Rubric
 	written *fakeWritten
-
-	mu  sync.Mutex
-	now time.Time
 
 	vendor, other *account.Vendor
 	ny            *time.Location
@@ -59,17 +56,21 @@ type fixture struct {
 	otherTrainer  *account.User // trainer of other
 }
 
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
+func (f *fixture) clock() time.Time                         { return f.Clock.Now() }
+func (f *fixture) setNow(t time.Time)                       { f.Clock.Set(t.UTC()) }
+func (f *fixture) user(role, vendorID string) *account.User { return f.User(role, vendorID) }
+func (f *fixture) auditCount(action, subjectID string) int  { return f.AuditCount(action, subjectID) }
+func (f *fixture) mails(addr string) []notify.Message       { return f.Mails(addr) }
+
+func (f *fixture) newVendor(slug string, recognised bool) *account.Vendor {
+	return f.Vendor(slug, seed.Recognised(recognised))
 }
 
-func (f *fixture) setNow(t time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = t.UTC()
-}
+var (
+	actor    = seed.Actor
+	must     = seed.Must
+	wantCode = seed.WantCode
+)
 
 func realRubric(t testing.TB) *oral.Rubric {
 	t.Helper()
@@ -88,8 +89,8 @@ func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: context.Background(), db: dbtest.Open(t, d), rubric: realRubric(t), written: &fakeWritten{m: map[string]string{}},
-		ny: ny, now: time.Date(2027, 2, 20, 12, 0, 0, 0, ny).UTC()}
+	w := seed.Open(t, d, time.Date(2027, 2, 20, 12, 0, 0, 0, ny).UTC())
+	f := &fixture{World: w, t: t, ctx: w.Ctx, db: w.DB, rubric: realRubric(t), written: &fakeWritten{m: map[string]string{}}, ny: ny}
 	f.svc = &oral.Service{DB: f.db, Rubric: f.rubric, Written: f.written, Outbox: notify.Outbox{Mode: "log"}, BaseURL: "http://peeracademy.test", Now: f.clock}
 	f.vendor = f.newVendor("recovery-works", true)
 	f.other = f.newVendor("other-org", true)
@@ -100,43 +101,12 @@ func newFixture(t *testing.T, d dbtest.Dialect) *fixture {
 	return f
 }
 
-func (f *fixture) newVendor(slug string, recognised bool) *account.Vendor {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	v := &account.Vendor{ID: uuid.NewString(), Name: strings.ToUpper(slug[:1]) + slug[1:] + " Training", Slug: slug, Timezone: "America/New_York", CreatedAt: now}
-	if recognised {
-		v.RecognisedAt = &now
-	}
-	if _, err := f.db.NewInsert().Model(v).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return v
-}
-
-func (f *fixture) user(role, vendorID string) *account.User {
-	f.t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	u := &account.User{ID: uuid.NewString(), Email: role + "-" + uuid.NewString()[:8] + "@example.org", Name: account.RoleLabel(role) + " " + uuid.NewString()[:4],
-		Role: role, PasswordHash: "x", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-	if vendorID != "" {
-		u.VendorID = &vendorID
-	}
-	if _, err := f.db.NewInsert().Model(u).Exec(f.ctx); err != nil {
-		f.t.Fatal(err)
-	}
-	return u
-}
-
 // candidate makes a candidate who passed the written exam with the vendor.
 func (f *fixture) candidate() *account.User {
 	f.t.Helper()
 	u := f.user(account.RoleCandidate, "")
 	f.written.pass(u.ID, f.vendor.ID)
 	return u
-}
-
-func actor(u *account.User) audit.Actor {
-	return audit.Actor{UserID: u.ID, Role: u.Role, VendorID: u.Vendor(), IP: "203.0.113.9", RequestID: "req-test"}
 }
 
 // at is a wall-clock time in New York.
@@ -178,32 +148,6 @@ func (f *fixture) scores(v int) map[string]int {
 	return m
 }
 
-func wantCode(t *testing.T, err error, kind apperr.Kind, code string) *apperr.Error {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Kind != kind || e.Code != code {
-		t.Fatalf("got %v, want %s (kind %d)", err, code, kind)
-	}
-	return e
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// mails returns the outbox messages to addr, newest first.
-func (f *fixture) mails(addr string) []notify.Message {
-	f.t.Helper()
-	ms, _, err := notify.List(f.ctx, f.db, addr, 100, 0)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return ms
-}
-
 // calendarOf parses the .ics attachment of a message.
 func calendarOf(t *testing.T, m *notify.Message) (*ics.Calendar, notify.Attachment) {
 	t.Helper()
@@ -243,15 +187,6 @@ func evProp(ev *ics.VEvent, p ics.ComponentProperty) string {
 func (f *fixture) activeBookings(slotID string) int {
 	f.t.Helper()
 	n, err := f.db.NewSelect().Model((*oral.Booking)(nil)).Where("slot_id = ?", slotID).Where("status = ?", oral.BookingActive).Count(f.ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return int(n)
-}
-
-func (f *fixture) auditCount(action, subjectID string) int {
-	f.t.Helper()
-	n, err := f.db.NewSelect().Model((*audit.Event)(nil)).Where("action = ?", action).Where("subject_id = ?", subjectID).Count(f.ctx)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -8,8 +8,10 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/oral"
+	"github.com/peeracademy/peeracademy/internal/testutil/seed"
 )
 
 // People is the cast of the journeys: a vendor, its admin and trainer, and one candidate.
@@ -85,14 +87,11 @@ func (e *Env) CourseworkComplete(p People, bulk bool, cands ...*account.User) *c
 		}
 	}
 	if bulk {
-		now := time.Now().UTC()
-		var ps []cohort.Progress
-		for _, c := range cands {
-			for _, m := range e.App.Curriculum.Modules() {
-				ps = append(ps, cohort.Progress{CandidateID: c.ID, ModuleSlug: m.Slug, StartedAt: now, LastViewedAt: now, CompletedAt: &now, CheckAttempts: 1, CurriculumVersion: e.App.Curriculum.Version})
-			}
+		var slugs []string
+		for _, m := range e.App.Curriculum.Modules() {
+			slugs = append(slugs, m.Slug)
 		}
-		if _, err := e.App.DB.NewInsert().Model(&ps).Exec(ctx); err != nil {
+		if err := seed.ModulesDone(ctx, e.App.DB, database.Now(), slugs, e.App.Curriculum.Version, cands...); err != nil {
 			t.Fatal(err)
 		}
 		return co
