@@ -2,8 +2,11 @@ package account
 
 import (
 	"context"
+	"slices"
 
 	"github.com/uptrace/bun"
+
+	"github.com/peeracademy/peeracademy/internal/database"
 )
 
 // Reads of the users and vendors tables for other packages, which call these instead of querying
@@ -68,4 +71,32 @@ func VendorNames(ctx context.Context, db bun.IDB) (map[string]string, error) {
 		out[v.ID] = v.Name
 	}
 	return out, nil
+}
+
+// LockUser locks a user's row until the caller's transaction ends, which serialises work per user
+// (two starts of the same thing at once) on PostgreSQL. On SQLite it does nothing: its transactions
+// are immediate, one writer at a time.
+func LockUser(ctx context.Context, tx bun.Tx, id string) error {
+	return LockUsers(ctx, tx, []string{id})
+}
+
+// LockUsers is LockUser for several users, locked in id order so that two transactions locking
+// overlapping sets never wait on each other in a circle.
+func LockUsers(ctx context.Context, tx bun.Tx, ids []string) error {
+	if len(ids) == 0 || !database.IsPostgres(tx) {
+		return nil
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	_, err := tx.NewRaw("SELECT id FROM users WHERE id IN (?) ORDER BY id FOR UPDATE", bun.In(ids)).Exec(ctx)
+	return err
+}
+
+// LockVendor locks a vendor's row until the caller's transaction ends, which serialises work per
+// vendor on PostgreSQL (nothing to do on SQLite, as for LockUser).
+func LockVendor(ctx context.Context, tx bun.Tx, id string) error {
+	if !database.IsPostgres(tx) {
+		return nil
+	}
+	_, err := tx.NewRaw("SELECT id FROM vendors WHERE id = ? FOR UPDATE", id).Exec(ctx)
+	return err
 }

@@ -184,11 +184,9 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 		LegalName: candidate.Name, EmailContact: candidate.Email, CreatedAt: now, UpdatedAt: now}
 	errOpen := apperr.New(apperr.Conflict, "application_open", "You already have an application with this training organisation.")
 	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if database.IsPostgres(tx) {
-			// Serialise a candidate's starts so two at once cannot both pass the check below.
-			if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", candidate.ID).Exec(ctx); err != nil {
-				return err
-			}
+		// Serialise a candidate's starts so two at once cannot both pass the check below.
+		if err := account.LockUser(ctx, tx, candidate.ID); err != nil {
+			return err
 		}
 		n, err := tx.NewSelect().Model((*Application)(nil)).Where("candidate_id = ?", candidate.ID).Where("vendor_id = ?", v.ID).
 			Where("status NOT IN (?)", bun.In([]string{StatusWithdrawn, StatusRejected})).Count(ctx)

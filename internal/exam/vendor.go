@@ -221,11 +221,9 @@ func (s *Service) RetireItem(ctx context.Context, a audit.Actor, admin *account.
 	}
 	vendorID := admin.Vendor()
 	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if database.IsPostgres(tx) {
-			// Serialise a vendor's retirements so two cannot together empty a domain.
-			if _, err := tx.NewRaw("SELECT id FROM vendors WHERE id = ? FOR UPDATE", vendorID).Exec(ctx); err != nil {
-				return err
-			}
+		// Serialise a vendor's retirements so two cannot together empty a domain.
+		if err := account.LockVendor(ctx, tx, vendorID); err != nil {
+			return err
 		}
 		retired, err := retiredSet(ctx, tx, vendorID)
 		if err != nil {
