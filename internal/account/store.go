@@ -62,8 +62,25 @@ func Email(ctx context.Context, db bun.IDB, id string) (string, error) {
 
 // VendorNames returns every vendor's name by id.
 func VendorNames(ctx context.Context, db bun.IDB) (map[string]string, error) {
+	return vendorNames(ctx, db, nil)
+}
+
+// VendorNamesByID returns the names of the vendors among ids, by id (one query for a whole list).
+func VendorNamesByID(ctx context.Context, db bun.IDB, ids []string) (map[string]string, error) {
+	if len(ids) == 0 {
+		return map[string]string{}, nil
+	}
+	return vendorNames(ctx, db, ids)
+}
+
+// vendorNames reads the names of the vendors among ids, or of every vendor when ids is nil.
+func vendorNames(ctx context.Context, db bun.IDB, ids []string) (map[string]string, error) {
 	var vs []Vendor
-	if err := db.NewSelect().Model(&vs).Column("id", "name").Scan(ctx); err != nil {
+	q := db.NewSelect().Model(&vs).Column("id", "name")
+	if ids != nil {
+		q = q.Where("id IN (?)", bun.In(ids))
+	}
+	if err := q.Scan(ctx); err != nil && !database.ErrIsNotFound(err) {
 		return nil, err
 	}
 	out := make(map[string]string, len(vs))

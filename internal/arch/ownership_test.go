@@ -79,13 +79,12 @@ var allowed = map[string]struct {
 var debts = map[string]string{
 	"ce certificates": "ce reads certificates through a private read-only model (its pages, the review queue); to go behind " +
 		"an interface that certificate implements (certificate imports ce). The lapse writes moved to certificate/lapse.go.",
-	"cohort users":        "the roster and enrolment join users in SQL; to use account.UsersByID and a by-email read",
-	"eligibility vendors": "the candidate's application list joins vendors for their names",
-	"exam applications":   "the gate's one-query check joins applications, enrollments and cohorts",
-	"exam cohorts":        "the gate and the vendor's results join cohorts",
-	"exam enrollments":    "the gate's one-query check joins enrollments",
-	"exam users":          "related (may an administrator act on this candidate) checks the user's role in its one query",
-	"oral users":          "the panel and booking lists join users for examiner and candidate names",
+	"cohort users":      "the roster and enrolment join users in SQL; to use account.UsersByID and a by-email read",
+	"exam applications": "the gate's one-query check joins applications, enrollments and cohorts",
+	"exam cohorts":      "the gate and the vendor's results join cohorts",
+	"exam enrollments":  "the gate's one-query check joins enrollments",
+	"exam users":        "related (may an administrator act on this candidate) checks the user's role in its one query",
+	"oral users":        "the panel and booking lists join users for examiner and candidate names",
 }
 
 func TestEveryTableHasOneOwner(t *testing.T) {
