@@ -84,7 +84,6 @@ var debts = map[string]string{
 	"exam cohorts":      "the gate and the vendor's results join cohorts",
 	"exam enrollments":  "the gate's one-query check joins enrollments",
 	"exam users":        "related (may an administrator act on this candidate) checks the user's role in its one query",
-	"oral users":        "the panel and booking lists join users for examiner and candidate names",
 }
 
 func TestEveryTableHasOneOwner(t *testing.T) {
