@@ -31,6 +31,12 @@ func VendorName(ctx context.Context, db bun.IDB, id string) (string, error) {
 	return name, db.NewSelect().Model((*Vendor)(nil)).Column("name").Where("id = ?", id).Scan(ctx, &name)
 }
 
+// LoadUserByEmail loads a user by email address (normalised: see NormalizeEmail).
+func LoadUserByEmail(ctx context.Context, db bun.IDB, email string) (*User, error) {
+	u := new(User)
+	return u, db.NewSelect().Model(u).Where("email = ?", email).Scan(ctx)
+}
+
 // LoadUser loads a user by id.
 func LoadUser(ctx context.Context, db bun.IDB, id string) (*User, error) {
 	u := new(User)

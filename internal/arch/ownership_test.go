@@ -79,7 +79,6 @@ var allowed = map[string]struct {
 var debts = map[string]string{
 	"ce certificates": "ce reads certificates through a private read-only model (its pages, the review queue); to go behind " +
 		"an interface that certificate implements (certificate imports ce). The lapse writes moved to certificate/lapse.go.",
-	"cohort users":      "the roster and enrolment join users in SQL; to use account.UsersByID and a by-email read",
 	"exam applications": "the gate's one-query check joins applications, enrollments and cohorts",
 	"exam cohorts":      "the gate and the vendor's results join cohorts",
 	"exam enrollments":  "the gate's one-query check joins enrollments",
