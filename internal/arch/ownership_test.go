@@ -79,10 +79,6 @@ var allowed = map[string]struct {
 var debts = map[string]string{
 	"ce certificates": "ce reads certificates through a private read-only model (its pages, the review queue); to go behind " +
 		"an interface that certificate implements (certificate imports ce). The lapse writes moved to certificate/lapse.go.",
-	"exam applications": "the gate's one-query check joins applications, enrollments and cohorts",
-	"exam cohorts":      "the gate and the vendor's results join cohorts",
-	"exam enrollments":  "the gate's one-query check joins enrollments",
-	"exam users":        "related (may an administrator act on this candidate) checks the user's role in its one query",
 }
 
 func TestEveryTableHasOneOwner(t *testing.T) {

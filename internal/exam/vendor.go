@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/csvsafe"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
@@ -41,8 +42,7 @@ func (s *Service) CohortResults(ctx context.Context, admin *account.User, cohort
 	if !isAdmin(admin) {
 		return nil, errAdminOnly
 	}
-	var vendorID string
-	err := s.DB.NewSelect().Table("cohorts").Column("vendor_id").Where("id = ?", cohortID).Scan(ctx, &vendorID)
+	vendorID, err := cohort.VendorOf(ctx, s.DB, cohortID)
 	if database.ErrIsNotFound(err) || (err == nil && vendorID != admin.Vendor()) {
 		return nil, errCohortNotFound
 	}
