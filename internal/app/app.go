@@ -182,9 +182,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		LookupLimit: account.Throttle{DB: db, Window: time.Minute}, LookupsPerMinute: cfg.VerifyPerMinute,
 		EndorsementTitles: endorsementTitles(a.Catalogue)}
 	a.Standing.Certificates = a.Certificates
-	a.CE = &ce.Service{DB: db, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
+	a.CE = &ce.Service{DB: db, Certs: a.Certificates, Media: store, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	a.Courses = &catalog.Service{DB: db, Catalogue: a.Catalogue, Vendors: a.Accounts.VendorByID, Cohorts: cohortCandidates{a.Cohorts},
-		Endorser: endorser{a.Certificates}}
+		Endorser: endorser{a.Certificates}, CECerts: a.Certificates}
 	a.Privacy = &privacy.Service{DB: db, Media: store, Accounts: a.Accounts, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	if cfg.Mail.Mode == "smtp" {
 		a.Sender = notify.SMTPSender{Cfg: cfg.Mail, BaseURL: cfg.BaseURL}

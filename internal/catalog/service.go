@@ -54,6 +54,7 @@ type Service struct {
 	Catalogue *Catalogue
 	Vendors   func(ctx context.Context, id string) (*account.Vendor, error)
 	Endorser  Endorser // nil: specialty completions add no endorsement
+	CECerts   ce.Certs // the certificates CE courses credit (package certificate)
 	Cohorts   Cohorts  // nil: no cohort enrolment
 	Now       func() time.Time
 }
@@ -680,7 +681,7 @@ func (s *Service) completeIfDone(ctx context.Context, tx bun.IDB, a audit.Actor,
 	var activityID *string
 	switch c.Kind {
 	case KindCE:
-		act, err := ce.CreditCourse(ctx, tx, a, ce.CourseCredit{CertificateID: e.CertificateID, HolderID: e.HolderID,
+		act, err := ce.CreditCourse(ctx, tx, s.CECerts, a, ce.CourseCredit{CertificateID: e.CertificateID, HolderID: e.HolderID,
 			CourseSlug: c.Slug, CourseTitle: c.Title, Provider: provider, EnrolmentID: e.ID, Minutes: c.Minutes,
 			Category: c.CECategory, CompletedAt: now})
 		if err != nil {

@@ -1,6 +1,7 @@
 package ce
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -70,21 +71,19 @@ type ActivityInput struct {
 	ProofFilename string `json:"-"`
 }
 
-// certificate is what CE needs of a certificate row (the certificate package owns the table).
-type certificate struct {
-	bun.BaseModel `bun:"table:certificates"`
+// Cert is what CE needs of a certificate. Package certificate owns the table and reads it for CE
+// through Certs (it imports this package, so this one asks through the interface).
+type Cert struct {
+	ID, Number, CandidateID, VendorID, HolderName, Status, CERule string
+	IssuedAt, ValidFrom, ExpiresAt                                time.Time
+	LapsedAt                                                      *time.Time
+}
 
-	ID          string     `bun:"id,pk"`
-	Number      string     `bun:"number"`
-	CandidateID string     `bun:"candidate_id"`
-	VendorID    string     `bun:"vendor_id"`
-	HolderName  string     `bun:"holder_name"`
-	Status      string     `bun:"status"`
-	IssuedAt    time.Time  `bun:"issued_at"`
-	ValidFrom   time.Time  `bun:"valid_from"`
-	ExpiresAt   time.Time  `bun:"expires_at"`
-	CERule      string     `bun:"ce_rule"`
-	LapsedAt    *time.Time `bun:"lapsed_at"`
+// Certs reads certificates for CE; *certificate.Service implements it.
+type Certs interface {
+	// CECerts returns the certificates among ids, by id (those that do not exist are absent), read
+	// with db: the caller's transaction or pool.
+	CECerts(ctx context.Context, db bun.IDB, ids []string) (map[string]Cert, error)
 }
 
 // TermOf builds a certificate's CE terms from its rule id, issue time, start of current validity and
@@ -97,4 +96,4 @@ func TermOf(ruleID string, issuedAt, validFrom, expiresAt time.Time) Term {
 	return Term{Rule: r, Anchor: Day(issuedAt), From: Day(validFrom), Until: Day(expiresAt)}
 }
 
-func (c *certificate) term() Term { return TermOf(c.CERule, c.IssuedAt, c.ValidFrom, c.ExpiresAt) }
+func (c *Cert) term() Term { return TermOf(c.CERule, c.IssuedAt, c.ValidFrom, c.ExpiresAt) }

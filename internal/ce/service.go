@@ -47,6 +47,7 @@ var ReminderDays = []int{30, 60}
 // Service keeps CE activities and applies the rules.
 type Service struct {
 	DB      *bun.DB
+	Certs   Certs // the certificates (package certificate owns them)
 	Media   media.Store
 	Outbox  Mailer
 	BaseURL string // public URL, for links in email
@@ -66,7 +67,7 @@ func (s *Service) now() time.Time {
 }
 
 // holds: the candidate who holds the certificate.
-func holds(u *account.User, c *certificate) bool {
+func holds(u *account.User, c *Cert) bool {
 	return u != nil && u.Role == account.RoleCandidate && u.ID == c.CandidateID
 }
 
@@ -75,19 +76,24 @@ func administers(u *account.User, vendorID string) bool {
 	return u != nil && u.Role == account.RoleVendorAdmin && u.Vendor() == vendorID
 }
 
-func (s *Service) cert(ctx context.Context, db bun.IDB, id string) (*certificate, error) {
-	c := new(certificate)
-	if err := db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
-		if database.ErrIsNotFound(err) {
-			return nil, errNotFound
-		}
+func (s *Service) cert(ctx context.Context, db bun.IDB, id string) (*Cert, error) {
+	return readCert(ctx, s.Certs, db, id)
+}
+
+func readCert(ctx context.Context, certs Certs, db bun.IDB, id string) (*Cert, error) {
+	m, err := certs.CECerts(ctx, db, []string{id})
+	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	c, ok := m[id]
+	if !ok {
+		return nil, errNotFound
+	}
+	return &c, nil
 }
 
 // certFor loads a certificate its holder or one of its vendor's administrators may see.
-func (s *Service) certFor(ctx context.Context, viewer *account.User, id string) (*certificate, error) {
+func (s *Service) certFor(ctx context.Context, viewer *account.User, id string) (*Cert, error) {
 	c, err := s.cert(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
@@ -281,9 +287,9 @@ type CourseCredit struct {
 // certificate, in the caller's transaction (the completion and its credit commit together). The
 // activity links to the course and the enrolment; Review refuses to change it. Crediting the same
 // enrolment twice is a conflict (the unique enrolment link).
-func CreditCourse(ctx context.Context, tx bun.IDB, a audit.Actor, in CourseCredit) (*Activity, error) {
-	c := new(certificate)
-	if err := tx.NewSelect().Model(c).Where("id = ?", in.CertificateID).Scan(ctx); err != nil {
+func CreditCourse(ctx context.Context, tx bun.IDB, certs Certs, a audit.Actor, in CourseCredit) (*Activity, error) {
+	c, err := readCert(ctx, certs, tx, in.CertificateID)
+	if err != nil {
 		return nil, err
 	}
 	if c.CandidateID != in.HolderID || c.Status != "active" {
@@ -301,7 +307,7 @@ func CreditCourse(ctx context.Context, tx bun.IDB, a audit.Actor, in CourseCredi
 	if _, err := tx.NewInsert().Model(act).Exec(ctx); err != nil {
 		return nil, err
 	}
-	err := audit.Record(ctx, tx, a, audit.Entry{Action: "ce.credit", SubjectType: "ce_activity", SubjectID: act.ID, VendorID: c.VendorID,
+	err = audit.Record(ctx, tx, a, audit.Entry{Action: "ce.credit", SubjectType: "ce_activity", SubjectID: act.ID, VendorID: c.VendorID,
 		Details: map[string]any{"certificate": c.ID, "course": in.CourseSlug, "enrolment": in.EnrolmentID, "category": act.Category, "hours": act.Hours()}})
 	return act, err
 }
@@ -346,19 +352,13 @@ func (s *Service) Queue(ctx context.Context, admin *account.User) ([]QueueRow, e
 	for _, a := range as {
 		ids[a.CertificateID] = true
 	}
-	certs := map[string]certificate{}
-	if len(ids) > 0 {
-		var list []string
-		for id := range ids {
-			list = append(list, id)
-		}
-		var cs []certificate
-		if err := s.DB.NewSelect().Model(&cs).Where("id IN (?)", bun.In(list)).Scan(ctx); err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			certs[c.ID] = c
-		}
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	certs, err := s.Certs.CECerts(ctx, s.DB, list)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]QueueRow, 0, len(as))
 	for _, a := range as {

@@ -125,7 +125,7 @@ func newFixtureOn(t *testing.T, db *bun.DB) *fixture {
 	}
 	clock := func() time.Time { return f.clock() }
 	f.svc = &certificate.Service{DB: f.db, Media: store, Keys: keys, Outbox: notify.Outbox{Mode: "log"}, Evidence: f.ev, BaseURL: baseURL + "/", Now: clock}
-	f.ces = &ce.Service{DB: f.db, Media: store, Outbox: notify.Outbox{Mode: "log"}, BaseURL: baseURL, Now: clock}
+	f.ces = &ce.Service{DB: f.db, Certs: f.svc, Media: store, Outbox: notify.Outbox{Mode: "log"}, BaseURL: baseURL, Now: clock}
 	f.vendor = f.newVendor("recovery-works", "Recovery Works Training")
 	f.other = f.newVendor("other-org", "Other Org")
 	f.admin = f.user(account.RoleVendorAdmin, f.vendor.ID, "Ana Admin")

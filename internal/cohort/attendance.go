@@ -3,6 +3,7 @@ package cohort
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -24,11 +25,23 @@ type Mark struct {
 
 // Roster returns the cohort's active candidates, by name.
 func (s *Service) Roster(ctx context.Context, cohortID string) ([]account.User, error) {
-	var us []account.User
-	err := s.DB.NewSelect().Model(&us).
-		Where("id IN (SELECT candidate_id FROM enrollments WHERE cohort_id = ? AND status = ?)", cohortID, EnrollActive).
-		OrderExpr("name ASC, email ASC").Scan(ctx)
-	return us, err
+	var ids []string
+	err := s.DB.NewSelect().Model((*Enrollment)(nil)).Column("candidate_id").Where("cohort_id = ?", cohortID).
+		Where("status = ?", EnrollActive).Scan(ctx, &ids)
+	if err != nil && !database.ErrIsNotFound(err) {
+		return nil, err
+	}
+	us, err := account.UsersByID(ctx, s.DB, ids, "")
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(us, func(i, j int) bool { // by name, then email (byte order, as SQLite and the C collation sort)
+		if us[i].Name != us[j].Name {
+			return us[i].Name < us[j].Name
+		}
+		return us[i].Email < us[j].Email
+	})
+	return us, nil
 }
 
 // Register returns the recorded attendance of one day, by candidate.

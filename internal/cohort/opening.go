@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
@@ -31,6 +32,7 @@ func (s *Service) SendCourseOpened(ctx context.Context, now time.Time) (int, err
 	now = now.UTC().Truncate(time.Microsecond)
 	var due []struct {
 		ID       string    `bun:"id"`
+		Cand     string    `bun:"candidate_id"`
 		Cohort   string    `bun:"cohort"`
 		Name     string    `bun:"name"`
 		Email    string    `bun:"email"`
@@ -39,11 +41,31 @@ func (s *Service) SendCourseOpened(ctx context.Context, now time.Time) (int, err
 		Timezone string    `bun:"timezone"`
 		Vendor   string    `bun:"vendor_id"`
 	}
-	err := s.DB.NewRaw(`SELECT e.id, c.id AS cohort, c.name, u.email, u.name AS person, cs.opens_at, c.timezone, c.vendor_id
+	err := s.DB.NewRaw(`SELECT e.id, e.candidate_id, c.id AS cohort, c.name, cs.opens_at, c.timezone, c.vendor_id
 FROM enrollments AS e JOIN cohorts AS c ON c.id = e.cohort_id JOIN cohort_sessions AS cs ON cs.cohort_id = c.id AND cs.day = 1
-JOIN users AS u ON u.id = e.candidate_id
 WHERE e.status = ? AND e.opened_mail_at IS NULL AND cs.opens_at <= ? AND cs.opens_at > ?
 ORDER BY cs.opens_at, e.id LIMIT ?`, EnrollActive, now, now.Add(-OpeningCatchUp), OpeningBatch).Scan(ctx, &due)
+	if err == nil && len(due) > 0 { // the candidates' names and addresses, in one read
+		ids := make([]string, len(due))
+		for i, d := range due {
+			ids[i] = d.Cand
+		}
+		var us []account.User
+		if us, err = account.UsersByID(ctx, s.DB, dedupe(ids), "", "id", "name", "email"); err == nil {
+			who := make(map[string]account.User, len(us))
+			for _, u := range us {
+				who[u.ID] = u
+			}
+			kept := due[:0]
+			for _, d := range due {
+				if u, ok := who[d.Cand]; ok { // (a user deleted meanwhile takes their enrolments with them)
+					d.Email, d.Person = u.Email, u.Name
+					kept = append(kept, d)
+				}
+			}
+			due = kept
+		}
+	}
 	if err != nil && !database.ErrIsNotFound(err) {
 		return 0, err
 	}

@@ -172,12 +172,15 @@ func (s *Service) vendorTrainers(ctx context.Context, vendorID string, ids []str
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var ok []string
-	err := s.DB.NewSelect().Model((*account.User)(nil)).Column("id").Where("id IN (?)", bun.In(ids)).
-		Where("vendor_id = ?", vendorID).Where("role IN (?)", bun.In([]string{account.RoleTrainer, account.RoleVendorAdmin})).
-		Where("disabled_at IS NULL").Scan(ctx, &ok)
+	us, err := account.UsersByID(ctx, s.DB, ids, "", "id", "vendor_id", "role", "disabled_at")
 	if err != nil {
 		return nil, err
+	}
+	var ok []string
+	for _, u := range us {
+		if u.VendorID != nil && *u.VendorID == vendorID && u.IsStaff() && u.DisabledAt == nil {
+			ok = append(ok, u.ID)
+		}
 	}
 	if len(ok) != len(dedupe(ids)) {
 		return nil, apperr.Field("trainer_ids", "Choose trainers from your own organisation.")
@@ -317,11 +320,11 @@ func (s *Service) Enroll(ctx context.Context, a audit.Actor, actor *account.User
 		return nil, errNotFound
 	}
 	email = account.NormalizeEmail(email)
-	cand := new(account.User)
-	if err := s.DB.NewSelect().Model(cand).Where("email = ?", email).Where("role = ?", account.RoleCandidate).Scan(ctx); err != nil {
-		if database.ErrIsNotFound(err) {
-			return nil, apperr.Field("email", "No candidate account uses that email address. Ask the candidate to create an account first.")
-		}
+	cand, err := account.LoadUserByEmail(ctx, s.DB, email)
+	if (err == nil && cand.Role != account.RoleCandidate) || database.ErrIsNotFound(err) {
+		return nil, apperr.Field("email", "No candidate account uses that email address. Ask the candidate to create an account first.")
+	}
+	if err != nil {
 		return nil, err
 	}
 	if cand.DisabledAt != nil || cand.EmailVerifiedAt == nil {

@@ -184,11 +184,9 @@ func (s *Service) Start(ctx context.Context, a audit.Actor, candidate *account.U
 		LegalName: candidate.Name, EmailContact: candidate.Email, CreatedAt: now, UpdatedAt: now}
 	errOpen := apperr.New(apperr.Conflict, "application_open", "You already have an application with this training organisation.")
 	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if database.IsPostgres(tx) {
-			// Serialise a candidate's starts so two at once cannot both pass the check below.
-			if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", candidate.ID).Exec(ctx); err != nil {
-				return err
-			}
+		// Serialise a candidate's starts so two at once cannot both pass the check below.
+		if err := account.LockUser(ctx, tx, candidate.ID); err != nil {
+			return err
 		}
 		n, err := tx.NewSelect().Model((*Application)(nil)).Where("candidate_id = ?", candidate.ID).Where("vendor_id = ?", v.ID).
 			Where("status NOT IN (?)", bun.In([]string{StatusWithdrawn, StatusRejected})).Count(ctx)
@@ -580,10 +578,25 @@ var mineOrder = page.Order{List: "applications", Keys: []page.Key{{Col: "a.creat
 // MinePage is one page of Mine.
 func (s *Service) MinePage(ctx context.Context, candidate *account.User, r page.Request) (page.Page[Summary], error) {
 	out := []Summary{}
-	q := s.DB.NewSelect().TableExpr("applications AS a").Join("JOIN vendors AS v ON v.id = a.vendor_id").
-		ColumnExpr("a.id, a.vendor_id, v.name AS vendor_name, a.status, a.submitted_at, a.updated_at, a.created_at").
+	q := s.DB.NewSelect().TableExpr("applications AS a").
+		ColumnExpr("a.id, a.vendor_id, a.status, a.submitted_at, a.updated_at, a.created_at").
 		Where("a.candidate_id = ?", candidate.ID)
-	return page.Fetch(ctx, q, &out, r, mineOrder, func(x Summary) []any { return []any{x.CreatedAt, x.ID} })
+	p, err := page.Fetch(ctx, q, &out, r, mineOrder, func(x Summary) []any { return []any{x.CreatedAt, x.ID} })
+	if err != nil || len(p.Items) == 0 {
+		return p, err
+	}
+	ids := make([]string, 0, len(p.Items))
+	for _, x := range p.Items {
+		ids = append(ids, x.VendorID)
+	}
+	names, err := account.VendorNamesByID(ctx, s.DB, ids) // the vendors' names, in one read for the page
+	if err != nil {
+		return page.Page[Summary]{}, err
+	}
+	for i := range p.Items {
+		p.Items[i].VendorName = names[p.Items[i].VendorID]
+	}
+	return p, nil
 }
 
 // ---- submitting and deciding ----

@@ -27,3 +27,10 @@ func LegalNames(ctx context.Context, db bun.IDB, vendorID string, candidateIDs [
 	}
 	return out, err
 }
+
+// AppliedTo reports whether a candidate has sent an application to a vendor (in any status but
+// draft), for other packages (whether a vendor's administrators may act on the candidate).
+func AppliedTo(ctx context.Context, db bun.IDB, candidateID, vendorID string) (bool, error) {
+	return db.NewSelect().Model((*Application)(nil)).Where("candidate_id = ?", candidateID).Where("vendor_id = ?", vendorID).
+		Where("status <> ?", StatusDraft).Exists(ctx)
+}

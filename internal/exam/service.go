@@ -30,7 +30,9 @@ import (
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/cache"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/database"
+	"github.com/peeracademy/peeracademy/internal/eligibility"
 )
 
 // AnswerGrace is how long after the deadline an answer is still accepted (a save sent just before
@@ -177,13 +179,16 @@ func (s *Service) UpdateSettings(ctx context.Context, a audit.Actor, admin *acco
 
 // related reports whether a candidate has dealings with a vendor: an enrolment in one of its cohorts
 // or an application submitted to it. Administrators can act only on such candidates.
+// Each question goes to the package that owns its table (an administrator's action, off the hot path).
 func related(ctx context.Context, db bun.IDB, candidateID, vendorID string) (bool, error) {
-	var n int
-	err := db.NewRaw(`SELECT COUNT(*) FROM users AS u WHERE u.id = ? AND u.role = ? AND (
-  EXISTS (SELECT 1 FROM enrollments AS e JOIN cohorts AS c ON c.id = e.cohort_id WHERE e.candidate_id = u.id AND c.vendor_id = ?)
-  OR EXISTS (SELECT 1 FROM applications AS ap WHERE ap.candidate_id = u.id AND ap.vendor_id = ? AND ap.status <> 'draft'))`,
-		candidateID, account.RoleCandidate, vendorID, vendorID).Scan(ctx, &n)
-	return n > 0, err
+	us, err := account.UsersByID(ctx, db, []string{candidateID}, account.RoleCandidate, "id")
+	if err != nil || len(us) == 0 {
+		return false, err
+	}
+	if ok, err := cohort.EnrolledWithVendor(ctx, db, candidateID, vendorID); ok || err != nil {
+		return ok, err
+	}
+	return eligibility.AppliedTo(ctx, db, candidateID, vendorID)
 }
 
 // GrantAccommodation gives a candidate extra minutes on attempts started from now on with the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
 	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/database"
@@ -76,11 +77,9 @@ func (s *Service) writeStarts(ctx context.Context, batch []*startReq) (map[strin
 		}
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
-		if database.IsPostgres(tx) {
-			// Serialise each candidate's starts (in id order: two batches never wait on each other in a circle).
-			if _, err := tx.NewRaw("SELECT id FROM users WHERE id IN (?) ORDER BY id FOR UPDATE", bun.In(ids)).Exec(ctx); err != nil {
-				return err
-			}
+		// Serialise each candidate's starts (in id order: two batches never wait on each other in a circle).
+		if err := account.LockUsers(ctx, tx, ids); err != nil {
+			return err
 		}
 		var counts []struct {
 			CandidateID string `bun:"candidate_id"`

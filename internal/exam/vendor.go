@@ -17,6 +17,7 @@ import (
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/csvsafe"
 	"github.com/peeracademy/peeracademy/internal/database"
 )
@@ -41,8 +42,7 @@ func (s *Service) CohortResults(ctx context.Context, admin *account.User, cohort
 	if !isAdmin(admin) {
 		return nil, errAdminOnly
 	}
-	var vendorID string
-	err := s.DB.NewSelect().Table("cohorts").Column("vendor_id").Where("id = ?", cohortID).Scan(ctx, &vendorID)
+	vendorID, err := cohort.VendorOf(ctx, s.DB, cohortID)
 	if database.ErrIsNotFound(err) || (err == nil && vendorID != admin.Vendor()) {
 		return nil, errCohortNotFound
 	}
@@ -221,11 +221,9 @@ func (s *Service) RetireItem(ctx context.Context, a audit.Actor, admin *account.
 	}
 	vendorID := admin.Vendor()
 	return database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if database.IsPostgres(tx) {
-			// Serialise a vendor's retirements so two cannot together empty a domain.
-			if _, err := tx.NewRaw("SELECT id FROM vendors WHERE id = ? FOR UPDATE", vendorID).Exec(ctx); err != nil {
-				return err
-			}
+		// Serialise a vendor's retirements so two cannot together empty a domain.
+		if err := account.LockVendor(ctx, tx, vendorID); err != nil {
+			return err
 		}
 		retired, err := retiredSet(ctx, tx, vendorID)
 		if err != nil {

@@ -28,7 +28,7 @@ func (s *Service) CreateFeed(ctx context.Context, a audit.Actor, trainer *accoun
 	token := account.NewSecret()
 	now := s.now()
 	err := database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockUser(ctx, tx, trainer.ID); err != nil {
+		if err := account.LockUser(ctx, tx, trainer.ID); err != nil {
 			return err
 		}
 		revoked, err := revokeFeeds(ctx, tx, trainer.ID, now)

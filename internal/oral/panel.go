@@ -444,30 +444,19 @@ func (s *Service) AwaitingGrades(ctx context.Context, u *account.User) ([]Awaiti
 		return nil, err
 	}
 	out := []Awaiting{}
-	var ids []string
+	var candidates []string // the booking's candidate, by position in out
 	for _, d := range ds {
 		if _, graded := d.examiner[u.ID]; !d.Decided && !graded {
 			out = append(out, Awaiting{BookingID: d.BookingID, StartsAt: d.StartsAt, Seat: d.NextSeat})
-			ids = append(ids, d.BookingID)
+			candidates = append(candidates, d.CandidateID)
 		}
 	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var names []struct {
-		ID   string `bun:"id"`
-		Name string `bun:"name"`
-	}
-	err = s.DB.NewRaw(`SELECT b.id, u.name FROM oral_bookings AS b JOIN users AS u ON u.id = b.candidate_id WHERE b.id IN (?)`, bun.In(ids)).Scan(ctx, &names)
+	names, err := s.names(ctx, s.DB, candidates)
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
-		for _, n := range names {
-			if n.ID == out[i].BookingID {
-				out[i].CandidateName = n.Name
-			}
-		}
+		out[i].CandidateName = names[candidates[i]].Name
 	}
 	return out, nil
 }

@@ -234,15 +234,6 @@ func getBooking(ctx context.Context, db bun.IDB, id string, lock bool) (*Booking
 	return b, nil
 }
 
-// lockUser serialises work per user on PostgreSQL (SQLite transactions are immediate: one writer).
-func lockUser(ctx context.Context, tx bun.Tx, userID string) error {
-	if !database.IsPostgres(tx) {
-		return nil
-	}
-	_, err := tx.NewRaw("SELECT id FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx)
-	return err
-}
-
 // When formats an instant for people in a zone: "Tuesday, March 2, 2027 at 9:00 AM EST".
 func When(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Monday, January 2, 2006 at 3:04 PM MST")

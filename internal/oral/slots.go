@@ -183,7 +183,7 @@ func (s *Service) CreateSlots(ctx context.Context, a audit.Actor, trainer *accou
 			Location: in.Location, Status: SlotOpen, CreatedBy: &trainer.ID, CreatedAt: now}
 	}
 	err = database.InTx(ctx, s.DB, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockUser(ctx, tx, trainer.ID); err != nil {
+		if err := account.LockUser(ctx, tx, trainer.ID); err != nil {
 			return err
 		}
 		var existing []Slot
