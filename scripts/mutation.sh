@@ -30,6 +30,7 @@ ENTRIES=(
 	"./internal/ce;^Test;internal/ce/rule.go"
 	"./internal/cohort;^Test(CompletionRule|AttendanceRuleNumbers)$;internal/cohort/model.go"
 	"./internal/cohort;^Test(CohortRules|AttendanceRegisterAndMakeups)$;internal/cohort/attendance.go"
+	"./internal/catalog;^TestRule;internal/catalog/rule.go"
 	"./internal/contentcheck;^Test;internal/contentcheck/items.go internal/contentcheck/questions.go internal/contentcheck/words.go internal/contentcheck/testwise.go"
 )
 
