@@ -230,6 +230,16 @@ func TestQualityProblems(t *testing.T) {
 			it.Options = append(slices.Clone(fxOptions), "plum")
 			it.Distractors[4] = "A misconception."
 		}, []string{bpFile + ": the bank: no select-all item has 4 keys; every count from 1 to 4 must be used"}},
+		{"select-all never keyed once", func(f *fixture) {
+			for id, keys := range map[string][]int{"ALP-11": {0, 1, 3}, "BET-11": {1, 3}} {
+				f.item(id).Answer = keys
+				f.item(id).Distractors = distractorNotes(fxOptions, keys)
+			}
+		}, []string{
+			bpFile + ": the bank: 50% (3 of 6) of select-all items have 2 keys; at most 40% may share a key count",
+			bpFile + ": the bank: 50% (3 of 6) of select-all items have 3 keys; at most 40% may share a key count",
+			bpFile + ": the bank: no select-all item has 1 keys; every count from 1 to 3 must be used",
+		}},
 		{"select-all count too common", func(f *fixture) {
 			f.item("ALP-11").Answer = []int{1, 3}
 			delete(f.item("ALP-11").Distractors, 3)
