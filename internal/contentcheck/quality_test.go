@@ -398,3 +398,29 @@ func TestSimulateDeterministic(t *testing.T) {
 		t.Errorf("seeds 42 and 43 gave the same results: %v", a)
 	}
 }
+
+// The cue limits hold for the smallest sets too: one question keyed on its longest option, or one
+// true/false question keyed True, is 100% (a course's knowledge checks can be that few).
+func TestQualityCueEdges(t *testing.T) {
+	if p := (share{1, 1}).pct(); p != 100 {
+		t.Errorf("1 of 1 is %v%%", p)
+	}
+	if p := (share{0, 0}).pct(); p != 0 {
+		t.Errorf("0 of 0 is %v%%", p)
+	}
+	at := func(format string, args ...any) curriculum.Problem {
+		return curriculum.Problem{Msg: fmt.Sprintf(format, args...)}
+	}
+	var got []string
+	for _, p := range cueProblems(stats{longest: share{1, 1}, shortest: share{0, 1}, tfTrue: share{1, 1}}, BankLimits, "x", at) {
+		got = append(got, p.Msg)
+	}
+	want := []string{
+		"x: the key is strictly the longest option in 100% (1 of 1) of single-answer items; at most 30% allowed",
+		"x: the key is strictly the longest option in 100% (1 of 1) and strictly the shortest in 0% (0 of 1) of single-answer items; they must be within 10 points",
+		"x: true/false questions are keyed True in 100% (1 of 1); 40-60% expected",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n got  %q\n want %q", got, want)
+	}
+}
