@@ -424,3 +424,15 @@ func TestQualityCueEdges(t *testing.T) {
 		t.Errorf("problems:\n got  %q\n want %q", got, want)
 	}
 }
+
+// Absolute words in exactly twice as many keys as distractors (or the reverse) are still balanced.
+func TestQualityAbsolutesAtTheLimit(t *testing.T) {
+	at := func(format string, args ...any) curriculum.Problem {
+		return curriculum.Problem{Msg: fmt.Sprintf(format, args...)}
+	}
+	for _, s := range []stats{{absKeys: share{10, 100}, absDis: share{20, 100}}, {absKeys: share{20, 100}, absDis: share{10, 100}}} {
+		if ps := cueProblems(s, BankLimits, "x", at); len(ps) > 0 {
+			t.Errorf("keys %s, distractors %s: %v", s.absKeys, s.absDis, ps)
+		}
+	}
+}
