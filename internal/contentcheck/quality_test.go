@@ -436,3 +436,23 @@ func TestQualityAbsolutesAtTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// The bank's rules hold for a bank of one item: a lone select-all item keyed once leaves 2 and 3
+// keys unused, and a lone knowledge item makes 0% scenario items.
+func TestQualityOneItemBank(t *testing.T) {
+	bank := &exam.Bank{Items: []exam.Item{{ID: "ONE-1", Type: exam.TypeMultiple, Kind: exam.KindKnowledge, Stem: "Which choices help? Select all that apply.",
+		Options: fxOptions, Answer: []int{1}, Distractors: distractorNotes(fxOptions, []int{1})}}}
+	_, ps := checkItems(bank, nil, bpFile, "the bank")
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Msg)
+	}
+	for _, want := range []string{
+		"the bank: no select-all item has 2, 3 keys; every count from 1 to 3 must be used",
+		"the bank: 0% (0 of 1) of items are scenario items; at least 60% expected",
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("problems %q lack %q", got, want)
+		}
+	}
+}
