@@ -99,3 +99,17 @@ func TestFold(t *testing.T) {
 		t.Errorf("Fold = %q", got)
 	}
 }
+
+// Content words keep two-letter words and drop single letters; overlap counts the shared ones.
+func TestContentWords(t *testing.T) {
+	w := contentWords("Qz y xylophone")
+	if !w["qz"] || !w["xylophone"] || w["y"] || len(w) != 2 {
+		t.Errorf("contentWords = %v", w)
+	}
+	if n := overlap(w, contentWords("qz zebra")); n != 1 {
+		t.Errorf("overlap = %d, want 1", n)
+	}
+	if n := overlap(w, contentWords("zebra")); n != 0 {
+		t.Errorf("overlap without a shared word = %d", n)
+	}
+}
