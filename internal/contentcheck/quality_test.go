@@ -456,3 +456,16 @@ func TestQualityOneItemBank(t *testing.T) {
 		}
 	}
 }
+
+// A domain of one single-answer item keyed on its longest option is over the limit (100%), reported
+// at that item's file; a domain without such items is not judged.
+func TestQualityDomainOfOneItem(t *testing.T) {
+	bank := &exam.Bank{Blueprint: exam.Blueprint{Domains: []exam.Domain{{ID: "alpha"}, {ID: "beta"}}}}
+	it := exam.Item{ID: "ALP-01", Domain: "alpha", Type: exam.TypeSingle, Options: fxOptions, Answer: []int{2}, Src: curriculum.Problem{File: alphaFile}}
+	tf := exam.Item{ID: "BET-01", Domain: "beta", Type: exam.TypeTrueFalse, Options: exam.TrueFalseOptions, Answer: []int{0}, Src: curriculum.Problem{File: betaFile}}
+	ps := domainProblems(bank, []q{itemQ(&it), itemQ(&tf)})
+	want := "domain alpha: the key is strictly the longest option in 100% (1 of 1) of single-answer items; at most 30% allowed"
+	if len(ps) != 1 || ps[0].File != alphaFile || ps[0].Msg != want {
+		t.Errorf("problems %v, want %s at %s", ps, want, alphaFile)
+	}
+}
