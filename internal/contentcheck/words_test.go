@@ -7,6 +7,8 @@ func TestHasAbsolute(t *testing.T) {
 		"Always ask first.":              true,
 		"She never calls.":               true,
 		"No one decides for her.":        true,
+		"She tells no one":               true, // the two words end the text
+		"She tells no":                   false,
 		"It is allowed.":                 false,
 		"Nonetheless, she asks.":         false,
 		"Offer choices; nothing forced.": true,
