@@ -469,3 +469,28 @@ func TestQualityDomainOfOneItem(t *testing.T) {
 		t.Errorf("problems %v, want %s at %s", ps, want, alphaFile)
 	}
 }
+
+// The test-wise candidate answers a single-answer item with one option, a select-all item with at
+// most all options but one; a bank without select-all
+// items has a modal key count of 1; one form passed of one is 100%.
+func TestQualityTestWiseEdges(t *testing.T) {
+	single := &exam.Item{Type: exam.TypeSingle, Options: fxOptions}
+	for _, s := range Strategies {
+		if got := s.answer(single, cuesOf(single), []int{0, 1, 2, 3}, 3); len(got) != 1 {
+			t.Errorf("%s answers a single-answer item with %v", s.Name, got)
+		}
+	}
+	multiple := &exam.Item{Type: exam.TypeMultiple, Options: fxOptions}
+	if got := Strategies[0].answer(multiple, cuesOf(multiple), []int{0, 1, 2, 3}, 5); len(got) != 3 {
+		t.Errorf("select-all of 4 options with a modal count of 5 answered %v, want 3 options (options - 1)", got)
+	}
+	if k := modalKeyCount(&exam.Bank{}); k != 1 {
+		t.Errorf("modal key count without select-all items = %d", k)
+	}
+	if SimForms != 10000 || SimSeed != 20261202 {
+		t.Errorf("simulation of %d forms with seed %d; content/FORMAT.md states 10,000 forms and seed 20261202", SimForms, SimSeed)
+	}
+	if p := (SimResult{Forms: 1, Passed: 1}).PassPct(); p != 100 {
+		t.Errorf("1 form passed of 1 = %v%%", p)
+	}
+}
