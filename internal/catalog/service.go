@@ -364,7 +364,7 @@ func (s *Service) progress(ctx context.Context, db bun.IDB, e *Enrolment) (*Prog
 			p.Open = at
 		}
 	}
-	p.CanAttempt = !p.Passed && (p.Open != nil || o.AttemptsAllowed == 0 || len(p.Attempts) < o.AttemptsAllowed)
+	p.CanAttempt = MayAttempt(p.Passed, p.Open != nil, len(p.Attempts), o.AttemptsAllowed)
 	return p, nil
 }
 
@@ -668,16 +668,11 @@ func (s *Service) provider(ctx context.Context, enrolmentID string) (string, err
 
 func (s *Service) completeIfDone(ctx context.Context, tx bun.IDB, a audit.Actor, p *Progress, provider string) error {
 	e, c := p.Enrolment, p.Course
-	if e.Completed() || !p.Passed || p.ModulesDone < p.Modules {
+	if e.Completed() || !CompletesCourse(p.ModulesDone, p.Modules, p.Passed) {
 		return nil
 	}
 	now := s.now()
-	var passing string
-	for _, at := range p.Attempts {
-		if at.Passed {
-			passing = at.ID
-		}
-	}
+	passing := PassingAttempt(p.Attempts)
 	var activityID *string
 	switch c.Kind {
 	case KindCE:

@@ -207,6 +207,10 @@ func evaluate(rule Rule, activities []Activity, start, end time.Time) Progress {
 
 func hundredths(h float64) int { return int(math.Round(h * 100)) }
 
+// CourseHundredths is the CE credit of a completed course of the given minutes, in hundredths of
+// an hour, rounded down: a 50-minute course credits 0.83 hours, never more than was taught.
+func CourseHundredths(minutes int) int { return minutes * 100 / 60 }
+
 // FormatHoursOf formats hours given as a number ("7.5").
 func FormatHoursOf(h float64) string { return FormatHours(hundredths(h)) }
 

@@ -301,7 +301,7 @@ func CreditCourse(ctx context.Context, tx bun.IDB, certs Certs, a audit.Actor, i
 	enrolment := in.EnrolmentID
 	act := &Activity{ID: uuid.Must(uuid.NewV7()).String(), CertificateID: c.ID, HolderID: in.HolderID, VendorID: c.VendorID,
 		Title: in.CourseTitle, Provider: in.Provider, Date: Day(in.CompletedAt).Format(DateLayout),
-		Hundredths: in.Minutes * 100 / 60, Category: in.Category, Status: StatusVerified, ReviewedAt: &in.CompletedAt,
+		Hundredths: CourseHundredths(in.Minutes), Category: in.Category, Status: StatusVerified, ReviewedAt: &in.CompletedAt,
 		ReviewReason: "Credited on completing the course " + in.CourseSlug + ".", CreatedAt: in.CompletedAt,
 		CourseSlug: in.CourseSlug, EnrolmentID: &enrolment}
 	if _, err := tx.NewInsert().Model(act).Exec(ctx); err != nil {

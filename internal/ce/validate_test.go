@@ -143,3 +143,12 @@ func TestTermMonthlyCycles(t *testing.T) {
 		t.Errorf("current monthly cycle: %+v, %v", p, ok)
 	}
 }
+
+// A completed course credits its minutes as hours, in hundredths, rounded down.
+func TestCourseHundredths(t *testing.T) {
+	for minutes, want := range map[int]int{0: 0, 1: 1, 50: 83, 59: 98, 60: 100, 90: 150, 180: 300} {
+		if got := ce.CourseHundredths(minutes); got != want {
+			t.Errorf("CourseHundredths(%d) = %d, want %d", minutes, got, want)
+		}
+	}
+}

@@ -212,6 +212,14 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 		if ms, err := f.svc.Makeups(ctx, c.ID, cands[0].ID); err != nil || len(ms) != 0 {
 			t.Errorf("make-ups of someone without any: %+v, %v", ms, err)
 		}
+		// Day 1, the first day, is kept with the make-up (day 0 is none).
+		f.now = f.now.Add(time.Minute)
+		if m, err := f.svc.AddMakeup(ctx, ta, f.trainer, c.ID, cohort.MakeupInput{CandidateID: cands[3].ID, Day: 1, Description: "Day 1 reading", Minutes: 30}); err != nil || m.Day == nil || *m.Day != 1 {
+			t.Fatalf("make-up for day 1: %+v, %v", m, err)
+		}
+		if ms, err := f.svc.Makeups(ctx, c.ID, cands[3].ID); err != nil || len(ms) != 1 || ms[0].Day == nil || *ms[0].Day != 1 {
+			t.Errorf("make-up for day 1 stored as %+v, %v", ms, err)
+		}
 
 		// One candidate's standing.
 		st, err := f.svc.StatusOf(ctx, c, cands[1].ID)
@@ -226,7 +234,7 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 		}
 
 		// Each recording is in the audit trail, once per call.
-		for action, want := range map[string]int{"attendance.record": 2, "makeup.record": 2} {
+		for action, want := range map[string]int{"attendance.record": 2, "makeup.record": 3} {
 			evs, _, err := audit.List(ctx, f.env.App.DB, audit.Filter{Action: action, VendorID: f.vendor.ID})
 			if err != nil || len(evs) != want {
 				t.Errorf("%s: %d audit events, want %d (%v)", action, len(evs), want, err)
@@ -247,6 +255,15 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 		}
 		if _, err := f.svc.StatusOf(gone, c, cands[2].ID); err == nil || errors.Is(err, cohort.ErrNotEnrolled) {
 			t.Errorf("StatusOf without a database: %v", err)
+		}
+
+		// A make-up that cannot be saved is reported, never answered as recorded (last: it takes
+		// the table away).
+		if _, err := f.env.App.DB.ExecContext(ctx, "ALTER TABLE makeup_work RENAME TO makeup_work_gone"); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := f.svc.AddMakeup(ctx, ta, f.trainer, c.ID, in); err == nil {
+			t.Errorf("make-up without its table answered %+v", m)
 		}
 	})
 }

@@ -230,6 +230,16 @@ func TestQualityProblems(t *testing.T) {
 			it.Options = append(slices.Clone(fxOptions), "plum")
 			it.Distractors[4] = "A misconception."
 		}, []string{bpFile + ": the bank: no select-all item has 4 keys; every count from 1 to 4 must be used"}},
+		{"select-all never keyed once", func(f *fixture) {
+			for id, keys := range map[string][]int{"ALP-11": {0, 1, 3}, "BET-11": {1, 3}} {
+				f.item(id).Answer = keys
+				f.item(id).Distractors = distractorNotes(fxOptions, keys)
+			}
+		}, []string{
+			bpFile + ": the bank: 50% (3 of 6) of select-all items have 2 keys; at most 40% may share a key count",
+			bpFile + ": the bank: 50% (3 of 6) of select-all items have 3 keys; at most 40% may share a key count",
+			bpFile + ": the bank: no select-all item has 1 keys; every count from 1 to 3 must be used",
+		}},
 		{"select-all count too common", func(f *fixture) {
 			f.item("ALP-11").Answer = []int{1, 3}
 			delete(f.item("ALP-11").Distractors, 3)
@@ -386,5 +396,101 @@ func TestSimulateDeterministic(t *testing.T) {
 	c, _ := Simulate(bank, cfg)
 	if slices.Equal(a, c) {
 		t.Errorf("seeds 42 and 43 gave the same results: %v", a)
+	}
+}
+
+// The cue limits hold for the smallest sets too: one question keyed on its longest option, or one
+// true/false question keyed True, is 100% (a course's knowledge checks can be that few).
+func TestQualityCueEdges(t *testing.T) {
+	if p := (share{1, 1}).pct(); p != 100 {
+		t.Errorf("1 of 1 is %v%%", p)
+	}
+	if p := (share{0, 0}).pct(); p != 0 {
+		t.Errorf("0 of 0 is %v%%", p)
+	}
+	at := func(format string, args ...any) curriculum.Problem {
+		return curriculum.Problem{Msg: fmt.Sprintf(format, args...)}
+	}
+	var got []string
+	for _, p := range cueProblems(stats{longest: share{1, 1}, shortest: share{0, 1}, tfTrue: share{1, 1}}, BankLimits, "x", at) {
+		got = append(got, p.Msg)
+	}
+	want := []string{
+		"x: the key is strictly the longest option in 100% (1 of 1) of single-answer items; at most 30% allowed",
+		"x: the key is strictly the longest option in 100% (1 of 1) and strictly the shortest in 0% (0 of 1) of single-answer items; they must be within 10 points",
+		"x: true/false questions are keyed True in 100% (1 of 1); 40-60% expected",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n got  %q\n want %q", got, want)
+	}
+}
+
+// Absolute words in exactly twice as many keys as distractors (or the reverse) are still balanced.
+func TestQualityAbsolutesAtTheLimit(t *testing.T) {
+	at := func(format string, args ...any) curriculum.Problem {
+		return curriculum.Problem{Msg: fmt.Sprintf(format, args...)}
+	}
+	for _, s := range []stats{{absKeys: share{10, 100}, absDis: share{20, 100}}, {absKeys: share{20, 100}, absDis: share{10, 100}}} {
+		if ps := cueProblems(s, BankLimits, "x", at); len(ps) > 0 {
+			t.Errorf("keys %s, distractors %s: %v", s.absKeys, s.absDis, ps)
+		}
+	}
+}
+
+// The bank's rules hold for a bank of one item: a lone select-all item keyed once leaves 2 and 3
+// keys unused, and a lone knowledge item makes 0% scenario items.
+func TestQualityOneItemBank(t *testing.T) {
+	bank := &exam.Bank{Items: []exam.Item{{ID: "ONE-1", Type: exam.TypeMultiple, Kind: exam.KindKnowledge, Stem: "Which choices help? Select all that apply.",
+		Options: fxOptions, Answer: []int{1}, Distractors: distractorNotes(fxOptions, []int{1})}}}
+	_, ps := checkItems(bank, nil, bpFile, "the bank")
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Msg)
+	}
+	for _, want := range []string{
+		"the bank: no select-all item has 2, 3 keys; every count from 1 to 3 must be used",
+		"the bank: 0% (0 of 1) of items are scenario items; at least 60% expected",
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("problems %q lack %q", got, want)
+		}
+	}
+}
+
+// A domain of one single-answer item keyed on its longest option is over the limit (100%), reported
+// at that item's file; a domain without such items is not judged.
+func TestQualityDomainOfOneItem(t *testing.T) {
+	bank := &exam.Bank{Blueprint: exam.Blueprint{Domains: []exam.Domain{{ID: "alpha"}, {ID: "beta"}}}}
+	it := exam.Item{ID: "ALP-01", Domain: "alpha", Type: exam.TypeSingle, Options: fxOptions, Answer: []int{2}, Src: curriculum.Problem{File: alphaFile}}
+	tf := exam.Item{ID: "BET-01", Domain: "beta", Type: exam.TypeTrueFalse, Options: exam.TrueFalseOptions, Answer: []int{0}, Src: curriculum.Problem{File: betaFile}}
+	ps := domainProblems(bank, []q{itemQ(&it), itemQ(&tf)})
+	want := "domain alpha: the key is strictly the longest option in 100% (1 of 1) of single-answer items; at most 30% allowed"
+	if len(ps) != 1 || ps[0].File != alphaFile || ps[0].Msg != want {
+		t.Errorf("problems %v, want %s at %s", ps, want, alphaFile)
+	}
+}
+
+// The test-wise candidate answers a single-answer item with one option, a select-all item with at
+// most all options but one; a bank without select-all
+// items has a modal key count of 1; one form passed of one is 100%.
+func TestQualityTestWiseEdges(t *testing.T) {
+	single := &exam.Item{Type: exam.TypeSingle, Options: fxOptions}
+	for _, s := range Strategies {
+		if got := s.answer(single, cuesOf(single), []int{0, 1, 2, 3}, 3); len(got) != 1 {
+			t.Errorf("%s answers a single-answer item with %v", s.Name, got)
+		}
+	}
+	multiple := &exam.Item{Type: exam.TypeMultiple, Options: fxOptions}
+	if got := Strategies[0].answer(multiple, cuesOf(multiple), []int{0, 1, 2, 3}, 5); len(got) != 3 {
+		t.Errorf("select-all of 4 options with a modal count of 5 answered %v, want 3 options (options - 1)", got)
+	}
+	if k := modalKeyCount(&exam.Bank{}); k != 1 {
+		t.Errorf("modal key count without select-all items = %d", k)
+	}
+	if SimForms != 10000 || SimSeed != 20261202 {
+		t.Errorf("simulation of %d forms with seed %d; content/FORMAT.md states 10,000 forms and seed 20261202", SimForms, SimSeed)
+	}
+	if p := (SimResult{Forms: 1, Passed: 1}).PassPct(); p != 100 {
+		t.Errorf("1 form passed of 1 = %v%%", p)
 	}
 }

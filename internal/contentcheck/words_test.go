@@ -7,6 +7,8 @@ func TestHasAbsolute(t *testing.T) {
 		"Always ask first.":              true,
 		"She never calls.":               true,
 		"No one decides for her.":        true,
+		"She tells no one":               true, // the two words end the text
+		"She tells no":                   false,
 		"It is allowed.":                 false,
 		"Nonetheless, she asks.":         false,
 		"Offer choices; nothing forced.": true,
@@ -97,5 +99,19 @@ func TestJaccardOfStems(t *testing.T) {
 func TestFold(t *testing.T) {
 	if got := Fold("  Person’s\n  CHOICE — first "); got != "person's choice - first" {
 		t.Errorf("Fold = %q", got)
+	}
+}
+
+// Content words keep two-letter words and drop single letters; overlap counts the shared ones.
+func TestContentWords(t *testing.T) {
+	w := contentWords("Qz y xylophone")
+	if !w["qz"] || !w["xylophone"] || w["y"] || len(w) != 2 {
+		t.Errorf("contentWords = %v", w)
+	}
+	if n := overlap(w, contentWords("qz zebra")); n != 1 {
+		t.Errorf("overlap = %d, want 1", n)
+	}
+	if n := overlap(w, contentWords("zebra")); n != 0 {
+		t.Errorf("overlap without a shared word = %d", n)
 	}
 }

@@ -172,3 +172,25 @@ func TestAssembleFormGolden(t *testing.T) {
 		t.Errorf("form for seed 42:\n got  %s\n want %s", got, want)
 	}
 }
+
+// A course's assessment has a single domain (internal/catalog): its forms are drawn like the written
+// exam's, and a blueprint of a single item scales to any form length.
+func TestAssembleFormOneDomain(t *testing.T) {
+	if got := DomainCounts(Blueprint{Domains: []Domain{{ID: "a", Count: 1}}}, 3); len(got) != 1 || got[0] != 3 {
+		t.Errorf("DomainCounts of one item to 3 = %v, want [3]", got)
+	}
+	b := goldenBank()
+	b.Blueprint.Domains = b.Blueprint.Domains[:1]
+	b.Items = b.Items[:3] // domain a's
+	f, err := AssembleForm(b, nil, 3, 7)
+	if err != nil || len(f) != 3 {
+		t.Fatalf("one-domain form: %v, %v", f, err)
+	}
+	seen := map[string]bool{}
+	for _, fi := range f {
+		if seen[fi.ItemID] || !strings.HasPrefix(fi.ItemID, "A-") {
+			t.Errorf("one-domain form %+v", f)
+		}
+		seen[fi.ItemID] = true
+	}
+}
