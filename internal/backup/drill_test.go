@@ -135,8 +135,13 @@ func TestRestoreDrill(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for !stop.Load() {
-				resp := env.Do(apptest.Request("GET", "/verify/"+cert.VerifyCode, nil))
-				resp.Body.Close()
+				// Look-ups stay under the per-minute allowance (30): the counters are rows the
+				// backup carries, and the restored installation is asked to look up within the
+				// same minute.
+				if served.Load() < 20 {
+					resp := env.Do(apptest.Request("GET", "/verify/"+cert.VerifyCode, nil))
+					resp.Body.Close()
+				}
 				_ = audit.Record(ctx, env.App.DB, audit.System, audit.Entry{Action: "drill.traffic", SubjectType: "test"})
 				served.Add(1)
 			}
