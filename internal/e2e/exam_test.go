@@ -236,9 +236,22 @@ func (b *browser) examPage() examFacts {
 func (b *browser) pickOption(i int) {
 	b.t.Helper()
 	sel := fmt.Sprintf(`form[data-exam-question] input[name="choice"][value="%d"]`, i)
+	checked := func() bool {
+		return run(b, "is "+sel+" checked", chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`).checked`))
+	}
 	b.clickCentered(sel)
-	if !run(b, "is "+sel+" checked", chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(sel)+`).checked`)) {
-		b.t.Fatalf("clicking %s did not select it", sel)
+	if checked() {
+		return
+	}
+	// What was under the pointer: a click that misses once on a busy machine (the page still laying
+	// out) is clicked again, as a person would, and said in the log; a second miss fails.
+	under := run(b, "what is at "+sel, chromedp.Evaluate[string](`(el => { const r = el.getBoundingClientRect(); `+
+		`const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); `+
+		`return at ? at.outerHTML.slice(0, 200) : "nothing"; })(document.querySelector(`+strconv.Quote(sel)+`))`))
+	b.t.Logf("clicking %s did not select it at first (at its centre now: %s); clicking again", sel, under)
+	b.clickCentered(sel)
+	if !checked() {
+		b.t.Fatalf("clicking %s twice did not select it (at its centre: %s)", sel, under)
 	}
 }
 
