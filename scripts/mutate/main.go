@@ -264,7 +264,8 @@ func collect(fset *token.FileSet, f *ast.File, name string) []*mutant {
 		add(n, "NEGATE_COND", "!("+exprString(fset, orig)+")",
 			func() { *e = &ast.UnaryExpr{Op: token.NOT, X: &ast.ParenExpr{X: orig}} }, func() { *e = orig })
 	}
-	var errFuncs []int // for each enclosing function: its number of results when the last is error, else 0
+	allMeaning := map[*ast.BasicLit]bool{} // literals not mutated (see *ast.CallExpr below)
+	var errFuncs []int                     // for each enclosing function: its number of results when the last is error, else 0
 	var walk func(n ast.Node) bool
 	walk = func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -280,8 +281,22 @@ func collect(fset *token.FileSet, f *ast.File, name string) []*mutant {
 			ast.Inspect(n.Body, walk)
 			errFuncs = errFuncs[:len(errFuncs)-1]
 			return false
+		case *ast.CallExpr:
+			// A count or precision of -1 that means "all" (regexp's FindAll*) or "as few digits as
+			// needed" (strconv's FormatFloat/AppendFloat): every negative value means the same, so
+			// -1 → -2 is equivalent by the API's definition and is not made.
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && (strings.HasPrefix(sel.Sel.Name, "FindAll") ||
+				sel.Sel.Name == "FormatFloat" || sel.Sel.Name == "AppendFloat") {
+				for _, a := range n.Args {
+					if u, ok := a.(*ast.UnaryExpr); ok && u.Op == token.SUB {
+						if lit, ok := u.X.(*ast.BasicLit); ok && lit.Kind == token.INT && lit.Value == "1" {
+							allMeaning[lit] = true
+						}
+					}
+				}
+			}
 		case *ast.BasicLit:
-			if n.Kind != token.INT {
+			if n.Kind != token.INT || allMeaning[n] {
 				break
 			}
 			v, err := strconv.ParseInt(n.Value, 0, 64)
