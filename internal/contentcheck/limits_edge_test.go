@@ -66,3 +66,31 @@ func TestKeyCountLimitAtItsExactValue(t *testing.T) {
 		t.Errorf("3 of 6 with one key: %v, want one problem about it", ps)
 	}
 }
+
+// The longest-key limit holds in every domain: a domain within it (or with no single-answer item, or
+// none at all) does not stop the check of the domains after it, and one exactly at 30% is allowed.
+func TestDomainLongestKeyLimit(t *testing.T) {
+	single := func(domain string, longest bool) q {
+		x := q{typ: exam.TypeSingle, group: domain, file: domain + ".yaml", opts: []string{"a short one", "brief", "a third one"}, keys: []int{1}}
+		if longest {
+			x.opts[1] = "the key, which is much longer than the others"
+		}
+		return x
+	}
+	var qs []q
+	// "first": 3 of 10 keyed longest, exactly at the limit.
+	for i := range 10 {
+		qs = append(qs, single("first", i < 3))
+	}
+	// "tf": true/false items only (no single-answer item to count).
+	qs = append(qs, q{typ: exam.TypeTrueFalse, group: "tf", opts: []string{"True", "False"}, keys: []int{0}})
+	// "last": 2 of 3 keyed longest, over the limit.
+	for i := range 3 {
+		qs = append(qs, single("last", i < 2))
+	}
+	bank := &exam.Bank{Blueprint: exam.Blueprint{Domains: []exam.Domain{{ID: "first"}, {ID: "empty"}, {ID: "tf"}, {ID: "last"}}}}
+	ps := domainProblems(bank, qs)
+	if len(ps) != 1 || ps[0].File != "last.yaml" || !strings.Contains(ps[0].Msg, "domain last:") {
+		t.Fatalf("problems %v, want one about domain last", ps)
+	}
+}
