@@ -94,3 +94,52 @@ func TestDomainLongestKeyLimit(t *testing.T) {
 		t.Fatalf("problems %v, want one about domain last", ps)
 	}
 }
+
+// A key is "strictly" the longest or shortest: a tie is neither. Questions that are not single-answer
+// with one key inside the options are never counted (and never read out of range).
+func TestKeyExtremeEdges(t *testing.T) {
+	opts := []string{"four", "sixsix", "eightchr"}
+	for _, tc := range []struct {
+		name              string
+		x                 q
+		longest, shortest bool
+	}{
+		{"strictly longest", q{typ: exam.TypeSingle, opts: opts, keys: []int{2}}, true, false},
+		{"strictly shortest", q{typ: exam.TypeSingle, opts: opts, keys: []int{0}}, false, true},
+		{"in between", q{typ: exam.TypeSingle, opts: opts, keys: []int{1}}, false, false},
+		{"tied longest", q{typ: exam.TypeSingle, opts: []string{"four", "eightchr", "8 chars!"}, keys: []int{1}}, false, false},
+		{"tied shortest", q{typ: exam.TypeSingle, opts: []string{"four", "five", "eightchr"}, keys: []int{0}}, false, false},
+		{"select-all with one key", q{typ: exam.TypeMultiple, opts: opts, keys: []int{2}}, false, false},
+		{"single with two keys", q{typ: exam.TypeSingle, opts: opts, keys: []int{2, 0}}, false, false},
+		{"key below the options", q{typ: exam.TypeSingle, opts: opts, keys: []int{-1}}, false, false},
+		{"key just past the options", q{typ: exam.TypeSingle, opts: opts, keys: []int{3}}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, s := keyExtreme(tc.x)
+			if l != tc.longest || s != tc.shortest {
+				t.Errorf("keyExtreme = %v, %v; want %v, %v", l, s, tc.longest, tc.shortest)
+			}
+		})
+	}
+}
+
+// A knowledge check is true/false when its two options are True and False, in either order, and only
+// then.
+func TestCheckQTrueFalse(t *testing.T) {
+	m := &curriculum.Module{File: "m.md"}
+	for _, tc := range []struct {
+		opts []string
+		want string
+	}{
+		{[]string{"True", "False"}, exam.TypeTrueFalse},
+		{[]string{"False", "True"}, exam.TypeTrueFalse},
+		{[]string{"True", "False", "It depends"}, exam.TypeSingle},
+		{[]string{"True", "Maybe"}, exam.TypeSingle},
+		{[]string{"Maybe", "False"}, exam.TypeSingle},
+		{[]string{"Yes", "No"}, exam.TypeSingle},
+	} {
+		if got := checkQ(m, 0, curriculum.CheckItem{Prompt: "p", Options: tc.opts}).typ; got != tc.want {
+			t.Errorf("options %q: type %q, want %q", tc.opts, got, tc.want)
+		}
+	}
+}
