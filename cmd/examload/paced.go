@@ -37,6 +37,7 @@ type pacedOptions struct {
 	ThinkMin, ThinkMax time.Duration // think time before each answer (and before submitting)
 	Resaves            int           // earlier answers each candidate changes again
 	RSSPid             int           // process whose memory to sample (0: this one, the in-process app)
+	OpenFirst          bool          // each candidate opens the exam page (GET /exam) before the release
 }
 
 func pacedFlags(fs *flag.FlagSet, p *pacedOptions) {
@@ -45,6 +46,7 @@ func pacedFlags(fs *flag.FlagSet, p *pacedOptions) {
 	fs.DurationVar(&p.ThinkMin, "think-min", 5*time.Second, "paced: shortest think time before an answer (scale down for a short run)")
 	fs.DurationVar(&p.ThinkMax, "think-max", 30*time.Second, "paced: longest think time before an answer")
 	fs.IntVar(&p.Resaves, "resaves", 3, "paced: earlier answers each candidate changes again")
+	fs.BoolVar(&p.OpenFirst, "open-first", true, "paced: each candidate opens the exam page (GET /exam) before the release, as one waiting to press Start has: its connection is open and its session read (false: the first request of each candidate is its Start)")
 	fs.IntVar(&p.RSSPid, "rss-pid", 0, "paced: sample the resident memory of this process (default: examload itself, which runs the app in-process)")
 }
 
@@ -122,11 +124,20 @@ func loadPaced(ctx context.Context, o options, base string, tokens []string, rep
 	}()
 
 	workers := make([]*worker, len(tokens))
+	for i := range tokens {
+		workers[i] = &worker{o: o, api: api}
+	}
+	if p.OpenFirst {
+		t := time.Now()
+		if err := openPages(ctx, workers, tokens); err != nil {
+			return err
+		}
+		o.logf("every candidate has the exam page open (%s); release", time.Since(t).Round(time.Millisecond))
+	}
 	var wg sync.WaitGroup
 	released := time.Now()
 	for i, token := range tokens {
-		w := &worker{o: o, api: api}
-		workers[i] = w
+		w := workers[i]
 		at := released.Add(time.Duration(rand.Int64N(int64(p.Window) + 1)))
 		wg.Go(func() {
 			if !sleepUntil(ctx, at) {
@@ -152,6 +163,35 @@ func loadPaced(ctx context.Context, o options, base string, tokens []string, rep
 		pr.RSSMedian, pr.RSSMax = got[len(got)/2], got[len(got)-1]
 	}
 	return nil
+}
+
+// openPages has every candidate open the exam page before the release, as a candidate waiting for
+// nine o'clock has: the page (GET /exam, the gate and earlier results) loaded, so the connection is
+// open and the session has been read. Fifty at a time; not timed (they are not part of the start),
+// but a page that fails stops the run.
+func openPages(ctx context.Context, workers []*worker, tokens []string) error {
+	sem := make(chan struct{}, 50)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	var first atomic.Value
+	for i, token := range tokens {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r, err := workers[i].api.GetExamWithResponse(ctx, nil, bearer(token))
+			if err == nil && r.StatusCode() != http.StatusOK {
+				err = fmt.Errorf("GET /exam: %d %s", r.StatusCode(), strings.TrimSpace(string(r.Body)))
+			}
+			if err != nil && failed.Add(1) == 1 {
+				first.Store(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d candidates could not open the exam page before the release; the first: %v", n, first.Load())
+	}
+	return ctx.Err()
 }
 
 // sitPaced takes the exam as one candidate at a human pace. inExam(+1) when the attempt is started,

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/peeracademy/peeracademy/internal/apperr"
 	"github.com/peeracademy/peeracademy/internal/audit"
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/notify"
@@ -46,6 +48,9 @@ type Service struct {
 
 	sessionCache *cache.Map[*Session] // nil until CacheSessions
 	touches      toucher              // idle clocks moved together (touch.go)
+
+	sessionReadsOnce sync.Once
+	sessionReadsL    *batch.Loader[string, *Session] // look-ups read together (session_reads.go)
 }
 
 // Token lifetimes.
@@ -366,16 +371,17 @@ func (s *Service) LookupSession(ctx context.Context, secret string) (*Session, *
 		sess = e.copy()
 	} else {
 		gen := s.sessionCache.Gen()
-		// One query for the session and its user: this runs on every signed-in request.
-		sess = new(Session)
-		if err := s.DB.NewSelect().Model(sess).Relation("User").Where("session.id = ?", id).Scan(ctx); err != nil {
-			if database.ErrIsNotFound(err) {
-				return nil, nil, ErrNoSession
-			}
+		// One query for the session and its user, shared with the look-ups asked for at the same time.
+		got, ok, err := s.sessionReads().Get(ctx, id)
+		if err != nil {
 			return nil, nil, err
 		}
+		if !ok {
+			return nil, nil, ErrNoSession
+		}
+		sess = got.copy()
 		if sess.User != nil {
-			s.sessionCache.Put(id, sess.copy(), gen)
+			s.sessionCache.Put(id, got.copy(), gen)
 		}
 	}
 	now := database.Now()

@@ -234,7 +234,8 @@ func (s *Service) tally(ctx context.Context, members map[string]*Cohort) (map[st
 		return nil, err
 	}
 	var att []Attendance
-	if err := s.DB.NewSelect().Model(&att).Where("cohort_id IN (?)", bun.In(cohortIDs)).Where("candidate_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	// By candidate only (the index on candidate_id): rows of another cohort are left out below.
+	if err := s.DB.NewSelect().Model(&att).Where("candidate_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	var mk []count

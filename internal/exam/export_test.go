@@ -2,6 +2,7 @@ package exam
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -49,3 +50,56 @@ func (s *Service) WriteStart(ctx context.Context, candidateID, vendorID string, 
 
 // ErrStartRaced is errStartRaced, for the tests.
 var ErrStartRaced = errStartRaced
+
+// GateFactsTogether reads the gate's facts of candidates (each with the vendor of their enrolment,
+// "" for none) in one statement, as the loader does for starts that arrive together, and each alone
+// with the single statement, and returns both, with times as UTC text, for the test to compare.
+func (s *Service) GateFactsTogether(ctx context.Context, keys [][2]string) (together, alone []string, err error) {
+	gks := make([]gateKey, len(keys))
+	for i, k := range keys {
+		gks[i] = gateKey{candidate: k[0], enrolled: k[1]}
+	}
+	got, err := s.readGates(ctx, gks)
+	if err != nil {
+		return nil, nil, err
+	}
+	show := func(f gateFacts) string {
+		t := func(p *time.Time) string {
+			if p == nil {
+				return "<nil>"
+			}
+			return p.UTC().Format(time.RFC3339Nano)
+		}
+		d := func(p any) string { return fmt.Sprintf("%v", derefAny(p)) }
+		return fmt.Sprintf("open=%s deadline=%s passed=%d vendor=%s override=%d settings=%s/%s/%s/%s/%s extra=%s used=%d last=%s retired=%s attempts=%d",
+			d(f.OpenID), t(f.OpenDeadline), f.Passed, d(f.VendorID), f.OverrideHere, d(f.Duration), d(f.PassPercent), d(f.MaxAttempts), d(f.WaitDays),
+			d(f.FormLength), d(f.Extra), f.Used, t(f.LastFinished), d(f.Retired), f.Attempts)
+	}
+	for _, k := range gks {
+		together = append(together, show(got[k]))
+		var enrolled *string
+		if k.enrolled != "" {
+			enrolled = &k.enrolled
+		}
+		f, err := s.gateFactsOne(ctx, s.DB, enrolled, k.candidate)
+		if err != nil {
+			return nil, nil, err
+		}
+		alone = append(alone, show(f))
+	}
+	return together, alone, nil
+}
+
+func derefAny(p any) any {
+	switch v := p.(type) {
+	case *string:
+		if v != nil {
+			return *v
+		}
+	case *int:
+		if v != nil {
+			return *v
+		}
+	}
+	return "<nil>"
+}

@@ -155,7 +155,7 @@ func (s *Service) gate(ctx context.Context, db bun.IDB, candidateID string, comp
 	if vendorID != "" {
 		enrolled = &vendorID
 	}
-	f, err := s.gateFacts(ctx, db, enrolled, candidateID)
+	f, err := s.gateFactsOf(ctx, db, enrolled, candidateID)
 	if err != nil {
 		return nil, err
 	}

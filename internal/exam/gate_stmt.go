@@ -34,7 +34,7 @@ func numberParams(q string) string {
 	return b.String()
 }
 
-func (s *Service) gateFacts(ctx context.Context, db bun.IDB, enrolled *string, c string) (gateFacts, error) {
+func (s *Service) gateFactsOne(ctx context.Context, db bun.IDB, enrolled *string, c string) (gateFacts, error) {
 	var f gateFacts
 	if _, pooled := db.(*bun.DB); !pooled || !database.IsPostgres(db) {
 		q := gateQuerySQLite

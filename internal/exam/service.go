@@ -63,6 +63,9 @@ type Service struct {
 	startsOnce  sync.Once
 	starts      *batch.Batcher[*startReq] // starts written together (start_batch.go)
 
+	gateReadsOnce sync.Once
+	gateReadsL    *batch.Loader[gateKey, gateFacts] // gate reads of many starts together (gate_batch.go)
+
 	gateMu   sync.Mutex
 	gateStmt *sql.Stmt // the gate's statement, prepared on PostgreSQL (gate_stmt.go)
 }

@@ -7,7 +7,9 @@ package standing
 
 import (
 	"context"
+	"sync"
 
+	"github.com/peeracademy/peeracademy/internal/batch"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
@@ -23,6 +25,9 @@ type Service struct {
 	Oral         *oral.Service
 	Eligibility  *eligibility.Service // for the dashboard's steps
 	Certificates *certificate.Service // for the dashboard's steps
+
+	courseworkOnce sync.Once
+	coursework     *batch.Loader[string, cohort.Coursework] // the written exam's gate (Complete)
 }
 
 // Standing is where one candidate stands.
@@ -143,15 +148,24 @@ func (s *Service) Passed(ctx context.Context, candidateID string) (string, bool,
 }
 
 // Complete tells the written exam's gate whether the candidate completed the coursework, with
-// which vendor and cohort ("" when not enrolled) (exam.Coursework).
+// which vendor and cohort ("" when not enrolled) (exam.Coursework). Every start asks it: the checks
+// asked for while another is being read are read together (batch.Loader; CourseworkOf's six
+// statements for many candidates instead of six each), which is what keeps a synchronized start from
+// queuing for the pool's connections (README, "Load test").
 func (s *Service) Complete(ctx context.Context, candidateID string) (bool, string, string, error) {
-	cw, err := s.Cohorts.CourseworkOf(ctx, []string{candidateID})
-	if err != nil {
+	s.courseworkOnce.Do(func() {
+		s.coursework = &batch.Loader[string, cohort.Coursework]{Flushers: courseworkFlushers, Size: courseworkBatchSize, Load: s.Cohorts.CourseworkOf}
+	})
+	c, ok, err := s.coursework.Get(ctx, candidateID)
+	if err != nil || !ok {
 		return false, "", "", err
-	}
-	c, ok := cw[candidateID]
-	if !ok {
-		return false, "", "", nil
 	}
 	return c.Status.Complete, c.Cohort.VendorID, c.Cohort.ID, nil
 }
+
+// A coursework read of 100 candidates is six statements with IN lists of 100 ids; two at once leave
+// the rest of the pool to the other requests.
+const (
+	courseworkFlushers  = 2
+	courseworkBatchSize = 100
+)
