@@ -279,6 +279,7 @@ func TestAuthenticateErrorsRevealNothing(t *testing.T) {
 }
 
 func TestAuthenticateThrottlesPerAccount(t *testing.T) {
+	clearOfWindowEdge(t, 15*time.Minute)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		f := newFixture(t, d)
 		u := f.user(account.RoleCandidate, "")
@@ -311,6 +312,7 @@ func TestAuthenticateThrottlesPerAccount(t *testing.T) {
 }
 
 func TestAuthenticateSuccessResetsAccountCount(t *testing.T) {
+	clearOfWindowEdge(t, 15*time.Minute)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		f := newFixture(t, d)
 		u := f.user(account.RoleCandidate, "")
@@ -328,6 +330,7 @@ func TestAuthenticateSuccessResetsAccountCount(t *testing.T) {
 }
 
 func TestAuthenticateThrottlesPerIP(t *testing.T) {
+	clearOfWindowEdge(t, 15*time.Minute)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		f := newFixture(t, d)
 		u := f.user(account.RoleCandidate, "")
@@ -373,6 +376,7 @@ func openPair(t *testing.T, d dbtest.Dialect) (*account.Service, *account.Servic
 }
 
 func TestThrottleSharedAcrossInstances(t *testing.T) {
+	clearOfWindowEdge(t, 15*time.Minute)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		a, b := openPair(t, d)
 		if a.DB == b.DB {
@@ -407,6 +411,7 @@ func TestThrottleSharedAcrossInstances(t *testing.T) {
 }
 
 func TestThrottleConcurrentHits(t *testing.T) {
+	clearOfWindowEdge(t, 15*time.Minute)
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		a, b := openPair(t, d)
 		ctx := context.Background()

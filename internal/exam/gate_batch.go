@@ -20,7 +20,7 @@ import (
 
 const (
 	gateReadFlushers  = 2
-	gateReadBatchSize = 64
+	gateReadBatchSize = 128
 )
 
 // gateKey is what a gate read depends on: the candidate and the vendor of their enrolment ("" when
