@@ -270,3 +270,91 @@ func TestDuplicatesAfterAnItemWithoutConcept(t *testing.T) {
 		t.Errorf("problems %q, want %q", got, want)
 	}
 }
+
+// A bank of one domain (a course assessment) is judged once on the longest-key limit: the bank's
+// problem, not the same figure again for its domain.
+func TestOneDomainBankJudgedOnce(t *testing.T) {
+	bank := &exam.Bank{Blueprint: exam.Blueprint{Domains: []exam.Domain{{ID: "alpha"}}}}
+	for i, key := range []int{2, 2, 1} {
+		bank.Items = append(bank.Items, exam.Item{ID: fmt.Sprintf("ALP-%02d", i+1), Domain: "alpha", Type: exam.TypeSingle,
+			Options: fxOptions, Answer: []int{key}, Src: curriculum.Problem{File: alphaFile}})
+	}
+	_, ps := checkItems(bank, nil, bpFile, "the assessment")
+	var got []string
+	for _, p := range ps {
+		if strings.Contains(p.Msg, "at most 30% allowed") {
+			got = append(got, p.File+": "+p.Msg)
+		}
+	}
+	want := []string{bpFile + ": the assessment: the key is strictly the longest option in 67% (2 of 3) of single-answer items; at most 30% allowed"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+}
+
+// The test-wise candidate guesses the modal key count of the select-all items only (single-answer
+// items have one key too, and must not outvote them).
+func TestModalKeyCount(t *testing.T) {
+	bank := &exam.Bank{}
+	for _, keys := range [][]int{{0}, {1}, {2}, {0, 1}, {1, 2}, {0}} {
+		typ := exam.TypeSingle
+		if len(keys) > 1 || len(bank.Items) == 5 {
+			typ = exam.TypeMultiple
+		}
+		bank.Items = append(bank.Items, exam.Item{Type: typ, Options: fxOptions, Answer: keys})
+	}
+	if k := modalKeyCount(bank); k != 2 {
+		t.Errorf("select-all items keyed 2, 2 and 1 times, with three single-answer items: modal count %d, want 2", k)
+	}
+}
+
+// Every strategy reads its cue the right way round: with absolute words in some keys (which the
+// candidate avoids) and the stem's words in others (which the candidate seeks), the simulation gives
+// these figures from the documented kind of seed.
+func TestSimulateGoldenWithCues(t *testing.T) {
+	f := newFixture()
+	f.rekey(2, f.singles("alpha")...)
+	for _, id := range f.singles("alpha")[:5] {
+		it := f.item(id)
+		it.Options = []string{fxOptions[0], fxOptions[1], "banana bread loaf, always", fxOptions[3]}
+	}
+	for _, id := range f.singles("beta")[:5] {
+		it := f.item(id)
+		word := strings.Fields(strings.TrimSuffix(it.Stem, "?"))
+		it.Options = []string{fxOptions[0], fxOptions[1] + " " + word[len(word)-1], fxOptions[2], fxOptions[3]}
+	}
+	bank, bps := exam.LoadBank(f.fs(t))
+	if len(bps) > 0 {
+		t.Fatal(bps)
+	}
+	res, err := Simulate(bank, SimConfig{Forms: 300, Seed: 42, FormLength: 20, PassPercent: 75})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(res))
+	for i, r := range res {
+		got[i] = fmt.Sprintf("%s %d/%d %.4f", r.Strategy, r.Passed, r.Forms, r.MeanPercent)
+	}
+	want := "longest option 0/300 40.2667; shortest option 0/300 6.7833; avoid absolute words 0/300 20.7333; " +
+		"most words shared with the stem 0/300 38.0167; fewest words shared with the stem 0/300 20.9500; " +
+		"combined: no absolutes, then shared words, then longest 0/300 40.6667; combined: longest, avoiding absolutes 0/300 23.6000"
+	if s := strings.Join(got, "; "); s != want {
+		t.Errorf("got  %s\nwant %s", s, want)
+	}
+}
+
+// A spread limit is checked whatever its size (only 0 means "not checked"): within 1 point, 11% and
+// 10% pass and 30% and 10% do not.
+func TestSpreadLimitOfOnePoint(t *testing.T) {
+	at := func(format string, args ...any) curriculum.Problem {
+		return curriculum.Problem{Msg: fmt.Sprintf(format, args...)}
+	}
+	lim := limits{what: "questions", maxLongest: 100, maxLongestSpread: 1, maxTrue: 100}
+	if ps := cueProblems(stats{longest: share{11, 100}, shortest: share{10, 100}}, lim, "x", at); len(ps) > 0 {
+		t.Errorf("11%% and 10%%: %v, want none", ps)
+	}
+	ps := cueProblems(stats{longest: share{3, 10}, shortest: share{1, 10}}, lim, "x", at)
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "within 1 points") {
+		t.Errorf("30%% and 10%%: %v, want one problem about the spread", ps)
+	}
+}
