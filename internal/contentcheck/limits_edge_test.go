@@ -358,3 +358,32 @@ func TestSpreadLimitOfOnePoint(t *testing.T) {
 		t.Errorf("30%% and 10%%: %v, want one problem about the spread", ps)
 	}
 }
+
+// A distractor note must name an option: -1 and the index just past the options are refused. An item
+// whose modules are all unknown is told so, and its concept is not judged against no module at all.
+func TestMetadataEdges(t *testing.T) {
+	c, _ := curriculum.Load(newFixture().fs(t))
+	if c == nil {
+		t.Fatal("fixture curriculum does not load")
+	}
+	for _, tc := range []struct {
+		name    string
+		edit    func(*exam.Item)
+		problem string
+	}{
+		{"note for option -1", func(it *exam.Item) { it.Distractors[-1] = "x" }, "distractors: -1 is not an option index (0 to 3)"},
+		{"note just past the options", func(it *exam.Item) { it.Distractors[4] = "x" }, "distractors: 4 is not an option index (0 to 3)"},
+		{"only unknown modules", func(it *exam.Item) { it.Modules = []string{"mod-nine"} }, `modules: no module has the slug "mod-nine"`},
+	} {
+		it := exam.Item{ID: "M-1", Type: exam.TypeSingle, Kind: exam.KindScenario, Options: fxOptions, Answer: []int{1},
+			Distractors: distractorNotes(fxOptions, []int{1}), Modules: []string{"mod-one"}, Concept: "lesson qaa"}
+		tc.edit(&it)
+		var got []string
+		for _, p := range metadataProblems(&it, c) {
+			got = append(got, strings.TrimPrefix(p.Msg, "M-1: "))
+		}
+		if !slices.Equal(got, []string{tc.problem}) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.problem)
+		}
+	}
+}
