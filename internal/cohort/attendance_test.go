@@ -89,6 +89,26 @@ func TestAttendanceRegisterAndMakeups(t *testing.T) {
 		}
 		outsider := f.env.User(account.RoleCandidate, "")
 
+		// The roster is by name, then by email for the same name (names and emails in opposite
+		// orders, the two namesakes enrolled out of order).
+		for i, ne := range [][2]string{{"Cal", "b-"}, {"Ann", "d-"}, {"Cal", "a-"}, {"Bea", "c-"}} {
+			if _, err := f.env.App.DB.NewUpdate().Model((*account.User)(nil)).Set("name = ?", ne[0]).Set("email = ?", ne[1]+cands[i].Email).
+				Where("id = ?", cands[i].ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		roster, err := f.svc.Roster(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		for _, u := range roster {
+			order = append(order, u.Name+" "+u.Email[:2])
+		}
+		if got := strings.Join(order, ", "); got != "Ann d-, Bea c-, Cal a-, Cal b-" {
+			t.Errorf("roster %s, want Ann d-, Bea c-, Cal a-, Cal b-", got)
+		}
+
 		// Refusals, each with the field that explains it.
 		refused := []struct {
 			name  string

@@ -57,6 +57,10 @@ func TestNegative(t *testing.T) {
 		{"What would a peer specialist say next?", false, false},
 		{"Which tasks are NOT part of the role? Select all that apply.", true, false},
 		{"Which tasks are not part of the role? Select all that apply.", false, true},
+		// Only the last sentence asks, however many come before it; every word in it counts.
+		{"Dana calls. She did NOT come to group. What would you say next?", false, false},
+		{"Dana calls. She did not come to group. Which step is NOT helpful?", true, false},
+		{"Which step is NOT helpful, and not kind?", true, true},
 	}
 	for _, c := range cases {
 		neg, lower := Negative(c.stem)
