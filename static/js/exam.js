@@ -67,7 +67,8 @@
     }).then(function (r) {
       if (r.ok) {
         if (pending[item] && pending[item].seq === entry.seq) { delete pending[item]; store(pending); }
-        say("All answers saved.");
+        // Only when nothing else is on its way: another answer's save may still be in flight.
+        say(Object.keys(pending).length === 0 ? "All answers saved." : "Saving…");
         return;
       }
       return r.json().then(function (body) {
