@@ -64,4 +64,15 @@ go test -count=1 -timeout 20m "$@" $(go list ./... | grep -v '/internal/e2e$')
 # The browser tests run on their own: beside the other packages (the app package's load tests hash
 # hundreds of passwords), a page could wait on a CPU past the browser's 30 s step limit.
 log "go test: browser tests (Chromium)"
-go test -count=1 -timeout 20m "$@" ./internal/e2e/
+# A browser step that waits past its 30 s limit on the PostgreSQL leg happens about once in two full
+# runs, each time in a different test, and has not been explained yet (README, "Known problems").
+# The tests that failed are run once more, and named: a test that fails twice fails the run.
+e2elog=$(mktemp)
+if ! go test -count=1 -timeout 20m "$@" ./internal/e2e/ 2>&1 | tee "$e2elog"; then
+	failed=$(grep -E '^--- FAIL: ' "$e2elog" | awk '{print $3}' | sort -u | paste -sd'|' -)
+	if [ -z "$failed" ]; then exit 1; fi
+	log "browser tests failed once: $failed; running them again"
+	go test -count=1 -timeout 20m "$@" -run "^($failed)\$" ./internal/e2e/
+	log "RETRIED AND PASSED: $failed"
+fi
+rm -f "$e2elog"
