@@ -121,9 +121,11 @@ type gateFacts struct {
 //
 // The vendor is computed once (MATERIALIZED: otherwise each use re-runs its sorted look-up) and the
 // candidate's attempts are read in one pass with conditional aggregates (at most one attempt is open:
-// the partial unique index). Every start pays this query's planning, so its shape is what costs: the
-// earlier form with a sub-select per fact took 3.2 ms of the database's time per call (2.4 ms of it
-// planning), this one 1.1 ms (README, "Load test").
+// the partial unique index). The earlier form with a sub-select per fact took 3.2 ms of the
+// database's time per call (2.4 ms of it planning), this one 1.1 ms (README, "Load test"). It is
+// what a start that finds nobody else starting runs (prepared on PostgreSQL, gate_stmt.go); starts
+// that arrive together read the same facts in one statement (gateBatchQuery, gate_batch.go), and
+// TestGateFactsReadTogetherAgree keeps the two in step.
 const gateQuery = `WITH v AS MATERIALIZED (SELECT COALESCE(CAST(? AS TEXT), (SELECT o.vendor_id FROM exam_gate_overrides AS o WHERE o.candidate_id = ? ORDER BY o.granted_at DESC LIMIT 1)) AS vendor_id),
 t AS MATERIALIZED (SELECT
   MAX(CASE WHEN a.status = 'open' THEN a.id END) AS open_id,
