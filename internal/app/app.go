@@ -149,7 +149,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	// Only candidates with an approved application can be enrolled with a vendor.
 	a.Cohorts = &cohort.Service{DB: db, Course: course{cur}, Eligibility: a.Eligibility, Outbox: a.Outbox, BaseURL: cfg.BaseURL}
 	// The signed-in user behind a session and the days a candidate may open are read on nearly every
-	// request; both are cached for as long as the change feed vouches for them.
+	// request; both are cached for as long as the change feed vouches for them (and so is the
+	// coursework answer of the written exam's gate, below).
 	if a.Changes, err = database.Changes(ctx, db, log); err != nil {
 		db.Close()
 		return nil, err
@@ -163,6 +164,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	// The candidate's standing answers the gates of the exams and the certificate's evidence.
 	a.Standing = &standing.Service{Cohorts: a.Cohorts, Eligibility: a.Eligibility}
+	a.Standing.CacheCoursework(a.Changes)
 	a.Exams = &exam.Service{DB: db, Bank: bank, Coursework: a.Standing}
 	a.Standing.Exams = a.Exams
 	if a.Catalogue, err = loadCatalogue(cur, bank); err != nil {

@@ -42,6 +42,10 @@ var Watched = map[string]string{
 	"sessions":        "id",
 	"enrollments":     "candidate_id",
 	"cohort_sessions": "cohort_id",
+	"cohorts":         "id",
+	"attendance":      "candidate_id",
+	"makeup_work":     "candidate_id",
+	"module_progress": "candidate_id",
 }
 
 // ChangesChannel is the PostgreSQL notification channel the watch triggers use.

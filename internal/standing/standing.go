@@ -8,10 +8,13 @@ package standing
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/peeracademy/peeracademy/internal/batch"
+	"github.com/peeracademy/peeracademy/internal/cache"
 	"github.com/peeracademy/peeracademy/internal/certificate"
 	"github.com/peeracademy/peeracademy/internal/cohort"
+	"github.com/peeracademy/peeracademy/internal/database"
 	"github.com/peeracademy/peeracademy/internal/eligibility"
 	"github.com/peeracademy/peeracademy/internal/exam"
 	"github.com/peeracademy/peeracademy/internal/oral"
@@ -26,8 +29,15 @@ type Service struct {
 	Eligibility  *eligibility.Service // for the dashboard's steps
 	Certificates *certificate.Service // for the dashboard's steps
 
-	courseworkOnce sync.Once
-	coursework     *batch.Loader[string, cohort.Coursework] // the written exam's gate (Complete)
+	courseworkOnce  sync.Once
+	coursework      *batch.Loader[string, cohort.Coursework] // the written exam's gate (Complete)
+	courseworkCache *cache.Map[gateCoursework]               // Complete's answers (CacheCoursework)
+}
+
+// gateCoursework is Complete's answer for one candidate.
+type gateCoursework struct {
+	complete         bool
+	vendorID, cohort string
 }
 
 // Standing is where one candidate stands.
@@ -156,12 +166,49 @@ func (s *Service) Complete(ctx context.Context, candidateID string) (bool, strin
 	s.courseworkOnce.Do(func() {
 		s.coursework = &batch.Loader[string, cohort.Coursework]{Flushers: courseworkFlushers, Size: courseworkBatchSize, Load: s.courseworkRead}
 	})
+	if a, ok := s.courseworkCache.Get(candidateID); ok {
+		return a.complete, a.vendorID, a.cohort, nil
+	}
+	gen := s.courseworkCache.Gen()
 	c, ok, err := s.coursework.Get(ctx, candidateID)
-	if err != nil || !ok {
+	if err != nil {
 		return false, "", "", err
 	}
-	return c.Status.Complete, c.Cohort.VendorID, c.Cohort.ID, nil
+	var a gateCoursework
+	if ok {
+		a = gateCoursework{complete: c.Status.Complete, vendorID: c.Cohort.VendorID, cohort: c.Cohort.ID}
+	}
+	s.courseworkCache.Put(candidateID, a, gen)
+	return a.complete, a.vendorID, a.cohort, nil
 }
+
+// CacheCoursework lets Complete answer from memory while feed vouches that nothing the answer was
+// computed from has changed: the candidate's enrolments, attendance, make-up work and module
+// progress (a write to any of them, from any instance, drops the candidate's copy), or any cohort or
+// session date (drops every copy). The exam page a candidate opens while waiting to start asks the
+// gate, so the Start pressed after it finds the answer here instead of six statements: at a
+// synchronized start those were the costliest reads of the burst (README, "Load test").
+func (s *Service) CacheCoursework(feed *database.Feed) {
+	c := cache.New[gateCoursework](feed, courseworkCacheTTL, 100_000)
+	feed.Subscribe(func(ch database.Change) {
+		switch ch.Table {
+		case "*", "cohorts", "cohort_sessions":
+			c.Clear()
+		case "enrollments", "attendance", "makeup_work", "module_progress":
+			if ch.Key == "" {
+				c.Clear()
+			} else {
+				c.Delete(ch.Key)
+			}
+		}
+	})
+	s.courseworkCache = c
+}
+
+// courseworkCacheTTL bounds a cached answer's life when no change arrives: the backstop for writes
+// the feed cannot see (account.sessionCacheTTL). Two minutes covers a candidate who opens the exam
+// page shortly before the start time.
+const courseworkCacheTTL = 2 * time.Minute
 
 // A coursework read is six statements with IN lists of the candidates' ids, on one connection held
 // for the six (waiting for the pool once, not six times); two at once leave the rest of the pool to
