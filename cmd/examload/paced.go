@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ type pacedOptions struct {
 	Resaves            int           // earlier answers each candidate changes again
 	RSSPid             int           // process whose memory to sample (0: this one, the in-process app)
 	OpenFirst          bool          // each candidate opens the exam page (GET /exam) before the release
+	CPUProfile         string        // file for a CPU profile of examload itself over the start burst
 }
 
 func pacedFlags(fs *flag.FlagSet, p *pacedOptions) {
@@ -47,6 +49,7 @@ func pacedFlags(fs *flag.FlagSet, p *pacedOptions) {
 	fs.DurationVar(&p.ThinkMax, "think-max", 30*time.Second, "paced: longest think time before an answer")
 	fs.IntVar(&p.Resaves, "resaves", 3, "paced: earlier answers each candidate changes again")
 	fs.BoolVar(&p.OpenFirst, "open-first", true, "paced: each candidate opens the exam page (GET /exam) before the release, as one waiting to press Start has: its connection is open and its session read (false: the first request of each candidate is its Start)")
+	fs.StringVar(&p.CPUProfile, "cpuprofile", "", "paced: write a CPU profile of examload itself (the client) over the three seconds from the release to this file, to see what the client's share of the machine goes to")
 	fs.IntVar(&p.RSSPid, "rss-pid", 0, "paced: sample the resident memory of this process (default: examload itself, which runs the app in-process)")
 }
 
@@ -133,6 +136,13 @@ func loadPaced(ctx context.Context, o options, base string, tokens []string, rep
 			return err
 		}
 		o.logf("every candidate has the exam page open (%s); release", time.Since(t).Round(time.Millisecond))
+	}
+	if p.CPUProfile != "" {
+		stopProfile, err := profileFor(p.CPUProfile, 3*time.Second)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	var wg sync.WaitGroup
 	released := time.Now()
@@ -347,4 +357,25 @@ func (r *report) errorCount() int {
 		n += s.Errors
 	}
 	return n
+}
+
+// profileFor writes a CPU profile of this process to file for d (or until the returned stop is called).
+func profileFor(file string, d time.Duration) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}
+	time.AfterFunc(d, stop)
+	return stop, nil
 }
