@@ -103,3 +103,6 @@ func derefAny(p any) any {
 	}
 	return "<nil>"
 }
+
+// ForgetSittings empties the cache of attempts' unchanging facts: View then takes its general path.
+func (s *Service) ForgetSittings() { s.sittings().Clear() }

@@ -15,7 +15,6 @@ package exam
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,8 +65,8 @@ type Service struct {
 	gateReadsOnce sync.Once
 	gateReadsL    *batch.Loader[gateKey, gateFacts] // gate reads of many starts together (gate_batch.go)
 
-	gateMu   sync.Mutex
-	gateStmt *sql.Stmt // the gate's statement, prepared on PostgreSQL (gate_stmt.go)
+	gateStmt prepared // the gate's statement, prepared on PostgreSQL (gate_stmt.go)
+	viewStmt prepared // an open attempt's view, prepared on PostgreSQL (delivery.go)
 }
 
 // Errors a candidate may meet while sitting the exam.

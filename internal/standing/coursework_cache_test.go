@@ -2,27 +2,13 @@ package standing_test
 
 import (
 	"context"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"github.com/peeracademy/peeracademy/internal/cohort"
 	"github.com/peeracademy/peeracademy/internal/testutil/apptest"
 	"github.com/peeracademy/peeracademy/internal/testutil/dbtest"
 )
-
-// reads counts the statements that read a candidate's attendance (the coursework read), whoever runs them.
-type reads struct{ n atomic.Int64 }
-
-func (r *reads) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-func (r *reads) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if strings.HasPrefix(e.Query, "SELECT") && strings.Contains(e.Query, `FROM "attendance"`) {
-		r.n.Add(1)
-	}
-}
 
 // The written exam's gate keeps each candidate's coursework answer in memory, and every write it was
 // computed from takes the copy away, on either database (on PostgreSQL the change reaches the cache
@@ -32,7 +18,7 @@ func TestCourseworkAnswerFollowsEveryWriteItDependsOn(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		e := apptest.New(t, d)
 		ctx := context.Background()
-		r := &reads{}
+		r := &dbtest.Reads{Tables: []string{`FROM "attendance"`}}
 		e.App.DB.AddQueryHook(r)
 		p := e.Cast("cwcache")
 		p.Cand = e.User("candidate", "")
@@ -62,20 +48,20 @@ func TestCourseworkAnswerFollowsEveryWriteItDependsOn(t *testing.T) {
 		// On PostgreSQL the notifications of the set-up's own writes may still be arriving, each
 		// dropping the copy: wait for an answer given from memory, then ask a few more times.
 		for deadline := time.Now().Add(10 * time.Second); ; {
-			before := r.n.Load()
+			before := r.N()
 			eventually("all done", true, p.Vendor.ID)
-			if r.n.Load() == before {
+			if r.N() == before {
 				break
 			}
 			if time.Now().After(deadline) {
 				t.Fatal("every answer read the attendance: the answer is never kept")
 			}
 		}
-		before := r.n.Load()
+		before := r.N()
 		for range 3 {
 			eventually("asked again", true, p.Vendor.ID)
 		}
-		if n := r.n.Load() - before; n != 0 {
+		if n := r.N() - before; n != 0 {
 			t.Errorf("asking again read the attendance %d times, want 0 (answered from memory)", n)
 		}
 
