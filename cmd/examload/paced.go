@@ -82,17 +82,20 @@ type pacedReport struct {
 // candidate), each starting at a random moment within the window.
 func loadPaced(ctx context.Context, o options, base string, tokens []string, rep *report, expect *expected) error {
 	p := o.Paced
-	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: len(tokens),
-		IdleConnTimeout:     5 * time.Minute,
-		DisableCompression:  true,
-	}
-	defer tr.CloseIdleConnections()
-	api, err := client.NewClientWithResponses(base, client.WithHTTPClient(&http.Client{Transport: tr, Timeout: o.Timeout}))
-	if err != nil {
-		return err
+	// Each candidate is a browser of its own: one client with one connection, kept open from the
+	// exam page through the exam (a pool shared by every candidate hands a connection that is still
+	// returning to another candidate and dials a new one, which a burst of browsers does not do).
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	apis := make([]*client.ClientWithResponses, len(tokens))
+	for i := range apis {
+		tr := &http.Transport{Proxy: nil, DialContext: dialer.DialContext, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1,
+			IdleConnTimeout: 5 * time.Minute, DisableCompression: true}
+		defer tr.CloseIdleConnections()
+		api, err := client.NewClientWithResponses(base, client.WithHTTPClient(&http.Client{Transport: tr, Timeout: o.Timeout}))
+		if err != nil {
+			return err
+		}
+		apis[i] = api
 	}
 	pr := &pacedReport{}
 	rep.Paced = pr
@@ -128,7 +131,7 @@ func loadPaced(ctx context.Context, o options, base string, tokens []string, rep
 
 	workers := make([]*worker, len(tokens))
 	for i := range tokens {
-		workers[i] = &worker{o: o, api: api}
+		workers[i] = &worker{o: o, api: apis[i]}
 	}
 	if p.OpenFirst {
 		t := time.Now()
