@@ -30,7 +30,7 @@ ENTRIES=(
 	"./internal/oral;^Test(Rubric.*|LoadRubric.*|Passes|RealRubric)$;internal/oral/rubric.go"
 	"./internal/ce;^Test;internal/ce/rule.go"
 	"./internal/cohort;^Test(CompletionRule|AttendanceRuleNumbers)$;internal/cohort/model.go"
-	"./internal/cohort;^Test(CohortRules|AttendanceRegisterAndMakeups|CourseworkCountsTheActiveCohortOnly)$;internal/cohort/attendance.go"
+	"./internal/cohort;^Test(CohortRules|AttendanceRegisterAndMakeups|CourseworkCountsTheActiveCohortOnly|CourseworkOfOneNoneAndTwoEnrolments)$;internal/cohort/attendance.go"
 	"./internal/catalog;^TestRule;internal/catalog/rule.go"
 	"./internal/contentcheck;^Test(CueLimitsAtTheirExactValue|MetadataEdges|OneDomainBankJudgedOnce|ModalKeyCount|SimulateGoldenWithCues|SpreadLimitOfOnePoint|BankSharesAtTheirLimits|ModuleCountLimits|NearDuplicateAtItsLimit|DuplicatesAfterAnItemWithoutConcept|KeyCountLimitAtItsExactValue|DomainLongestKeyLimit|KeyExtremeEdges|CheckQTrueFalse|SimulateGolden|RunSortsProblems|Quality.*|SimulateDeterministic|HasAbsolute|AbsolutesBalanced|Negative|AllOrNoneOfTheAbove|JaccardOfStems|Fold|ContentWords)$;internal/contentcheck/items.go internal/contentcheck/questions.go internal/contentcheck/words.go internal/contentcheck/testwise.go"
 )

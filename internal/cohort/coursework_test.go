@@ -2,7 +2,11 @@ package cohort_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/peeracademy/peeracademy/internal/account"
 	"github.com/peeracademy/peeracademy/internal/audit"
@@ -16,24 +20,9 @@ import (
 func TestCourseworkCountsTheActiveCohortOnly(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
 		ctx := context.Background()
-		f := setup(t, d)
-		a := audit.Actor{UserID: f.admin.ID, Role: f.admin.Role, VendorID: f.vendor.ID}
-		ta := audit.Actor{UserID: f.trainer.ID, Role: f.trainer.Role, VendorID: f.vendor.ID}
-		first, err := f.svc.Create(ctx, a, f.admin, cohort.CreateInput{Name: "Spring", Delivery: "virtual", Capacity: 5, Dates: dates("2027-03-10"), TrainerIDs: []string{f.trainer.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		second, err := f.svc.Create(ctx, a, f.admin, cohort.CreateInput{Name: "Summer", Delivery: "virtual", Capacity: 5, Dates: dates("2027-06-10"), TrainerIDs: []string{f.trainer.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mover := f.env.User(account.RoleCandidate, "")
-		stayer := f.env.User(account.RoleCandidate, "")
-		for _, u := range []*account.User{mover, stayer} {
-			if _, err := f.svc.Enroll(ctx, a, f.admin, first.ID, u.Email); err != nil {
-				t.Fatal(err)
-			}
-		}
+		f, a, ta, first, second := springAndSummer(t, d)
+		cands := enrolled(t, f, a, first, 2)
+		mover, stayer := cands[0], cands[1]
 		marks := []cohort.Mark{{CandidateID: mover.ID, Status: cohort.Present}, {CandidateID: stayer.ID, Status: cohort.Present}}
 		for day := 1; day <= 2; day++ {
 			if err := f.svc.RecordAttendance(ctx, ta, f.trainer, first.ID, day, marks); err != nil {
@@ -79,4 +68,85 @@ func TestCourseworkCountsTheActiveCohortOnly(t *testing.T) {
 			t.Errorf("CourseworkOn: %+v, %v; CourseworkOf: %+v", on, err, cw)
 		}
 	})
+}
+
+// CourseworkOf for one candidate, for none, for someone not enrolled, and for someone holding two
+// active enrolments: Enroll allows one, but two enrolments of the same person into two cohorts at the
+// same moment are serialised per cohort only, so both can land (PostgreSQL); the coursework is then
+// always that of the earlier enrolment, never the two cohorts mixed. A failed read is an error, never
+// "no coursework".
+func TestCourseworkOfOneNoneAndTwoEnrolments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d dbtest.Dialect) {
+		ctx := context.Background()
+		f, a, ta, spring, summer := springAndSummer(t, d)
+		cands := enrolled(t, f, a, spring, 2)
+		solo, twice := cands[0], cands[1]
+		never := f.env.User(account.RoleCandidate, "")
+		second := &cohort.Enrollment{ID: uuid.NewString(), CohortID: summer.ID, CandidateID: twice.ID, Status: cohort.EnrollActive, EnrolledAt: f.now.Add(time.Minute)}
+		if _, err := f.env.App.DB.NewInsert().Model(second).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RecordAttendance(ctx, ta, f.trainer, spring.ID, 1, []cohort.Mark{{CandidateID: solo.ID, Status: cohort.Present}, {CandidateID: twice.ID, Status: cohort.Late, MinutesAttended: 100}}); err != nil {
+			t.Fatal(err)
+		}
+		for day := 1; day <= 2; day++ {
+			if err := f.svc.RecordAttendance(ctx, ta, f.trainer, summer.ID, day, []cohort.Mark{{CandidateID: twice.ID, Status: cohort.Present}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		for _, ids := range [][]string{nil, {}, {never.ID}} {
+			if cw, err := f.svc.CourseworkOf(ctx, ids); err != nil || cw == nil || len(cw) != 0 {
+				t.Errorf("coursework of %v: %+v, %v (want none, no error)", ids, cw, err)
+			}
+		}
+		cw, err := f.svc.CourseworkOf(ctx, []string{solo.ID})
+		if s := cw[solo.ID]; err != nil || len(cw) != 1 || s.Cohort == nil || s.Cohort.ID != spring.ID || len(s.Cohort.Sessions) != 10 || s.Status.AttendedMinutes != 450 {
+			t.Errorf("one candidate's coursework: %+v, %v", cw, err)
+		}
+		for ids, enrolled := range map[string]int{twice.ID: 1, twice.ID + " " + solo.ID + " " + never.ID: 2} {
+			cw, err := f.svc.CourseworkOf(ctx, strings.Fields(ids))
+			if s := cw[twice.ID]; err != nil || len(cw) != enrolled || s.Cohort == nil || s.Cohort.ID != spring.ID || s.Status.AttendedMinutes != 100 {
+				t.Errorf("coursework of %d candidates, one enrolled twice: %+v, %v (want the spring cohort's 100 minutes)", enrolled, cw, err)
+			}
+		}
+
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		if cw, err := f.svc.CourseworkOf(gone, []string{solo.ID}); err == nil {
+			t.Errorf("CourseworkOf without a database answered %+v", cw)
+		}
+	})
+}
+
+// springAndSummer makes the fixture with two cohorts of the same trainer, in March and in June, and
+// the administrator's and the trainer's audit actors.
+func springAndSummer(t *testing.T, d dbtest.Dialect) (f *fixture, admin, trainer audit.Actor, spring, summer *cohort.Cohort) {
+	t.Helper()
+	f = setup(t, d)
+	admin = audit.Actor{UserID: f.admin.ID, Role: f.admin.Role, VendorID: f.vendor.ID}
+	trainer = audit.Actor{UserID: f.trainer.ID, Role: f.trainer.Role, VendorID: f.vendor.ID}
+	cs := make([]*cohort.Cohort, 2)
+	for i, start := range []string{"2027-03-10", "2027-06-10"} {
+		c, err := f.svc.Create(context.Background(), admin, f.admin, cohort.CreateInput{Name: []string{"Spring", "Summer"}[i], Delivery: "virtual", Capacity: 5, Dates: dates(start), TrainerIDs: []string{f.trainer.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = c
+	}
+	return f, admin, trainer, cs[0], cs[1]
+}
+
+// enrolled makes n candidates enrolled in c.
+func enrolled(t *testing.T, f *fixture, a audit.Actor, c *cohort.Cohort, n int) []*account.User {
+	t.Helper()
+	var us []*account.User
+	for range n {
+		u := f.env.User(account.RoleCandidate, "")
+		if _, err := f.svc.Enroll(context.Background(), a, f.admin, c.ID, u.Email); err != nil {
+			t.Fatal(err)
+		}
+		us = append(us, u)
+	}
+	return us
 }
