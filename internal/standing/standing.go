@@ -206,9 +206,10 @@ func (s *Service) CacheCoursework(feed *database.Feed) {
 }
 
 // courseworkCacheTTL bounds a cached answer's life when no change arrives: the backstop for writes
-// the feed cannot see (account.sessionCacheTTL). Two minutes covers a candidate who opens the exam
-// page shortly before the start time.
-const courseworkCacheTTL = 2 * time.Minute
+// the feed cannot see (another process on the same SQLite file; a PostgreSQL listener that drops
+// makes the feed unhealthy, and the cache then neither answers nor keeps anything). Ten minutes
+// covers candidates who open the exam page a while before the start time, as they do.
+const courseworkCacheTTL = 10 * time.Minute
 
 // A coursework read is six statements with IN lists of the candidates' ids, on one connection held
 // for the six (waiting for the pool once, not six times); two at once leave the rest of the pool to
