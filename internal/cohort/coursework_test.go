@@ -111,6 +111,22 @@ func TestCourseworkOfOneNoneAndTwoEnrolments(t *testing.T) {
 			}
 		}
 
+		// The course pages ask ActiveCohort: the same earlier enrolment, even when its row is stored
+		// after the later one (deleted and written again, as a restore or a correction may do).
+		first := new(cohort.Enrollment)
+		if err := f.env.App.DB.NewSelect().Model(first).Where("candidate_id = ? AND cohort_id = ?", twice.ID, spring.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.env.App.DB.NewDelete().Model(first).WherePK().Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.env.App.DB.NewInsert().Model(first).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.svc.ActiveCohort(ctx, twice.ID); err != nil || c.ID != spring.ID {
+			t.Errorf("active cohort of a candidate enrolled twice: %+v, %v (want the spring cohort)", c, err)
+		}
+
 		gone, cancel := context.WithCancel(ctx)
 		cancel()
 		if cw, err := f.svc.CourseworkOf(gone, []string{solo.ID}); err == nil {

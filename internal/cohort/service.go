@@ -399,7 +399,7 @@ func (s *Service) Withdraw(ctx context.Context, a audit.Actor, actor *account.Us
 func (s *Service) ActiveCohort(ctx context.Context, candidateID string) (*Cohort, error) {
 	var id string
 	err := s.DB.NewSelect().Model((*Enrollment)(nil)).Column("cohort_id").Where("candidate_id = ?", candidateID).
-		Where("status = ?", EnrollActive).Limit(1).Scan(ctx, &id)
+		Where("status = ?", EnrollActive).Order("enrolled_at", "id").Limit(1).Scan(ctx, &id) // the earliest, as CourseworkOn
 	if err != nil {
 		if database.ErrIsNotFound(err) {
 			return nil, ErrNotEnrolled
