@@ -167,27 +167,10 @@ type loaded struct {
 // Enter in a field) and waits for the page.
 func (b *browser) load(what string, steps ...chromedp.Action[chromedp.Void]) loaded {
 	b.t.Helper()
-	// The document loaded now is told from the one before by a mark the old one carries.
-	run(b, what+": mark the page", chromedp.Evaluate[bool](`window.__peeracademyOld = true`))
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
-	var status int64
 	resp, err := chromedp.RunResponse(ctx, steps...)
-	switch {
-	case err == nil:
-		status = resp.Status
-	case errors.Is(err, context.DeadlineExceeded):
-		// chromedp (v0.23) now and then misses the events of a navigation that did happen (about
-		// one browser test in four on a loaded machine waited out its 30 s here with the new page
-		// on screen and the server idle). A new document, fully loaded, is the page asked for;
-		// its status is the navigation's own (Navigation Timing's responseStatus).
-		if st, ok := b.newPageStatus(); ok {
-			b.t.Logf("%s: chromedp missed the navigation; the new page is loaded (status %d), going on", what, st)
-			status = st
-			break
-		}
-		b.t.Fatalf("%s: %v (browser at %s, the old page still loaded)\n%s", what, err, b.where(), appGoroutines())
-	default:
+	if err != nil {
 		b.t.Fatalf("%s: %v (browser at %s)\n%s", what, err, b.where(), appGoroutines())
 	}
 	loc := run(b, what+": location", chromedp.Location())
@@ -201,20 +184,7 @@ func (b *browser) load(what string, steps ...chromedp.Action[chromedp.Void]) loa
 	// Wait until the new page has been painted: a click dispatched before its first frame was now
 	// and then lost (the old page still on screen after 30 s, the server never asked).
 	run(b, what+": painted", chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
-	return loaded{Status: status, URL: u}
-}
-
-// newPageStatus reports the HTTP status of the document on screen if it is not the one load marked
-// and it has finished loading.
-func (b *browser) newPageStatus() (int64, bool) {
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-	defer cancel()
-	st, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`(() => {
-		if (window.__peeracademyOld || document.readyState !== "complete") return -1;
-		const nav = performance.getEntriesByType("navigation")[0];
-		return nav && nav.responseStatus ? nav.responseStatus : -1;
-	})()`))
-	return st, err == nil && st > 0
+	return loaded{Status: resp.Status, URL: u}
 }
 
 // where is the browser's location, for a failure message ("?" when even that does not answer).

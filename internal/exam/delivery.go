@@ -87,10 +87,7 @@ func (s *Service) View(ctx context.Context, candidate *account.User, attemptID s
 			return nil, err
 		}
 	}
-	v := &AttemptView{ID: at.ID, Status: at.Status, StartedAt: at.StartedAt.UTC(), DeadlineAt: at.DeadlineAt.UTC(), Now: now, Questions: []Question{}}
-	if left := at.DeadlineAt.Sub(now); left > 0 {
-		v.SecondsLeft = int(left / time.Second)
-	}
+	v := viewHead(at, now)
 	if at.FinishedAt != nil {
 		t := at.FinishedAt.UTC()
 		v.FinishedAt = &t
@@ -206,11 +203,17 @@ func (s *Service) viewOpen(ctx context.Context, candidateID, attemptID string, n
 	if at.Status != StatusOpen || overdue(at, now) {
 		return nil, nil
 	}
+	v := viewHead(at, now)
+	return v, s.fillQuestions(v, st, saved)
+}
+
+// viewHead is the attempt's view without its questions or result: times, status and time left.
+func viewHead(at *attempt, now time.Time) *AttemptView {
 	v := &AttemptView{ID: at.ID, Status: at.Status, StartedAt: at.StartedAt.UTC(), DeadlineAt: at.DeadlineAt.UTC(), Now: now, Questions: []Question{}}
 	if left := at.DeadlineAt.Sub(now); left > 0 {
 		v.SecondsLeft = int(left / time.Second)
 	}
-	return v, s.fillQuestions(v, st, saved)
+	return v
 }
 
 type savedAnswer struct {
